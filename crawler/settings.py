@@ -1,0 +1,47 @@
+"""Scrapy settings shared by govmon's spiders. ``crawler.runner`` overlays the workspace
+settings (budgets, politeness, robots) on top of these per run."""
+
+BOT_NAME = "govmon"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "govmon/0.1 (+https://github.com/govmon/govmon; 政府网站监测)"
+ROBOTSTXT_OBEY = True
+
+# Breadth-first: first pages of every column before deep pages.
+DEPTH_PRIORITY = 1
+DEPTH_LIMIT = 0  # the spider applies per-site depth budgets itself
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# The spider drops already-seen URLs before building requests (cheaper than fingerprints).
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4  # applies per server address: slots are keyed by IP
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+DNS_TIMEOUT = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+METAREFRESH_ENABLED = True
+HTTPERROR_ALLOW_ALL = True  # error pages are data, not exceptions
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "ERROR"  # progress goes to the live display, data to the store
+REACTOR_THREADPOOL_MAXSIZE = 20
+AUTOTHROTTLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AddressGuardMiddleware": 50,
+    # Responses pass middlewares from high to low order: 560 sees a 429 before
+    # RetryMiddleware (550) would spend a retry on it without waiting.
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}

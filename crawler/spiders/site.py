@@ -1,0 +1,173 @@
+"""SiteSpider: breadth-first crawl of the registry's running sites, within their scopes.
+
+One spider instance crawls many sites at once (Scrapy's scheduler interleaves them, and
+download slots keyed by server address keep a slow or dead site from holding the others
+back). It yields ``page`` items; the store pipeline writes them in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import extract
+from crawler.netguard import AddressPolicy
+from crawler.outcomes import classify_exception
+from crawler.urls import TrapGuard, canonical, is_attachment, is_image, link_kind
+from govmon.registry import Registry, SiteSpec
+
+FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
+
+
+class SiteSpider(scrapy.Spider):
+    name = "site"
+
+    def __init__(self, registry: Registry, codes: list[str], run_id: int,
+                 max_pages: int = 5000, max_depth: int = 8, max_query_variants: int = 100,
+                 resume_state: dict[str, Any] | None = None, progress: Any = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.registry = registry
+        self.sites = [registry.by_code(c) for c in codes]
+        self.run_id = run_id
+        self.max_pages = max_pages
+        self.max_depth = max_depth
+        self.progress = progress
+        self.resume_state = resume_state or {}
+        hosts = [h for s in registry.sites for h, _ in s.scope()]
+        self.address_policy = AddressPolicy([h.split(":")[0] for h in hosts],
+                                            registry.trusted_networks)
+        self.seen: set[str] = set()
+        self.scheduled: dict[str, int] = defaultdict(int)
+        self.stats_by_site: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.traps = {s.code: TrapGuard(max_query_variants) for s in self.sites}
+        self.homepage_failed: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def _closed(self, reason: str) -> None:
+        self.close_reason = reason
+
+    # -- scheduling -------------------------------------------------------------------
+    async def start(self):  # noqa: ANN201 - async generator of requests
+        for site in self.sites:
+            state = self.resume_state.get(site.code)
+            if state:
+                self.seen.update(state["seen"])
+                self.scheduled[site.code] = len(state["seen"])
+                for url, depth, referrer in state["frontier"]:
+                    req = self._request(site, url, depth, referrer)
+                    if req is not None:
+                        yield req
+                continue
+            home = canonical(site.url)
+            if home:
+                req = self._request(site, home, 0, None, homepage=True)
+                if req is not None:
+                    yield req
+
+    def _request(self, site: SiteSpec, url: str, depth: int, referrer: str | None,
+                 homepage: bool = False) -> scrapy.Request | None:
+        stats = self.stats_by_site[site.code]
+        if url in self.seen:
+            return None
+        if depth > self.max_depth:
+            stats["depth_limited"] += 1
+            return None
+        if self.scheduled[site.code] >= self.max_pages:
+            stats["budget_exhausted"] = 1
+            return None
+        if not homepage and not self.traps[site.code].allow(url):
+            stats["trap_pruned"] += 1
+            return None
+        self.seen.add(url)
+        self.scheduled[site.code] += 1
+        meta = {"site": site.code, "depth": depth, "referrer": referrer, "url": url,
+                "homepage": homepage, "t0": time.monotonic()}
+        if site.ignore_robots:
+            meta["dont_obey_robotstxt"] = True
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.failed, dont_filter=True,
+            priority=-depth,
+            meta=meta,
+            headers={"Referer": referrer} if referrer else None,
+        )
+
+    # -- responses --------------------------------------------------------------------
+    def parse(self, response: Response):  # noqa: ANN201
+        meta = response.meta
+        site = self.registry.by_code(meta["site"])
+        final = canonical(response.url) or response.url
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200]
+        page: dict[str, Any] = {
+            "_type": "page", "run_id": self.run_id, "site": site.code, "url": meta["url"],
+            "final_url": final, "status": response.status, "content_type": content_type,
+            "encoding": None, "title": None, "size": len(response.body), "depth": meta["depth"],
+            "referrer": meta["referrer"], "error": None, "soft404": False,
+            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+            "content_hash": hashlib.sha1(response.body).hexdigest() if response.body else None,
+            "body": None, "links": [], "homepage": meta["homepage"],
+        }
+        stats = self.stats_by_site[site.code]
+        stats["pages"] += 1
+        if response.status >= 400:
+            stats["errors"] += 1
+            if meta["homepage"]:
+                self.homepage_failed[site.code] = f"HTTP {response.status}"
+        is_html = isinstance(response, TextResponse) and (
+            "html" in content_type.lower() or not content_type)
+        if is_html and response.status < 400:
+            page["encoding"] = response.encoding
+            page["body"] = response.body
+            try:
+                text = response.text
+            except (UnicodeDecodeError, LookupError):
+                text = response.body.decode("utf-8", "replace")
+            facts = extract.parse(text, response.url)
+            page["title"] = facts.title
+            page["soft404"] = facts.soft404
+            owner = self.registry.site_for(final)
+            in_scope = owner is not None and owner.code == site.code
+            for link in facts.links:
+                target_site = self.registry.site_for(link.url)
+                same = target_site is not None and target_site.code == site.code
+                kind = link_kind(link.tag, link.attr, link.url, same)
+                page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
+                if (in_scope and same and link.tag in FOLLOW_TAGS
+                        and not is_attachment(link.url) and not is_image(link.url)):
+                    req = self._request(site, link.url, meta["depth"] + 1, meta["url"])
+                    if req is not None:
+                        yield req
+        yield page
+
+    def failed(self, failure: Failure):  # noqa: ANN201
+        request = failure.request
+        meta = request.meta
+        error = classify_exception(failure.value)
+        stats = self.stats_by_site[meta["site"]]
+        if error == "robots":
+            stats["robots_disallowed"] += 1
+            return
+        stats["pages"] += 1
+        stats["errors"] += 1
+        if meta.get("homepage"):
+            self.homepage_failed[meta["site"]] = error
+        yield {
+            "_type": "page", "run_id": self.run_id, "site": meta["site"], "url": meta["url"],
+            "final_url": None, "status": 0, "content_type": None, "encoding": None,
+            "title": None, "size": 0, "depth": meta["depth"], "referrer": meta["referrer"],
+            "error": error, "soft404": False, "content_hash": None, "body": None, "links": [],
+            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+            "homepage": meta.get("homepage", False),
+        }

@@ -1,0 +1,130 @@
+"""URL canonicalisation, link kinds and spider-trap guards.
+
+Canonical URLs are what makes "verified exactly once per run" true: two spellings of the
+same target (Chinese characters raw or percent-encoded, a ``#fragment``, ``:80``) map to
+one string.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+IGNORED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "ftp:", "file:")
+ATTACHMENT_EXTENSIONS = frozenset(
+    ".pdf .doc .docx .xls .xlsx .wps .et .dps .ppt .pptx .zip .rar .7z .txt .ofd .csv "
+    ".mp4 .mp3 .avi .flv .apk .exe .tar .gz".split()
+)
+IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .bmp .webp .svg .ico".split())
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DIGITS = re.compile(r"\d+")
+
+
+def canonical(url: str) -> str | None:
+    """Absolute http(s) URL in one canonical spelling, or None if not crawlable."""
+    url = url.strip()
+    if not url:
+        return None
+    try:
+        parts = urlsplit(safe_url_string(url, encoding="utf-8"))
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname.lower()
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = parts.path or "/"
+    if "/." in path:  # resolve ../ that survived joining (e.g. above the root)
+        trailing = path.endswith("/")
+        path = posixpath.normpath(path)
+        path = "/" + path.lstrip("/")
+        if trailing and not path.endswith("/"):
+            path += "/"
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def is_ignored_href(href: str) -> bool:
+    h = href.strip().lower()
+    return not h or h.startswith("#") or h.startswith(IGNORED_SCHEMES)
+
+
+def extension(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    name = path.rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+def is_attachment(url: str) -> bool:
+    return extension(url) in ATTACHMENT_EXTENSIONS
+
+
+def is_image(url: str) -> bool:
+    return extension(url) in IMAGE_EXTENSIONS
+
+
+def link_kind(tag: str, attr: str, url: str, same_site: bool) -> str:
+    """Kind of a link as rules and reports name it."""
+    if tag == "img" or (tag == "input" and attr == "src"):
+        return "image"
+    if tag == "script":
+        return "script"
+    if tag == "link":
+        return "stylesheet"
+    if tag in ("iframe", "frame"):
+        return "frame"
+    if is_attachment(url):
+        return "attachment"
+    if is_image(url):
+        return "image"
+    return "internal" if same_site else "external"
+
+
+class TrapGuard:
+    """Bounds spider traps: endless calendars and query-string explosions.
+
+    * a path may be requested with at most ``max_query_variants`` distinct query strings;
+    * a path repeating a segment sequence (``/a/b/a/b/a/b``) or longer than 1,000
+      characters is refused;
+    depth and page budgets bound the rest (a calendar's "next month" is one level deeper).
+    """
+
+    def __init__(self, max_query_variants: int = 100):
+        self.max_query_variants = max_query_variants
+        self._variants: dict[str, int] = defaultdict(int)
+
+    def allow(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if len(url) > 1000 or _repeats(parts.path):
+            return False
+        if parts.query:
+            key = parts.netloc + parts.path
+            if self._variants[key] >= self.max_query_variants:
+                return False
+            self._variants[key] += 1
+        return True
+
+
+def _repeats(path: str) -> bool:
+    segs = [s for s in path.split("/") if s]
+    if len(segs) < 6:
+        return False
+    for size in (1, 2, 3):
+        tail = segs[-size:]
+        if segs[-3 * size:] == tail * 3:
+            return True
+    return False
+
+
+def path_template(url: str) -> str:
+    """Path with digit runs collapsed (used by reports to group similar URLs)."""
+    parts = urlsplit(url)
+    return parts.netloc + _DIGITS.sub("N", parts.path)

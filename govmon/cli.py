@@ -1,0 +1,258 @@
+"""The ``govmon`` command: a thin layer over the crawler, store, checks, scoring and reports.
+
+Exit codes (documented in the README):
+  0  done
+  1  unexpected internal error (set GOVMON_DEBUG=1 for the traceback)
+  2  bad input: registry, settings, arguments
+  3  the store cannot be opened
+  4  interrupted (Ctrl-C / SIGTERM); the run can be resumed
+  5  another govmon job holds the lock
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from rich.console import Console
+
+from govmon import ui
+from govmon.config import SETTINGS_TEMPLATE, ConfigError, load_settings, workspace_dir
+from govmon.registry import Registry, RegistryError, import_file, load
+from store.db import StoreError, default_url, open_store
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_STORE, EXIT_INTERRUPTED, EXIT_LOCKED = 0, 1, 2, 3, 4, 5
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+# -- helpers ---------------------------------------------------------------------------
+class Context:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.workspace = workspace_dir(args.workspace)
+        self.settings = load_settings(self.workspace)
+        self.db_url = args.db or self.settings.db or default_url(self.workspace)
+
+    @property
+    def registry_path(self) -> Path:
+        return self.workspace / "sites.yaml"
+
+    def registry(self) -> Registry:
+        return load(self.registry_path)
+
+    def store(self):  # noqa: ANN201
+        return open_store(self.db_url)
+
+
+EXAMPLE_SITES = """\
+# govmon 网站注册表 (site registry). `govmon sites import 网站列表.xlsx` fills it from the
+# supervisors' spreadsheet (表头: 网站标识码,网站名称,首页网址,类型,上级网站标识码[,状态]).
+# kind: portal | subsite | department;  status: 运行 | 关停 (关停 sites keep their history)
+sites:
+  - code: "5101000001"
+    name: 示例市人民政府
+    url: https://www.example.gov.cn/
+    kind: portal
+    status: 运行
+  - code: "5101000002"
+    name: 示例市教育局
+    url: https://www.example.gov.cn/jyj/
+    kind: subsite
+    parent: "5101000001"
+    status: 运行
+    # hints: {mailbox: https://www.example.gov.cn/jyj/hdjl/}
+  - code: "5101000010"
+    name: 示例市发展和改革委员会
+    url: https://fgw.example.gov.cn/
+    kind: department
+    status: 运行
+    # ignore_robots: true      # only for sites you run yourself
+"""
+
+
+# -- commands --------------------------------------------------------------------------
+def cmd_init(ctx: Context) -> int:
+    ws = ctx.workspace
+    ws.mkdir(parents=True, exist_ok=True)
+    created = []
+    for name, text in (("sites.yaml", EXAMPLE_SITES), ("govmon.yaml", SETTINGS_TEMPLATE)):
+        path = ws / name
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+            created.append(name)
+    ctx.store()
+    console.print(f"工作目录 [bold]{ws}[/]: " + (f"已创建 {', '.join(created)}" if created
+                                                else "已存在") + f"；数据库 {ctx.db_url}")
+    return EXIT_OK
+
+
+def cmd_sites_import(ctx: Context) -> int:
+    existing = load(ctx.registry_path) if ctx.registry_path.exists() else None
+    registry, added, updated = import_file(Path(ctx.args.file), existing)
+    ctx.workspace.mkdir(parents=True, exist_ok=True)
+    registry.save(ctx.registry_path)
+    from store.ops import sync_registry
+
+    with ctx.store().begin() as s:
+        sync_registry(s, load(ctx.registry_path))
+    console.print(f"导入完成: 新增 {added} 个网站，更新 {updated} 个 → {ctx.registry_path}")
+    return EXIT_OK
+
+
+def cmd_sites_list(ctx: Context) -> int:
+    console.print(ui.sites_table(ctx.registry()))
+    return EXIT_OK
+
+
+def _crawl(ctx: Context, registry: Registry, codes: list[str] | None, resume: bool) -> int:
+    from crawler.runner import Crawl
+
+    settings = ctx.settings.merged(max_pages=ctx.args.max_pages, workers=ctx.args.workers)
+    if ctx.args.ignore_robots:
+        settings = settings.merged(obey_robots=False)
+    unknown = [c for c in codes or [] if registry.by_code(c) is None]
+    if unknown:
+        raise CliError(f"注册表中没有网站标识码 {', '.join(unknown)}")
+    closed = [c for c in codes or [] if not registry.by_code(c).running]
+    if closed:
+        raise CliError(f"网站已关停，不抓取: {', '.join(closed)}")
+    with ui.CrawlDisplay(console, registry, codes) as display:
+        crawl = Crawl(registry, settings, ctx.db_url, progress=display.update)
+        try:
+            result = crawl.resume(ctx.args.resume_id) if resume else crawl.run(codes)
+        except RuntimeError as exc:
+            raise CliError(str(exc)) from None
+    console.print(ui.summary_table(result))
+    if result.status == "interrupted":
+        err_console.print(f"[yellow]抓取已中断 (任务 {result.run_id})；"
+                          "运行 govmon crawl --resume 继续[/]")
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def cmd_crawl(ctx: Context) -> int:
+    return _crawl(ctx, ctx.registry(), ctx.args.site or None, resume=ctx.args.resume)
+
+
+def cmd_probe(ctx: Context) -> int:
+    from crawler.probe import probe_all
+    from store.models import Probe
+    from store.ops import sync_registry
+
+    registry = ctx.registry()
+    results = probe_all(registry.running(), ctx.settings.probe_timeout, ctx.settings.user_agent)
+    with ctx.store().begin() as s:
+        ids = sync_registry(s, registry)
+        s.add_all(Probe(site_id=ids[r.code], at=r.at, ok=r.ok, status=r.status,
+                        elapsed_ms=r.elapsed_ms, error=r.error) for r in results)
+    console.print(ui.probe_table(registry, results))
+    return EXIT_OK
+
+
+def cmd_status(ctx: Context) -> int:
+    from store.ops import mark_stale_runs
+
+    with ctx.store().begin() as s:
+        mark_stale_runs(s)
+        console.print(ui.runs_table(s, limit=ctx.args.limit))
+    return EXIT_OK
+
+
+def cmd_demo(ctx: Context) -> int:
+    from govmon.demo import run_demo
+
+    return run_demo(ctx, console)
+
+
+# -- parser ----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="govmon", description="政府网站质量监测 (govmon)")
+    p.add_argument("-w", "--workspace", help="工作目录 (默认: $GOVMON_HOME 或当前目录)")
+    p.add_argument("--db", help="数据库 URL (默认: $GOVMON_DB 或工作目录下 govmon.db)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="创建工作目录: sites.yaml、govmon.yaml 和数据库").set_defaults(
+        func=cmd_init)
+
+    sites = sub.add_parser("sites", help="网站注册表").add_subparsers(dest="sites_cmd",
+                                                                 required=True)
+    imp = sites.add_parser("import", help="从 CSV/XLSX 导入网站列表")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_sites_import)
+    sites.add_parser("list", help="列出注册的网站").set_defaults(func=cmd_sites_list)
+
+    crawl = sub.add_parser("crawl", help="抓取网站并校验链接")
+    crawl.add_argument("--site", action="append", metavar="CODE", help="只抓取该网站 (可重复)")
+    crawl.add_argument("--max-pages", type=int, help="每个网站的页面上限")
+    crawl.add_argument("--workers", type=int, help="抓取进程数 (默认 2)")
+    crawl.add_argument("--ignore-robots", action="store_true",
+                       help="不遵守 robots.txt (仅限自己运维的网站)")
+    crawl.add_argument("--resume", action="store_true", help="续爬最近一次中断的任务")
+    crawl.add_argument("--resume-id", type=int, help="续爬指定任务")
+    crawl.set_defaults(func=cmd_crawl)
+
+    sub.add_parser("probe", help="首页可用性探测 (供 cron 每天多次运行)").set_defaults(
+        func=cmd_probe)
+    status = sub.add_parser("status", help="最近的抓取任务")
+    status.add_argument("--limit", type=int, default=10)
+    status.set_defaults(func=cmd_status)
+
+    demo = sub.add_parser("demo", help="在本机启动示例网站群并完整运行一遍")
+    demo.add_argument("--keep-serving", action="store_true", help="运行后继续提供示例网站")
+    demo.set_defaults(func=cmd_demo)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
+    return p
+
+
+# Command groups living in their own modules: each has ``register(subparsers)`` and sets
+# ``func`` to a callable taking the Context.
+COMMAND_MODULES: list[str] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for opt in ("max_pages", "workers", "ignore_robots", "resume", "resume_id", "site"):
+        if not hasattr(args, opt):
+            setattr(args, opt, None)
+    if args.resume_id:
+        args.resume = True
+    try:
+        ctx = Context(args)
+        code = args.func(ctx)
+    except (RegistryError, ConfigError, CliError) as exc:
+        for line in str(exc).splitlines() or ["错误"]:
+            err_console.print(f"[red]错误[/]: {line}", highlight=False)
+        code = getattr(exc, "code", EXIT_INPUT)
+    except StoreError as exc:
+        err_console.print(f"[red]错误[/]: {exc}", highlight=False)
+        code = EXIT_STORE
+    except KeyboardInterrupt:
+        err_console.print("[yellow]已中断[/]")
+        code = EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        if os.environ.get("GOVMON_DEBUG"):
+            traceback.print_exc()
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        err_console.print(f"[red]内部错误[/]: {type(exc).__name__}: {msg} "
+                          "(设置 GOVMON_DEBUG=1 查看详情)", highlight=False)
+        code = EXIT_INTERNAL
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

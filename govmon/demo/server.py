@@ -1,0 +1,137 @@
+"""A small real HTTP server for sample sites: used by ``govmon demo`` and by the tests.
+
+Each server binds one loopback address (127.0.0.x) and serves a table of routes. Routes
+can misbehave the way real government servers do: refuse HEAD, answer 429 with
+Retry-After, redirect in chains or loops, stall, or serve GBK.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass
+class Route:
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    head_status: int | None = None  # e.g. 405: HEAD refused, GET works
+    delay: float = 0.0  # seconds before answering
+    # (status, headers) answered first, once each, before the normal answer (e.g. 429s)
+    before: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    hits: int = 0
+
+    def payload(self, charset: str = "utf-8") -> bytes:
+        return self.body.encode(charset) if isinstance(self.body, str) else self.body
+
+
+Handler = Callable[[str, str], Route | None]  # (method, path with query) -> Route
+
+
+class SiteServer:
+    """Serves ``routes`` (path -> Route) on ``host``; ``dynamic`` answers other paths."""
+
+    def __init__(self, host: str = "127.0.0.1", routes: dict[str, Route] | None = None,
+                 dynamic: Handler | None = None, port: int = 0):
+        self.routes: dict[str, Route] = routes or {}
+        self.dynamic = dynamic
+        self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        server = self
+
+        class _H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # noqa: ANN002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server._answer(self, "GET")
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                server._answer(self, "HEAD")
+
+            def do_POST(self) -> None:  # noqa: N802
+                server._answer(self, "POST")
+
+        self.httpd = ThreadingHTTPServer((host, port), _H)
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        return self.base + path
+
+    def start(self) -> SiteServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def hits(self, path: str, method: str | None = None) -> int:
+        with self.lock:
+            return sum(1 for m, p in self.requests if p == path and (method is None or m == method))
+
+    def _find(self, method: str, raw_path: str) -> Route | None:
+        parts = urlsplit(raw_path)
+        for key in (raw_path, unquote(raw_path), parts.path, unquote(parts.path)):
+            if key in self.routes:
+                return self.routes[key]
+        return self.dynamic(method, raw_path) if self.dynamic else None
+
+    def _answer(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        with self.lock:
+            self.requests.append((method, unquote(h.path)))
+        if method == "POST":
+            length = int(h.headers.get("Content-Length") or 0)
+            if length:
+                h.rfile.read(length)
+        route = self._find(method, h.path)
+        if route is None:
+            route = Route(body="<html><head><title>404 Not Found</title></head>"
+                               "<body><h1>404 Not Found</h1></body></html>", status=404)
+        with self.lock:
+            route.hits += 1
+            early = route.before.pop(0) if route.before else None
+        if route.delay:
+            time.sleep(route.delay)
+        if early:
+            status, headers = early
+            body = b""
+        else:
+            status = route.status
+            if method == "HEAD" and route.head_status is not None:
+                status = route.head_status
+            headers = dict(route.headers)
+            body = route.payload()
+        try:
+            h.send_response(status)
+            if route.content_type and "Content-Type" not in headers:
+                h.send_header("Content-Type", route.content_type)
+            for k, v in headers.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            if method != "HEAD":
+                h.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
