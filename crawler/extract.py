@@ -27,6 +27,7 @@ SOFT_404 = re.compile(
     re.I,
 )
 _WS = re.compile(r"\s+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 @dataclass(slots=True)
@@ -54,7 +55,8 @@ def _clean(text: str | None, limit: int = 200) -> str | None:
 def parse(body: str, url: str) -> PageFacts:
     """Parse decoded HTML; links are absolute canonical URLs (``<base href>`` honoured)."""
     try:
-        doc = lxml.html.document_fromstring(body)
+        # lxml refuses str input that carries an encoding declaration (<?xml … gbk?>).
+        doc = lxml.html.document_fromstring(_XML_DECL.sub("", body, count=1))
     except (etree.ParserError, ValueError):
         return PageFacts(title=None, links=[], soft404=False)
     base = url
@@ -75,7 +77,7 @@ def parse(body: str, url: str) -> PageFacts:
         raw = el.get(attr)
         if raw is None or is_ignored_href(raw):
             continue
-        target = canonical(urljoin(base, raw.strip()))
+        target = resolve(base, raw.strip())
         if target is None or (target, tag) in seen:
             continue
         seen.add((target, tag))
@@ -87,6 +89,53 @@ def parse(body: str, url: str) -> PageFacts:
             anchor = _clean(el.get("alt"))
         links.append(RawLink(target, tag, attr, anchor))
     return PageFacts(title=title, links=links, soft404=is_soft404(doc, title))
+
+
+_RESOLVED: dict[tuple[str, str], str | None] = {}
+_RESOLVED_MAX = 50_000
+
+
+def _join_key(base: str, ref: str) -> str | None:
+    """The part of ``base`` that ``urljoin(base, ref)`` depends on (None: all of it).
+
+    Most links on a page are the same absolute paths as on the site's other pages (menus,
+    footers), so keying the cache by origin or directory rather than by page makes them hits.
+    """
+    if ref[:1] in ("", "?", ";", "#"):
+        return None
+    b = base.split("#", 1)[0].split("?", 1)[0]
+    start = b.find("://")
+    if start < 0:
+        return None
+    if ref[:8].lower().startswith(("http://", "https://")):
+        if ref[ref.find("//") + 2:][:1] in ("", "/", "?", "#", ";"):
+            return None  # no host
+        return b[:start]  # absolute: only whether the schemes match
+    if ":" in ref.split("/", 1)[0]:
+        return None  # another scheme, or "http:relative"
+    slash = b.find("/", start + 3)
+    if ref[0] == "/":  # "/path" or "//host/path": the origin
+        if ref[1:2] == "/" and ref[2:3] in ("", "/", "?", "#", ";"):
+            return None  # no host after "//": urljoin falls back to the base's path
+        return b if slash < 0 else b[:slash]
+    return b[:b.rfind("/") + 1] if slash >= 0 else b  # relative: the base's directory
+
+
+def resolve(base: str, ref: str) -> str | None:
+    """``canonical(urljoin(base, ref))``, memoised (link resolution was a tenth of a crawl
+    worker's CPU)."""
+    key = _join_key(base, ref)
+    if key is None:
+        return canonical(urljoin(base, ref))
+    k = (key, ref)
+    try:
+        return _RESOLVED[k]
+    except KeyError:
+        pass
+    if len(_RESOLVED) >= _RESOLVED_MAX:
+        _RESOLVED.clear()
+    target = _RESOLVED[k] = canonical(urljoin(base, ref))
+    return target
 
 
 def is_soft404(doc: lxml.html.HtmlElement, title: str | None) -> bool:

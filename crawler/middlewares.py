@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -50,6 +52,37 @@ class AddressGuardMiddleware:
             raise BlockedAddress(f"internal address {ip}")
         request.meta.setdefault("download_slot", ip)
         return None
+
+
+class _ClaimingQueue(deque):
+    """A slot queue whose ``popleft`` claims a transfer place at once.
+
+    Scrapy 2.19's ``Downloader._process_queue`` pops requests while
+    ``slot.free_transfer_slots() > 0`` but starts each download as an asyncio task that
+    adds the request to ``slot.transferring`` only when it runs, so one call drains the
+    whole queue: ``CONCURRENT_REQUESTS_PER_DOMAIN`` (our per-address limit) was not
+    enforced at all. Claiming on pop restores the limit; ``_download`` adds the same
+    request again (a no-op for a set) and releases it when the transfer ends.
+    """
+
+    def __init__(self, slot: Slot, items: deque) -> None:
+        super().__init__(items)
+        self.slot = slot
+
+    def popleft(self):  # noqa: ANN201
+        item = super().popleft()
+        self.slot.transferring.add(item[0])
+        return item
+
+
+class PoliteDownloader(Downloader):
+    """Scrapy's downloader with per-slot concurrency that holds (see _ClaimingQueue)."""
+
+    def _get_slot(self, request: Request, spider: object = None):  # noqa: ANN202, ARG002
+        key, slot = super()._get_slot(request)
+        if not isinstance(slot.queue, _ClaimingQueue):
+            slot.queue = _ClaimingQueue(slot, slot.queue)
+        return key, slot
 
 
 class RetryAfterMiddleware:

@@ -17,6 +17,13 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 CONCURRENT_REQUESTS = 32
+# What one callback yields is handled item after item: Scrapy (2.13+) otherwise starts
+# CONCURRENT_ITEMS (100) asyncio tasks per response to work through it, which cost more
+# CPU than parsing the page, and the store pipeline is synchronous anyway.
+CONCURRENT_ITEMS = 1
+# Scrapy's check for generator callbacks that return a value re-parses the callback's source
+# (inspect + ast) for every response: its cache is keyed by short-lived bound methods.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 CONCURRENT_REQUESTS_PER_DOMAIN = 4  # applies per server address: slots are keyed by IP
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 20
@@ -40,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Responses pass middlewares from high to low order: 560 sees a 429 before
     # RetryMiddleware (550) would spend a retry on it without waiting.
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # Scrapy's own lets concurrent waiters through unchecked (see crawler/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.RobotsTxtMiddleware": 100,
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,

@@ -7,7 +7,6 @@ one string.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
@@ -22,6 +21,8 @@ ATTACHMENT_EXTENSIONS = frozenset(
 IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .bmp .webp .svg .ico".split())
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _DIGITS = re.compile(r"\d+")
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def canonical(url: str) -> str | None:
@@ -41,15 +42,40 @@ def canonical(url: str) -> str | None:
     except ValueError:
         return None
     host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path or "/"
+    query = parts.query
+    if "%" in path:
+        path = _PCT.sub(_normalise_escape, path)
+    if "%" in query:
+        query = _PCT.sub(_normalise_escape, query)
     if "/." in path:  # resolve ../ that survived joining (e.g. above the root)
-        trailing = path.endswith("/")
-        path = posixpath.normpath(path)
-        path = "/" + path.lstrip("/")
-        if trailing and not path.endswith("/"):
-            path += "/"
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
+        path = _remove_dot_segments(path)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _normalise_escape(m: re.Match[str]) -> str:
+    """RFC 3986 6.2.2: ``%e4`` and ``%E4`` are one URL, and ``%7E`` is ``~``."""
+    char = chr(int(m.group(0)[1:], 16))
+    return char if char in _UNRESERVED else m.group(0).upper()
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4 for an absolute path: ``..`` never climbs above the root, and a
+    trailing ``.``/``..`` names a directory (``/a/b/..`` is ``/a/``)."""
+    segments = path.split("/")[1:]
+    out: list[str] = []
+    for seg in segments:
+        if seg == "..":
+            if out:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    if segments and segments[-1] in (".", ".."):
+        out.append("")
+    return "/" + "/".join(out)
 
 
 def is_ignored_href(href: str) -> bool:

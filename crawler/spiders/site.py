@@ -11,19 +11,25 @@ import hashlib
 import time
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler import extract
+from crawler import extract, paging
 from crawler.netguard import AddressPolicy
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, link_kind
 from govmon.registry import Registry, SiteSpec
 
 FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
+# <script src> files on the page's own server are fetched once per run and stored (footers
+# and identifiers are often written by document.write from a footer .js); bounded apart from
+# the page budget.
+MAX_SCRIPTS_PER_SITE = 200
+SCRIPT_CONTENT_TYPE = "application/javascript"
 
 
 class SiteSpider(scrapy.Spider):
@@ -49,6 +55,8 @@ class SiteSpider(scrapy.Spider):
         self.stats_by_site: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.traps = {s.code: TrapGuard(max_query_variants) for s in self.sites}
         self.homepage_failed: dict[str, str] = {}
+        self.scopes = ScopeIndex(registry)
+        self.by_code = {s.code: s for s in reversed(registry.sites)}  # first one wins
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206
@@ -66,6 +74,7 @@ class SiteSpider(scrapy.Spider):
             if state:
                 self.seen.update(state["seen"])
                 self.scheduled[site.code] = len(state["seen"])
+                self.stats_by_site[site.code].update(state.get("stats", {}))  # go on counting
                 for url, depth, referrer in state["frontier"]:
                     req = self._request(site, url, depth, referrer)
                     if req is not None:
@@ -78,7 +87,7 @@ class SiteSpider(scrapy.Spider):
                     yield req
 
     def _request(self, site: SiteSpec, url: str, depth: int, referrer: str | None,
-                 homepage: bool = False) -> scrapy.Request | None:
+                 homepage: bool = False, hidden_paging: bool = False) -> scrapy.Request | None:
         stats = self.stats_by_site[site.code]
         if url in self.seen:
             return None
@@ -88,7 +97,9 @@ class SiteSpider(scrapy.Spider):
         if self.scheduled[site.code] >= self.max_pages:
             stats["budget_exhausted"] = 1
             return None
-        if not homepage and not self.traps[site.code].allow(url):
+        # Script-paging URLs are computed from a bounded page count: no trap guard (all of a
+        # Hanweb site's columns share one dataproxy.jsp path and its query-variant cap).
+        if not (homepage or hidden_paging) and not self.traps[site.code].allow(url):
             stats["trap_pruned"] += 1
             return None
         self.seen.add(url)
@@ -99,7 +110,7 @@ class SiteSpider(scrapy.Spider):
             meta["dont_obey_robotstxt"] = True
         return scrapy.Request(
             url, callback=self.parse, errback=self.failed, dont_filter=True,
-            priority=-depth,
+            priority=-depth - (1 if hidden_paging else 0),
             meta=meta,
             headers={"Referer": referrer} if referrer else None,
         )
@@ -107,7 +118,7 @@ class SiteSpider(scrapy.Spider):
     # -- responses --------------------------------------------------------------------
     def parse(self, response: Response):  # noqa: ANN201
         meta = response.meta
-        site = self.registry.by_code(meta["site"])
+        site = self.by_code[meta["site"]]
         final = canonical(response.url) or response.url
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200]
         page: dict[str, Any] = {
@@ -126,7 +137,8 @@ class SiteSpider(scrapy.Spider):
             if meta["homepage"]:
                 self.homepage_failed[site.code] = f"HTTP {response.status}"
         is_html = isinstance(response, TextResponse) and (
-            "html" in content_type.lower() or not content_type)
+            "html" in content_type.lower() or not content_type
+            or paging.is_datastore(content_type, response.body))
         if is_html and response.status < 400:
             page["encoding"] = response.encoding
             page["body"] = response.body
@@ -137,19 +149,79 @@ class SiteSpider(scrapy.Spider):
             facts = extract.parse(text, response.url)
             page["title"] = facts.title
             page["soft404"] = facts.soft404
-            owner = self.registry.site_for(final)
+            site_for = self.scopes.site_for
+            owner = site_for(final)
             in_scope = owner is not None and owner.code == site.code
+            if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
+                hidden = paging.discover(text, response.url)
+                facts.links.extend(hidden.new_links(facts.links))
+                for p in hidden.pages:
+                    if (site_for(p.url) or site).code == site.code:
+                        req = self._request(site, p.url, max(meta["depth"], 1), meta["url"],
+                                            hidden_paging=True)
+                        if req is not None:
+                            yield req
             for link in facts.links:
-                target_site = self.registry.site_for(link.url)
+                target_site = site_for(link.url)
                 same = target_site is not None and target_site.code == site.code
                 kind = link_kind(link.tag, link.attr, link.url, same)
                 page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
-                if (in_scope and same and link.tag in FOLLOW_TAGS
-                        and not is_attachment(link.url) and not is_image(link.url)):
+                # For <a>/<area>, "internal" already means same site and neither an
+                # attachment nor an image; frames need the extension checks.
+                if in_scope and same and (kind == "internal" or (
+                        kind == "frame" and link.tag in FOLLOW_TAGS
+                        and not is_attachment(link.url) and not is_image(link.url))):
                     req = self._request(site, link.url, meta["depth"] + 1, meta["url"])
                     if req is not None:
                         yield req
+                elif (in_scope and link.tag == "script"
+                      and urlsplit(link.url).netloc == urlsplit(final).netloc):
+                    # Same server (this worker owns it): also a footer .js shared by the
+                    # cluster's sites, e.g. /common/footer.js outside this site's prefix.
+                    req = self._script_request(site, link.url, meta, response.encoding)
+                    if req is not None:
+                        yield req
         yield page
+
+    # -- same-site scripts (bodies kept for the identity rules) ------------------------
+    def _script_request(self, site: SiteSpec, url: str, parent: dict[str, Any],
+                        parent_encoding: str | None) -> scrapy.Request | None:
+        stats = self.stats_by_site[site.code]
+        if url in self.seen or stats["scripts"] >= MAX_SCRIPTS_PER_SITE:
+            return None
+        self.seen.add(url)
+        stats["scripts"] += 1
+        meta = {"site": site.code, "depth": parent["depth"] + 1, "referrer": parent["url"],
+                "url": url, "homepage": False, "t0": time.monotonic(),
+                "parent_encoding": parent_encoding}
+        if site.ignore_robots:
+            meta["dont_obey_robotstxt"] = True
+        return scrapy.Request(url, callback=self.parse_script, errback=self.script_failed,
+                              dont_filter=True, priority=-parent["depth"] - 1, meta=meta,
+                              headers={"Referer": parent["url"]})
+
+    def parse_script(self, response: Response):  # noqa: ANN201
+        """Store a script's body as a page (content type javascript, no links). Failures
+        are left to the link verifier, which checks the target as before."""
+        meta = response.meta
+        if response.status >= 400 or not response.body:
+            return
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200]
+        yield {
+            "_type": "page", "run_id": self.run_id, "site": meta["site"], "url": meta["url"],
+            "final_url": canonical(response.url) or response.url, "status": response.status,
+            "content_type": (ctype if "javascript" in ctype.lower() and "html" not in
+                             ctype.lower() else SCRIPT_CONTENT_TYPE),
+            "encoding": script_encoding(response.body, ctype, meta.get("parent_encoding")),
+            "title": None, "size": len(response.body), "depth": meta["depth"],
+            "referrer": meta["referrer"], "error": None, "soft404": False,
+            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+            "content_hash": hashlib.sha1(response.body).hexdigest(),
+            "body": response.body, "links": [], "homepage": False,
+        }
+
+    def script_failed(self, failure: Failure) -> None:
+        return None
 
     def failed(self, failure: Failure):  # noqa: ANN201
         request = failure.request
@@ -171,3 +243,50 @@ class SiteSpider(scrapy.Spider):
             "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
             "homepage": meta.get("homepage", False),
         }
+
+
+def script_encoding(body: bytes, content_type: str, parent: str | None) -> str:
+    """A script's encoding: BOM, then the HTTP charset, then UTF-8 if it decodes, then the
+    referring page's GB encoding (footer scripts of GBK sites declare nothing)."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    lowered = content_type.lower()
+    if "charset=" in lowered:
+        charset = lowered.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
+        if charset:
+            return charset
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if parent and parent.lower().replace("-", "").replace("_", "") in (
+            "gbk", "gb2312", "gb18030", "cp936"):
+        return parent
+    return "gb18030"
+
+
+class ScopeIndex:
+    """``Registry.site_for`` precomputed: called for every link of every page, the plain
+    version rebuilt every site's scope each time (a fifth of a worker's CPU)."""
+
+    def __init__(self, registry: Registry):
+        by_host: dict[str, list[tuple[str, SiteSpec]]] = {}
+        for site in registry.sites:
+            for host, prefix in site.scope():
+                by_host.setdefault(host, []).append((prefix, site))
+        # Longest prefix first; the sort is stable, so among equal prefixes the site listed
+        # first wins, as in Registry.site_for.
+        self.by_host = {h: sorted(v, key=lambda e: -len(e[0])) for h, v in by_host.items()}
+
+    def site_for(self, url: str) -> SiteSpec | None:
+        parts = urlsplit(url)
+        entries = self.by_host.get(parts.netloc.lower())
+        if entries:
+            path = parts.path or "/"
+            for prefix, site in entries:
+                if path.startswith(prefix):
+                    return site
+        return None

@@ -4,6 +4,11 @@ HEAD first; GET when HEAD is refused or looks wrong (any status >= 400, 405/501/
 without a Content-Type). Redirects are followed and recorded. A target that fails
 transiently (timeout, reset, refused, 5xx) is checked again after ``recheck_delay`` before
 its outcome is final, so one hiccup never becomes a finding.
+
+External page targets (outside every registered site, not attachments or images) are
+verified by one ranged GET (first 64 KB) instead of HEAD, and their ``<title>`` is kept:
+the same number of requests, and ``link.hijacked`` can see a target that now serves
+gambling or pornography without any rule fetching anything.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from twisted.python.failure import Failure
 from crawler import extract
 from crawler.netguard import AddressPolicy
 from crawler.outcomes import classify_exception, is_transient, looks_like_error_page, status_verdict
-from crawler.urls import canonical
+from crawler.urls import canonical, is_attachment, is_image
 from govmon.registry import Registry
 
 GET_MAXSIZE = 2 * 1024 * 1024
+TITLE_RANGE = "bytes=0-65535"  # servers ignoring Range send all of it (up to GET_MAXSIZE)
 
 
 class VerifySpider(scrapy.Spider):
@@ -53,15 +59,27 @@ class VerifySpider(scrapy.Spider):
 
     async def start(self):  # noqa: ANN201
         for target, site in self.targets:
-            yield self._request(target, site, "HEAD", attempt=1)
+            yield self._request(target, site, self._first_method(target), attempt=1)
 
-    def _request(self, target: str, site: str, method: str, attempt: int) -> scrapy.Request:
+    def _first_method(self, target: str) -> str:
+        """GET (ranged) for external pages, whose title the hijack rule needs; else HEAD."""
+        if (self.registry.site_for(target) is None and not is_attachment(target)
+                and not is_image(target)):
+            return "GET"
+        return "HEAD"
+
+    def _request(self, target: str, site: str, method: str, attempt: int,
+                 ranged: bool = True) -> scrapy.Request:
         meta = {"target": target, "site": site, "attempt": attempt, "t0": time.monotonic(),
                 "max_retry_times": 0 if attempt == 1 else 1}
+        headers = None
         if method == "GET":
             meta["download_maxsize"] = GET_MAXSIZE
+            if ranged and self.registry.site_for(target) is None:
+                headers = {"Range": TITLE_RANGE}
+                meta["ranged"] = True
         return scrapy.Request(target, method=method, callback=self.parse, errback=self.failed,
-                              dont_filter=True, meta=meta)
+                              dont_filter=True, meta=meta, headers=headers)
 
     def _idle(self) -> None:
         """Re-check transient failures once, after a pause, before closing."""
@@ -90,21 +108,29 @@ class VerifySpider(scrapy.Spider):
         if method == "HEAD" and (status >= 400 or not ctype):
             yield self._request(meta["target"], meta["site"], "GET", meta["attempt"])
             return
+        if status == 416 and meta.get("ranged"):  # empty body: the range cannot be served
+            yield self._request(meta["target"], meta["site"], "GET", meta["attempt"],
+                                ranged=False)
+            return
         outcome, error = status_verdict(status)
         final = canonical(response.url) or response.url
         redirects = [{"url": u, "status": r} for u, r in
                      zip(meta.get("redirect_urls", []), meta.get("redirect_reasons", []),
                          strict=False)]
+        facts = None
+        if method == "GET" and isinstance(response, TextResponse) and "html" in ctype.lower():
+            facts = _facts(response)
         if outcome == "ok":
             if redirects and looks_like_error_page(final):
                 outcome, error = "broken", "soft404"
-            elif (method == "GET" and isinstance(response, TextResponse)
-                  and "html" in ctype.lower() and _soft404(response)):
+            elif facts is not None and facts.soft404:
                 outcome, error = "broken", "soft404"
         if is_transient(error) and meta["attempt"] == 1:
-            self.recheck.append(self._request(meta["target"], meta["site"], "HEAD", 2))
+            self.recheck.append(self._request(meta["target"], meta["site"],
+                                              self._first_method(meta["target"]), 2))
             return
-        yield self._check(meta, outcome, status, error, method, final, ctype, redirects)
+        yield self._check(meta, outcome, status, error, method, final, ctype, redirects,
+                          title=facts.title if facts is not None else None)
 
     def failed(self, failure: Failure):  # noqa: ANN201
         request = failure.request
@@ -114,25 +140,27 @@ class VerifySpider(scrapy.Spider):
             yield self._check(meta, "ok", 0, error, request.method, None, None, [])
             return
         if is_transient(error) and meta["attempt"] == 1:
-            self.recheck.append(self._request(meta["target"], meta["site"], "HEAD", 2))
+            self.recheck.append(self._request(meta["target"], meta["site"],
+                                              self._first_method(meta["target"]), 2))
             return
         outcome = "skipped" if error in ("private", "robots") else "broken"
         yield self._check(meta, outcome, 0, error, request.method, None, None, [])
 
     def _check(self, meta: dict, outcome: str, status: int, error: str | None, method: str,
-               final: str | None, ctype: str | None, redirects: list) -> dict[str, Any]:
+               final: str | None, ctype: str | None, redirects: list,
+               title: str | None = None) -> dict[str, Any]:
         self.stats_by_site[meta["site"]]["links_verified"] += 1
         return {
             "_type": "check", "run_id": self.run_id, "target": meta["target"],
             "outcome": outcome, "status": status, "error_class": error, "method": method,
             "redirects": redirects, "final_url": final, "content_type": ctype,
             "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
-            "attempts": meta["attempt"],
+            "attempts": meta["attempt"], "title": title,
         }
 
 
-def _soft404(response: TextResponse) -> bool:
+def _facts(response: TextResponse) -> extract.PageFacts | None:
     try:
-        return extract.parse(response.text, response.url).soft404
+        return extract.parse(response.text, response.url)
     except (UnicodeDecodeError, LookupError):
-        return False
+        return None

@@ -1,0 +1,20 @@
+"""crawler.extract on markup real government pages serve."""
+
+from crawler.extract import parse
+
+
+def test_xml_declared_xhtml_page_keeps_title_and_links():
+    body = ('<?xml version="1.0" encoding="gbk"?>\n<!DOCTYPE html><html><head><title>通知公告'
+            '</title></head><body><a href="./202611/t20261103_1.html">关于…的通知</a></body></html>')
+    facts = parse(body, "http://www.example.gov.cn/tzgg/")
+    assert facts.title == "通知公告"
+    assert [link.url for link in facts.links] == [
+        "http://www.example.gov.cn/tzgg/202611/t20261103_1.html"]
+
+
+def test_soft404_by_title_but_not_by_a_long_page_mentioning_it():
+    assert parse("<html><head><title>您访问的页面不存在</title></head><body></body></html>",
+                 "http://a.cn/").soft404
+    long_text = "政务公开内容。" * 200 + "如遇页面不存在，请联系我们。"
+    assert not parse(f"<html><head><title>政务公开</title></head><body><p>{long_text}</p>"
+                     "</body></html>", "http://a.cn/").soft404
