@@ -17,16 +17,22 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
-from rich.console import Console
+from rich.markup import escape
 
 from govmon import ui
-from govmon.config import SETTINGS_TEMPLATE, ConfigError, load_settings, workspace_dir
+from govmon.config import (
+    SETTINGS_TEMPLATE,
+    ConfigError,
+    LockedError,
+    load_settings,
+    workspace_dir,
+    workspace_lock,
+)
+from govmon.console import console, err_console  # noqa: E402
 from govmon.registry import Registry, RegistryError, import_file, load
-from store.db import StoreError, default_url, open_store
-
-console = Console()
-err_console = Console(stderr=True)
+from store.db import StoreError, default_url, open_store, safe_url
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_STORE, EXIT_INTERRUPTED, EXIT_LOCKED = 0, 1, 2, 3, 4, 5
 
@@ -41,9 +47,11 @@ class CliError(Exception):
 class Context:
     def __init__(self, args: argparse.Namespace):
         self.args = args
-        self.workspace = workspace_dir(args.workspace)
+        self.workspace = workspace_dir(getattr(args, "init_dir", None) or args.workspace)
         self.settings = load_settings(self.workspace)
-        self.db_url = args.db or self.settings.db or default_url(self.workspace)
+        # --db, then $GOVMON_DB, then govmon.yaml's db, then the workspace's sqlite file
+        self.db_url = (args.db or os.environ.get("GOVMON_DB") or self.settings.db
+                       or default_url(self.workspace))
 
     @property
     def registry_path(self) -> Path:
@@ -85,16 +93,18 @@ sites:
 # -- commands --------------------------------------------------------------------------
 def cmd_init(ctx: Context) -> int:
     ws = ctx.workspace
+    if ws.exists() and not ws.is_dir():
+        raise CliError(f"{ws}: 已存在且不是目录")
     ws.mkdir(parents=True, exist_ok=True)
+    ctx.store()  # first: a bad --db leaves no half-made workspace behind
     created = []
     for name, text in (("sites.yaml", EXAMPLE_SITES), ("govmon.yaml", SETTINGS_TEMPLATE)):
         path = ws / name
         if not path.exists():
             path.write_text(text, encoding="utf-8")
             created.append(name)
-    ctx.store()
     console.print(f"工作目录 [bold]{ws}[/]: " + (f"已创建 {', '.join(created)}" if created
-                                                else "已存在") + f"；数据库 {ctx.db_url}")
+                                                else "已存在") + f"；数据库 {safe_url(ctx.db_url)}")
     return EXIT_OK
 
 
@@ -102,11 +112,12 @@ def cmd_sites_import(ctx: Context) -> int:
     existing = load(ctx.registry_path) if ctx.registry_path.exists() else None
     registry, added, updated = import_file(Path(ctx.args.file), existing)
     ctx.workspace.mkdir(parents=True, exist_ok=True)
-    registry.save(ctx.registry_path)
     from store.ops import sync_registry
 
+    # The store first: if it cannot be opened, sites.yaml stays as it was.
     with ctx.store().begin() as s:
-        sync_registry(s, load(ctx.registry_path))
+        sync_registry(s, registry)
+        registry.save(ctx.registry_path)
     console.print(f"导入完成: 新增 {added} 个网站，更新 {updated} 个 → {ctx.registry_path}")
     return EXIT_OK
 
@@ -128,8 +139,9 @@ def _crawl(ctx: Context, registry: Registry, codes: list[str] | None, resume: bo
     closed = [c for c in codes or [] if not registry.by_code(c).running]
     if closed:
         raise CliError(f"网站已关停，不抓取: {', '.join(closed)}")
-    with ui.CrawlDisplay(console, registry, codes) as display:
-        crawl = Crawl(registry, settings, ctx.db_url, progress=display.update)
+    with workspace_lock(ctx.workspace), ui.CrawlDisplay(console, registry, codes) as display:
+        crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
+                      log_dir=ctx.workspace / "logs")
         try:
             result = crawl.resume(ctx.args.resume_id) if resume else crawl.run(codes)
         except RuntimeError as exc:
@@ -152,8 +164,9 @@ def cmd_probe(ctx: Context) -> int:
     from store.ops import sync_registry
 
     registry = ctx.registry()
+    sessions = ctx.store()  # fail before probing when the store cannot be opened
     results = probe_all(registry.running(), ctx.settings.probe_timeout, ctx.settings.user_agent)
-    with ctx.store().begin() as s:
+    with sessions.begin() as s:
         ids = sync_registry(s, registry)
         s.add_all(Probe(site_id=ids[r.code], at=r.at, ok=r.ok, status=r.status,
                         elapsed_ms=r.elapsed_ms, error=r.error) for r in results)
@@ -162,11 +175,14 @@ def cmd_probe(ctx: Context) -> int:
 
 
 def cmd_status(ctx: Context) -> int:
+    from reports.terminal import verdicts_table
     from store.ops import mark_stale_runs
 
     with ctx.store().begin() as s:
         mark_stale_runs(s)
         console.print(ui.runs_table(s, limit=ctx.args.limit))
+        if (verdicts := verdicts_table(s)) is not None:
+            console.print(verdicts)
     return EXIT_OK
 
 
@@ -177,14 +193,23 @@ def cmd_demo(ctx: Context) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line (not usage + message), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        _error(f"{self.prog}: {message} (运行 {self.prog} -h 查看用法)")
+        sys.exit(EXIT_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="govmon", description="政府网站质量监测 (govmon)")
+    p = _Parser(prog="govmon", description="政府网站质量监测 (govmon)")
     p.add_argument("-w", "--workspace", help="工作目录 (默认: $GOVMON_HOME 或当前目录)")
     p.add_argument("--db", help="数据库 URL (默认: $GOVMON_DB 或工作目录下 govmon.db)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("init", help="创建工作目录: sites.yaml、govmon.yaml 和数据库").set_defaults(
-        func=cmd_init)
+    init = sub.add_parser("init", help="创建工作目录: sites.yaml、govmon.yaml 和数据库")
+    init.add_argument("init_dir", nargs="?", metavar="DIR", help="工作目录 (默认: -w 或当前目录)")
+    init.set_defaults(func=cmd_init)
 
     sites = sub.add_parser("sites", help="网站注册表").add_subparsers(dest="sites_cmd",
                                                                  required=True)
@@ -220,12 +245,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Command groups living in their own modules: each has ``register(subparsers)`` and sets
 # ``func`` to a callable taking the Context.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "govmon.commands.check",
+    "govmon.commands.export",
+    "govmon.commands.mailbox",
+    "govmon.commands.score",
+    "govmon.commands.report",
+    "govmon.commands.nightly",
+]
+
+
+def _error(text: str, label: str = "错误") -> None:
+    """One line on stderr: no markup interpretation, no wrapping at the terminal width."""
+    err_console.print(f"[red]{label}[/]: {escape(text)}", highlight=False, soft_wrap=True)
+
+
+GLOBAL_OPTIONS = ("-w", "--workspace", "--db")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let ``-w DIR`` / ``--db URL`` stand anywhere (``govmon demo -w DIR`` as well as
+    ``govmon -w DIR demo``) by moving them in front of the subcommand."""
+    front, rest, i = [], [], 0
+    while i < len(argv):
+        arg = argv[i]
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg or i + 1 >= len(argv):
+                front.append(arg)
+                i += 1
+            else:
+                front += [arg, argv[i + 1]]
+                i += 2
+            continue
+        rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(hoist_global_options(list(sys.argv[1:] if argv is None else argv)))
     for opt in ("max_pages", "workers", "ignore_robots", "resume", "resume_id", "site"):
         if not hasattr(args, opt):
             setattr(args, opt, None)
@@ -236,11 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(ctx)
     except (RegistryError, ConfigError, CliError) as exc:
         for line in str(exc).splitlines() or ["错误"]:
-            err_console.print(f"[red]错误[/]: {line}", highlight=False)
+            _error(line)
         code = getattr(exc, "code", EXIT_INPUT)
     except StoreError as exc:
-        err_console.print(f"[red]错误[/]: {exc}", highlight=False)
+        _error(str(exc))
         code = EXIT_STORE
+    except LockedError as exc:
+        _error(str(exc))
+        code = EXIT_LOCKED
     except KeyboardInterrupt:
         err_console.print("[yellow]已中断[/]")
         code = EXIT_INTERRUPTED
@@ -248,8 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("GOVMON_DEBUG"):
             traceback.print_exc()
         msg = str(exc).splitlines()[0] if str(exc) else ""
-        err_console.print(f"[red]内部错误[/]: {type(exc).__name__}: {msg} "
-                          "(设置 GOVMON_DEBUG=1 查看详情)", highlight=False)
+        _error(f"{type(exc).__name__}: {msg} (设置 GOVMON_DEBUG=1 查看详情)", "内部错误")
         code = EXIT_INTERNAL
     return code
 

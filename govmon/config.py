@@ -6,7 +6,10 @@ settings) and, by default, the SQLite store ``govmon.db``.
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -16,7 +19,11 @@ USER_AGENT = "govmon/0.1 (+https://github.com/govmon/govmon; 政府网站监测)
 
 
 class ConfigError(Exception):
-    pass
+    """Bad settings; the message is one line naming the file (and line)."""
+
+
+class LockedError(Exception):
+    """Another govmon process holds the workspace lock."""
 
 
 @dataclass
@@ -63,32 +70,94 @@ probe_timeout: 15.0
 """
 
 
+def _key_lines(text: str) -> dict[str, int]:
+    """1-based line of each top-level key, for messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in root.value}
+
+
 def load_settings(workspace: Path) -> Settings:
+    """Read ``govmon.yaml`` (absent: defaults); ConfigError names file:line of a bad key."""
     path = workspace / "govmon.yaml"
     if not path.exists():
         return Settings()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: 不是 UTF-8 编码") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: 无法读取 ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: YAML 格式错误") from None
+        problem = getattr(exc, "problem", None)
+        raise ConfigError(f"{path}{line}: YAML 格式错误" + (f" ({problem})" if problem else "")
+                          ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: 应为键值映射")
-    known = {f.name: f.type for f in fields(Settings)}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ConfigError(f"{path}: 未知设置项 {', '.join(unknown)}")
+        raise ConfigError(f"{path}: 应为键值映射 (如 max_pages: 5000)")
+    lines = _key_lines(text)
+    known = [f.name for f in fields(Settings)]
+    for key in data:
+        if key not in known:
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            raise ConfigError(f"{path}:{lines.get(str(key), 1)}: 未知设置项 '{key}'"
+                              + (f" (是否应为 {hint[0]}?)" if hint else ""))
     defaults = Settings()
     for key, value in data.items():
-        expected = type(getattr(defaults, key))
-        if getattr(defaults, key) is None or value is None:
+        where = f"{path}:{lines.get(key, 1)}"
+        if key == "db":
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{where}: db 应为数据库 URL 字符串")
             continue
-        if expected is float and isinstance(value, int):
+        expected = type(getattr(defaults, key))
+        if value is None:
+            raise ConfigError(f"{where}: {key} 不能为空")
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
             data[key] = float(value)
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{path}: {key} 应为 {expected.__name__}")
+        elif not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key} 应为{TYPE_NAMES.get(expected, expected.__name__)}"
+                              f"，而不是 '{value}'")
+        elif expected in (int, float) and value < 0:
+            raise ConfigError(f"{where}: {key} 不能为负数")
     return Settings(**data)
+
+
+TYPE_NAMES = {int: "整数", float: "数字", bool: " true 或 false", str: "字符串"}
+
+
+@contextmanager
+def workspace_lock(workspace: Path) -> Iterator[None]:
+    """Hold ``govmon.lock`` in the workspace for a job that must not run twice at once
+    (a crawl); raises LockedError when another process holds it."""
+    import fcntl
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    path = workspace / "govmon.lock"
+    with open(path, "a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "?"
+            raise LockedError(f"另一个 govmon 任务正在运行 (进程 {holder}，锁文件 {path})"
+                              ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        try:
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def workspace_dir(explicit: str | None = None) -> Path:

@@ -4,6 +4,9 @@ A registry is what a supervisor is responsible for: a portal cluster (主站 + �
 department sites. Each site owns a scope (hosts and path prefixes); a URL belongs to the
 site whose scope matches it with the longest prefix, so a sub-site living under the
 portal's host is crawled as its own site.
+
+Every problem is reported as ``file:line: message`` and a file with any problem changes
+nothing: supervisors fix their spreadsheet and import again.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import os
 import re
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -27,7 +34,10 @@ KIND_ALIASES = {
 STATUS_ALIASES = {"运行": "运行", "正常": "运行", "running": "运行", "": "运行",
                   "关停": "关停", "关闭": "关停", "closed": "关停"}
 SITE_CODE = re.compile(r"^(bm\d{8}|\d{10})$")
-IMPORT_HEADERS = ["网站标识码", "网站名称", "首页网址", "类型", "上级网站标识码"]
+IMPORT_HEADERS = ["网站标识码", "网站名称", "首页网址", "类型", "上级网站标识码"]  # + optional 状态
+HEADER_SEARCH_ROWS = 10  # a title row (e.g. "XX市政府网站名单") may sit above the header
+# Column sizes in store.models.Site: longer values would be rejected by PostgreSQL.
+MAX_NAME, MAX_URL = 200, 2048
 
 
 class RegistryError(Exception):
@@ -83,6 +93,10 @@ class SiteSpec:
         return out
 
 
+SITE_KEYS = [f.name for f in fields(SiteSpec)]
+TOP_KEYS = ("sites", "trusted_networks")
+
+
 def _dir_of(path: str) -> str:
     if not path:
         return "/"
@@ -113,12 +127,21 @@ class Registry:
         return best
 
     def save(self, path: Path) -> None:
+        """Write ``sites.yaml`` atomically: a crash never leaves half a registry."""
         data: dict = {}
         if self.trusted_networks:
             data["trusted_networks"] = self.trusted_networks
         data["sites"] = [s.to_yaml() for s in self.sites]
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
-        path.write_text(REGISTRY_HEADER + text, encoding="utf-8")
+        text = REGISTRY_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
+                                                width=120)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sites-", suffix=".yaml")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 REGISTRY_HEADER = """\
@@ -129,43 +152,157 @@ REGISTRY_HEADER = """\
 """
 
 
+# -- validation ------------------------------------------------------------------------
 def _validate_url(url: str) -> str | None:
     parts = urlsplit(url.strip())
+    if not parts.scheme and not url.startswith("/") and "." in url.split("/")[0]:
+        return "首页网址缺少 http:// 或 https://"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "首页网址格式错误"
-    if any(c.isspace() for c in parts.netloc):
-        return "首页网址格式错误"
+    if any(c.isspace() for c in url.strip()):
+        return "首页网址含有空白字符"
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
         return "首页网址端口错误"
+    if len(url) > MAX_URL:
+        return f"首页网址超过 {MAX_URL} 个字符"
     return None
+
+
+def _code_hint(code: str) -> str:
+    """Why a code may be malformed: spreadsheets turn codes into numbers."""
+    if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", code):
+        return " (被 Excel 显示成了科学计数法，请把该列设为文本格式后重新导出)"
+    if code.isdigit() and len(code) < 10:
+        return " (可能被当作数字去掉了前导零，请把该列设为文本格式)"
+    return ""
+
+
+def _check(sites: list[SiteSpec], where: list[str]) -> list[tuple[int, str]]:
+    """(site index, message) for every problem among ``sites``."""
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, str] = {}
+    scopes: dict[tuple[str, str], tuple[str, str, str]] = {}
+    codes = {s.code for s in sites}
+    for i, (site, loc) in enumerate(zip(sites, where, strict=True)):
+        def bad(msg: str, i: int = i, loc: str = loc) -> None:
+            problems.append((i, f"{loc}: {msg}"))
+
+        if not SITE_CODE.match(site.code):
+            bad(f"网站标识码 '{site.code}' 格式错误 (应为10位数字或 bm+8位数字)"
+                + _code_hint(site.code))
+        if site.code in seen:
+            bad(f"网站标识码 '{site.code}' 重复 (已见于 {seen[site.code]})")
+        seen.setdefault(site.code, loc)
+        if not site.name.strip():
+            bad("网站名称为空")
+        elif len(site.name) > MAX_NAME:
+            bad(f"网站名称超过 {MAX_NAME} 个字符")
+        if not site.url.strip():
+            bad("首页网址为空")
+        elif err := _validate_url(site.url):
+            bad(f"{err}: '{site.url}'")
+        elif site.running:
+            for scope in site.scope():
+                other = scopes.setdefault(scope, (site.code, loc, site.url))
+                if other[0] == site.code:
+                    continue
+                if other[2].rstrip("/") == site.url.rstrip("/"):
+                    bad(f"首页网址与网站 {other[0]} ({other[1]}) 相同")
+                else:  # e.g. http://host/jyj (no slash) is read as a page in the directory /
+                    bad(f"首页网址与网站 {other[0]} ({other[1]}) 属于同一主机和目录 "
+                        f"'{scope[1]}' (子站网址请以 / 结尾，或在 sites.yaml 中设置 prefixes)")
+                break
+        if site.kind not in KINDS:
+            bad(f"未知类型 '{site.kind}' (应为 门户网站/子站/部门网站 或 portal/subsite/department)")
+        if site.status not in ("运行", "关停"):
+            bad(f"未知状态 '{site.status}' (应为 运行 或 关停)")
+        if site.parent and site.parent == site.code:
+            bad("上级网站标识码不能是网站自己")
+        elif site.parent and site.parent not in codes:
+            bad(f"上级网站标识码 '{site.parent}' 不存在")
+        if site.kind == "subsite" and not site.parent:
+            bad("子站缺少上级网站标识码")
+        for p in site.prefixes:
+            if not str(p).startswith("/"):
+                bad(f"prefixes: '{p}' 应以 / 开头")
+        mailbox = site.hints.get("mailbox") if isinstance(site.hints, dict) else None
+        if mailbox is not None and (not isinstance(mailbox, str) or _validate_url(mailbox)):
+            bad(f"hints.mailbox: '{mailbox}' 不是合法网址")
+    return problems
 
 
 def validate(sites: list[SiteSpec], where: list[str]) -> list[str]:
     """Check codes, kinds, URLs and parents; ``where[i]`` locates site i for messages."""
-    problems: list[str] = []
-    seen: dict[str, str] = {}
-    codes = {s.code for s in sites}
-    for site, loc in zip(sites, where, strict=True):
-        if not SITE_CODE.match(site.code):
-            problems.append(f"{loc}: 网站标识码 '{site.code}' 格式错误 (应为10位数字或 bm+8位数字)")
-        if site.code in seen:
-            problems.append(f"{loc}: 网站标识码 '{site.code}' 重复 (已见于 {seen[site.code]})")
-        seen.setdefault(site.code, loc)
-        if not site.name.strip():
-            problems.append(f"{loc}: 网站名称为空")
-        if err := _validate_url(site.url):
-            problems.append(f"{loc}: {err}: '{site.url}'")
-        if site.kind not in KINDS:
-            problems.append(f"{loc}: 未知类型 '{site.kind}'")
-        if site.status not in ("运行", "关停"):
-            problems.append(f"{loc}: 未知状态 '{site.status}'")
-        if site.parent and site.parent not in codes:
-            problems.append(f"{loc}: 上级网站标识码 '{site.parent}' 不存在")
-        if site.kind == "subsite" and not site.parent:
-            problems.append(f"{loc}: 子站缺少上级网站标识码")
-    return problems
+    return [msg for _, msg in _check(sites, where)]
+
+
+# -- sites.yaml ------------------------------------------------------------------------
+def _yaml_lines(text: str) -> tuple[dict[str, int], list[int]]:
+    """Line numbers of top-level keys and of each entry of ``sites`` (1-based)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}, []
+    if not isinstance(root, yaml.MappingNode):
+        return {}, []
+    keys, items = {}, []
+    for k, v in root.value:
+        keys[str(k.value)] = k.start_mark.line + 1
+        if k.value == "sites" and isinstance(v, yaml.SequenceNode):
+            items = [n.start_mark.line + 1 for n in v.value]
+    return keys, items
+
+
+def _scalar_code(value: Any) -> str:
+    """A code as text; YAML and spreadsheets turn unquoted codes into numbers."""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _site_from_yaml(raw: Any, loc: str, problems: list[str]) -> SiteSpec | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{loc}: 应为映射 (code, name, url, kind …)")
+        return None
+    unknown = [str(k) for k in raw if k not in SITE_KEYS]
+    if unknown:
+        problems.append(f"{loc}: 未知字段 {', '.join(unknown)} (可用: {', '.join(SITE_KEYS)})")
+    missing = [k for k in ("code", "name", "url", "kind") if raw.get(k) in (None, "")]
+    if missing:
+        problems.append(f"{loc}: 缺少字段 {', '.join(missing)}")
+        return None
+    ok = True
+    for key in ("hosts", "prefixes"):
+        value = raw.get(key)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value)):
+            problems.append(f"{loc}: {key} 应为字符串列表")
+            ok = False
+    if raw.get("hints") is not None and not isinstance(raw.get("hints"), dict):
+        problems.append(f"{loc}: hints 应为映射 (如 {{mailbox: https://…}})")
+        ok = False
+    for key in ("has_services", "ignore_robots"):
+        if raw.get(key) is not None and not isinstance(raw.get(key), bool):
+            problems.append(f"{loc}: {key} 应为 true 或 false")
+            ok = False
+    if not ok:
+        return None
+    kind = str(raw["kind"]).strip()
+    status = str(raw.get("status") or "").strip()
+    return SiteSpec(
+        code=_scalar_code(raw["code"]), name=str(raw["name"]).strip(),
+        url=str(raw["url"]).strip(), kind=KIND_ALIASES.get(kind.lower(), kind),
+        parent=_scalar_code(raw["parent"]) if raw.get("parent") not in (None, "") else None,
+        status=STATUS_ALIASES.get(status.lower(), status),
+        hosts=list(raw.get("hosts") or []), prefixes=list(raw.get("prefixes") or []),
+        hints=dict(raw.get("hints") or {}),
+        has_services=raw.get("has_services", True) is not False,
+        ignore_robots=raw.get("ignore_robots", False) is True,
+    )
 
 
 def load(path: Path) -> Registry:
@@ -173,144 +310,283 @@ def load(path: Path) -> Registry:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RegistryError([f"{path}: 文件不存在 (先运行 govmon init)"]) from None
+        raise RegistryError([f"{path}: 文件不存在 (先运行 govmon init 或 govmon sites import)"]
+                            ) from None
     except UnicodeDecodeError:
         raise RegistryError([f"{path}: 不是 UTF-8 编码"]) from None
+    except OSError as exc:
+        raise RegistryError([f"{path}: 无法读取 ({exc.strerror})"]) from None
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise RegistryError([f"{path}{line}: YAML 格式错误"]) from None
+        problem = getattr(exc, "problem", None)
+        raise RegistryError([f"{path}{line}: YAML 格式错误" + (f" ({problem})" if problem else "")]
+                            ) from None
     if not isinstance(data, dict) or not isinstance(data.get("sites", []), list):
         raise RegistryError([f"{path}: 顶层应包含 sites 列表"])
-    sites, where, problems = [], [], []
-    for i, raw in enumerate(data.get("sites") or [], start=1):
-        loc = f"{path}: sites[{i}]"
-        if not isinstance(raw, dict):
-            problems.append(f"{loc}: 应为映射")
-            continue
-        missing = [k for k in ("code", "name", "url", "kind") if not raw.get(k)]
-        if missing:
-            problems.append(f"{loc}: 缺少字段 {', '.join(missing)}")
-            continue
-        sites.append(SiteSpec(
-            code=str(raw["code"]).strip(), name=str(raw["name"]).strip(),
-            url=str(raw["url"]).strip(), kind=KIND_ALIASES.get(str(raw["kind"]), str(raw["kind"])),
-            parent=str(raw["parent"]).strip() if raw.get("parent") else None,
-            status=STATUS_ALIASES.get(str(raw.get("status", "运行")), str(raw.get("status"))),
-            hosts=[str(h) for h in raw.get("hosts") or []],
-            prefixes=[str(p) for p in raw.get("prefixes") or []],
-            hints=dict(raw.get("hints") or {}),
-            has_services=bool(raw.get("has_services", True)),
-            ignore_robots=bool(raw.get("ignore_robots", False)),
-        ))
-        where.append(f"{loc} ({raw.get('code')})")
-    trusted = [str(n) for n in data.get("trusted_networks") or []]
+    key_lines, item_lines = _yaml_lines(text)
+    problems: list[str] = []
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.append(f"{path}:{key_lines.get(str(key), 1)}: 未知顶层字段 '{key}' "
+                            f"(可用: {', '.join(TOP_KEYS)})")
+    sites, where = [], []
+    for i, raw in enumerate(data.get("sites") or []):
+        line = item_lines[i] if i < len(item_lines) else key_lines.get("sites", 1)
+        loc = f"{path}:{line}"
+        site = _site_from_yaml(raw, loc, problems)
+        if site is not None:
+            sites.append(site)
+            where.append(loc)
+    trusted_raw = data.get("trusted_networks") or []
+    if not isinstance(trusted_raw, list):
+        problems.append(f"{path}:{key_lines.get('trusted_networks', 1)}: "
+                        "trusted_networks 应为网段列表")
+        trusted_raw = []
+    trusted = [str(n) for n in trusted_raw]
     for net in trusted:
         try:
             ipaddress.ip_network(net, strict=False)
         except ValueError:
-            problems.append(f"{path}: trusted_networks: '{net}' 不是合法网段")
+            problems.append(f"{path}:{key_lines.get('trusted_networks', 1)}: "
+                            f"trusted_networks: '{net}' 不是合法网段")
     problems += validate(sites, where)
     if problems:
         raise RegistryError(problems)
     return Registry(sites=sites, trusted_networks=trusted, path=path)
 
 
+# -- import of supervisors' lists --------------------------------------------------------
 def _decode(raw: bytes) -> str:
-    """Excel writes UTF-8, UTF-8 with BOM or GBK; try them in that order."""
+    """Excel writes UTF-8, UTF-8 with BOM, GBK ("CSV") or UTF-16 ("Unicode 文本")."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("gb18030")
 
 
-def _rows_from_file(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs; header names are stripped."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+@dataclass
+class _Cell:
+    text: str
+    number: bool = False  # the spreadsheet stored a number (leading zeros may be lost)
 
-        try:
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-        except Exception as exc:  # noqa: BLE001
-            raise RegistryError([f"{path}: 无法读取 Excel 文件 ({type(exc).__name__})"]) from None
-        rows = [[("" if c is None else str(c).strip()) for c in r]
-                for r in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = _decode(path.read_bytes())
-        except FileNotFoundError:
-            raise RegistryError([f"{path}: 文件不存在"]) from None
-        except UnicodeDecodeError:
-            raise RegistryError([f"{path}: 无法识别编码 (应为 UTF-8 或 GBK)"]) from None
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
-    if not rows:
-        raise RegistryError([f"{path}: 文件为空"])
-    header = rows[0]
-    missing = [h for h in IMPORT_HEADERS if h not in header]
-    if missing:
-        raise RegistryError([f"{path}:1: 缺少表头 {', '.join(missing)}"])
-    out = []
-    for lineno, cells in enumerate(rows[1:], start=2):
-        if not any(cells):
+
+def _cell_text(value: Any, number_format: str | None = None) -> str:
+    """Spreadsheet cell → text. Numbers typed into a code column come back as int or float
+    (5101000001.0); a zero-padded number format ("0000000000") keeps its leading zeros."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        fmt = (number_format or "").strip('"')
+        if fmt and set(fmt) == {"0"}:
+            text = text.zfill(len(fmt))
+        return text
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return _clean(str(value))
+
+
+def _clean(text: str) -> str:
+    return text.replace("\u200b", "").replace("\ufeff", "").strip()
+
+
+def _code_text(cell: _Cell | None) -> str:
+    """A site code from a cell. "5101000001.0" → "5101000001"; "BM…" → "bm…"; a number
+    cell that lost its leading zeros is padded back to 10 digits (codes have 10)."""
+    if cell is None:
+        return ""
+    text = cell.text.replace(" ", "")
+    if re.fullmatch(r"\d+\.0*", text):
+        text = text.split(".")[0]
+    if cell.number and text.isdigit() and len(text) < 10:
+        text = text.zfill(10)
+    if re.fullmatch(r"(?i)bm\d{8}", text):
+        text = text.lower()
+    return text
+
+
+Rows = list[tuple[int, list[_Cell]]]
+
+
+def _xlsx_rows(path: Path) -> Rows:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zip/xml errors of a damaged or non-xlsx file
+        raise RegistryError([f"{path}: 无法读取 Excel 文件 ({type(exc).__name__})"]) from None
+    try:
+        sheets = [wb.active] + [ws for ws in wb.worksheets if ws is not wb.active]
+        first: Rows | None = None
+        for ws in sheets:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()  # some writers store a wrong sheet size
+            rows: Rows = []
+            line = 0
+            for cells in ws.iter_rows():
+                numbers = [c.row for c in cells if getattr(c, "row", None)]
+                line = numbers[0] if numbers else line + 1
+                row = []
+                for c in cells:
+                    value = getattr(c, "value", None)
+                    row.append(_Cell(_cell_text(value, getattr(c, "number_format", None)),
+                                     isinstance(value, int | float)
+                                     and not isinstance(value, bool)))
+                rows.append((line, row))
+            if first is None:
+                first = rows
+            if _find_header(rows) is not None:
+                return rows
+        return first or []
+    finally:
+        wb.close()
+
+
+def _csv_rows(path: Path) -> Rows:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError([f"{path}: 无法读取 ({exc.strerror})"]) from None
+    try:
+        text = _decode(raw)
+    except UnicodeDecodeError:
+        raise RegistryError([f"{path}: 无法识别编码 (应为 UTF-8 或 GBK)"]) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: Rows = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, [_Cell(_clean(c)) for c in cells]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise RegistryError([f"{path}:{reader.line_num}: CSV 格式错误 ({exc})"]) from None
+    return rows
+
+
+def _norm_header(text: str) -> str:
+    return re.sub(r"[\s*＊]", "", text)
+
+
+def _find_header(rows: Rows) -> int | None:
+    """Index of the header row among the first non-empty rows."""
+    seen = 0
+    for i, (_, cells) in enumerate(rows):
+        if not any(c.text for c in cells):
             continue
-        cells = cells + [""] * (len(header) - len(cells))
-        out.append((lineno, dict(zip(header, cells, strict=False))))
+        names = {_norm_header(c.text) for c in cells}
+        if all(h in names for h in IMPORT_HEADERS):
+            return i
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    return None
+
+
+def _rows_from_file(path: Path) -> list[tuple[int, dict[str, _Cell]]]:
+    """(line number, row) pairs below the header row, keyed by normalised header names."""
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise RegistryError([f"{path}: 不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV"])
+    if not path.exists():
+        raise RegistryError([f"{path}: 文件不存在"])
+    if path.is_dir():
+        raise RegistryError([f"{path}: 是目录，不是文件"])
+    rows = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else _csv_rows(path)
+    nonempty = [(n, cells) for n, cells in rows if any(c.text for c in cells)]
+    if not nonempty:
+        raise RegistryError([f"{path}: 文件为空"])
+    at = _find_header(rows)
+    if at is None:
+        line, cells = nonempty[0]
+        names = {_norm_header(c.text) for c in cells}
+        missing = [h for h in IMPORT_HEADERS if h not in names]
+        raise RegistryError([f"{path}:{line}: 缺少表头 {', '.join(missing)} "
+                             f"(应为 {','.join(IMPORT_HEADERS)}[,状态])"])
+    header = [_norm_header(c.text) for c in rows[at][1]]
+    out = []
+    for lineno, cells in rows[at + 1:]:
+        if not any(c.text for c in cells):
+            continue
+        row: dict[str, _Cell] = {}
+        for name, cell in zip(header, cells, strict=False):
+            if name and name not in row:
+                row[name] = cell
+        out.append((lineno, row))
     return out
 
 
 def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry, int, int]:
-    """Merge a supervisor's CSV/XLSX into ``existing``; returns (registry, added, updated).
+    """Merge a supervisor's CSV/XLSX into ``existing``; returns (registry, added, updated)
+    where ``updated`` counts registry sites the file changed.
 
+    A site already in the registry (same code) is updated from the file and keeps what the
+    file cannot say (hosts, prefixes, hints, …, and its status when the file has none).
     All-or-nothing: any bad row raises RegistryError listing every bad row (file:line).
     """
     rows = _rows_from_file(path)
     base = {s.code: s for s in (existing.sites if existing else [])}
-    imported: list[SiteSpec] = []
-    where: list[str] = []
-    problems: list[str] = []
+    registry_loc = str(existing.path) if existing and existing.path else "sites.yaml"
+    imported: dict[str, SiteSpec] = {}
+    line_of: dict[str, int] = {}  # code -> line in the file
+    by_line: dict[int, list[str]] = {}
+
+    def bad(lineno: int, msg: str) -> None:
+        by_line.setdefault(lineno, []).append(f"{path}:{lineno}: {msg}")
+
+    def text(row: dict[str, _Cell], name: str) -> str:
+        cell = row.get(name)
+        return cell.text if cell else ""
+
     for lineno, row in rows:
-        loc = f"{path}:{lineno}"
-        kind_raw = row.get("类型", "")
-        kind = KIND_ALIASES.get(kind_raw.strip().lower(), KIND_ALIASES.get(kind_raw.strip()))
-        if kind is None:
-            problems.append(f"{loc}: 未知类型 '{kind_raw}'")
-            kind = kind_raw
-        status_raw = row.get("状态", "")
-        status = STATUS_ALIASES.get(status_raw.strip())
-        if status is None:
-            problems.append(f"{loc}: 未知状态 '{status_raw}'")
-            status = "运行"
-        code = row["网站标识码"]
+        code = _code_text(row.get("网站标识码"))
+        if not code:
+            bad(lineno, "网站标识码为空")
+            continue
+        if code in imported:
+            bad(lineno, f"网站标识码 '{code}' 重复 (已见于 {path}:{line_of[code]})")
+            continue
         old = base.get(code)
-        imported.append(SiteSpec(
-            code=code, name=row["网站名称"], url=row["首页网址"], kind=kind,
-            parent=row.get("上级网站标识码") or None, status=status,
-            hosts=old.hosts if old else [], prefixes=old.prefixes if old else [],
-            hints=old.hints if old else {},
+        kind = text(row, "类型")
+        status = text(row, "状态")
+        if status:
+            status = STATUS_ALIASES.get(status.lower(), status)
+        else:  # no 状态 column, or left empty: keep what the registry says
+            status = old.status if old else "运行"
+        line_of[code] = lineno
+        imported[code] = SiteSpec(
+            code=code, name=text(row, "网站名称"), url=text(row, "首页网址"),
+            kind=KIND_ALIASES.get(kind.lower(), kind),
+            parent=_code_text(row.get("上级网站标识码")) or None, status=status,
+            hosts=list(old.hosts) if old else [], prefixes=list(old.prefixes) if old else [],
+            hints=dict(old.hints) if old else {},
             has_services=old.has_services if old else True,
             ignore_robots=old.ignore_robots if old else False,
-        ))
-        where.append(loc)
-    # Parents may be in the file or already in the registry.
-    merged_codes = {s.code for s in imported} | set(base)
-    for site, loc in zip(imported, where, strict=True):
-        if site.parent and site.parent not in merged_codes:
-            problems.append(f"{loc}: 上级网站标识码 '{site.parent}' 不存在")
-            site.parent = None
-    known_parents = [s for s in base.values() if s.code not in {i.code for i in imported}]
-    problems += [p for p in validate(imported + known_parents,
-                                     where + [f"registry ({s.code})" for s in known_parents])
-                 if "上级网站标识码" not in p or "不存在" not in p]
-    if problems:
-        raise RegistryError(sorted(set(problems), key=problems.index))
-    added = sum(1 for s in imported if s.code not in base)
-    updated = len(imported) - added
+        )
     merged = dict(base)
-    for site in imported:
-        merged[site.code] = site
+    merged.update(imported)
+    sites = list(merged.values())
+    locs = [f"{path}:{line_of[s.code]}" if s.code in imported else f"{registry_loc} ({s.code})"
+            for s in sites]
+    for i, msg in _check(sites, locs):
+        by_line.setdefault(line_of.get(sites[i].code, 0), []).append(msg)
+    if by_line:
+        raise RegistryError([m for n in sorted(by_line) for m in by_line[n]])
+    added = sum(1 for c in imported if c not in base)
+    updated = sum(1 for c, s in imported.items()
+                  if c in base and s.to_yaml() != base[c].to_yaml())
     trusted = existing.trusted_networks if existing else []
-    return Registry(sites=list(merged.values()), trusted_networks=trusted), added, updated
+    return (Registry(sites=sites, trusted_networks=list(trusted),
+                     path=existing.path if existing else None), added, updated)

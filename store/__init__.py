@@ -3,6 +3,7 @@
 from store.db import StoreError, open_store
 from store.models import (
     Base,
+    CheckRun,
     Finding,
     Link,
     LinkCheck,
@@ -16,6 +17,6 @@ from store.models import (
 )
 
 __all__ = [
-    "Base", "Finding", "Link", "LinkCheck", "Page", "Probe", "Run", "RunSite", "Scorecard",
+    "Base", "CheckRun", "Finding", "Link", "LinkCheck", "Page", "Probe", "Run", "RunSite", "Scorecard",
     "Site", "Snapshot", "StoreError", "open_store",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from store.models import Run, Site, Snapshot
+from store.models import Page, Run, Site, Snapshot
 
 
 def sync_registry(session: Session, registry) -> dict[str, int]:  # noqa: ANN001
@@ -45,12 +45,48 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _process_started(pid: int) -> datetime | None:
+    """When process ``pid`` started (Linux /proc; None elsewhere or on error)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat", encoding="ascii") as f:
+            btime = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+        ticks = os.sysconf("SC_CLK_TCK")
+        return datetime.fromtimestamp(btime + int(fields[19]) / ticks)
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _run_owner_alive(run: Run) -> bool:
+    """Is the process that owns ``run`` still there?
+
+    A pid reused by an unrelated, newer process (after a reboot, say) does not count. A
+    newer govmon/python process does: ``crawl --resume`` takes over an old run.
+    """
+    if not run.pid or not _pid_alive(run.pid):
+        return False
+    started = _process_started(run.pid)
+    if started is None or started <= run.started_at + timedelta(seconds=5):
+        return True
+    cmdline = _cmdline(run.pid)
+    return cmdline is None or b"python" in cmdline or b"govmon" in cmdline
+
+
 def mark_stale_runs(session: Session) -> list[int]:
     """Runs left 'running' by a killed process on this host become 'interrupted'."""
     host = socket.gethostname()
     stale = []
     for run in session.scalars(select(Run).where(Run.status == "running")):
-        if run.host == host and run.pid and not _pid_alive(run.pid):
+        if run.host == host and not _run_owner_alive(run):
             run.status = "interrupted"
             run.note = "进程被终止，可用 govmon crawl --resume 续爬"
             stale.append(run.id)
@@ -58,15 +94,27 @@ def mark_stale_runs(session: Session) -> list[int]:
 
 
 def prune_snapshots(session: Session, keep_runs: int) -> int:
-    """Drop page snapshots of all but the newest ``keep_runs`` runs (0 keeps everything).
+    """Drop page snapshots except each site's newest ``keep_runs`` crawls (0 keeps all).
 
-    Pages, links and findings stay: only the bulky HTML bodies age out.
+    Counted per site, so a site crawled rarely (``--site`` runs of other sites in between)
+    keeps the HTML of its own latest crawls. Pages, links and findings always stay: only
+    the bulky HTML bodies age out. Returns the number of snapshots dropped.
     """
     if keep_runs <= 0:
         return 0
-    newest = select(Run.id).order_by(Run.id.desc()).limit(keep_runs).scalar_subquery()
-    count = session.scalar(select(func.count()).select_from(Snapshot)
-                           .where(Snapshot.run_id.not_in(newest))) or 0
-    if count:
-        session.execute(delete(Snapshot).where(Snapshot.run_id.not_in(newest)))
-    return count
+    crawled = (select(Page.site_id, Page.run_id).distinct()
+               .join(Snapshot, Snapshot.page_id == Page.id).subquery())
+    ranked = select(crawled.c.site_id, crawled.c.run_id,
+                    func.dense_rank().over(partition_by=crawled.c.site_id,
+                                           order_by=crawled.c.run_id.desc()).label("n")
+                    ).subquery()
+    old = session.execute(select(ranked.c.site_id, ranked.c.run_id)
+                          .where(ranked.c.n > keep_runs)).all()
+    dropped = 0
+    for site_id, run_id in old:
+        pages = select(Page.id).where(Page.run_id == run_id, Page.site_id == site_id)
+        result = session.execute(delete(Snapshot).where(Snapshot.run_id == run_id,
+                                                        Snapshot.page_id.in_(pages))
+                                 .execution_options(synchronize_session=False))
+        dropped += result.rowcount or 0
+    return dropped

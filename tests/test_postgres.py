@@ -1,0 +1,219 @@
+"""The same store code on PostgreSQL: migrations, a real crawl, retention, probes, the CLI.
+
+The test starts its own server (initdb into a temporary directory, pg_ctl on a free
+loopback port) and stops it at the end. It runs when ``initdb`` is installed (on PATH or in
+Debian's /usr/lib/postgresql/<version>/bin) or when ``GOVMON_REQUIRE_PG=1`` (CI): then
+missing binaries or a missing driver fail the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from glob import glob
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from conftest import html, spec
+from sqlalchemy import func, inspect, select
+
+from crawler.runner import Crawl
+from govmon.cli import main
+from govmon.config import Settings
+from govmon.demo.server import Route
+from govmon.registry import Registry
+from store.db import open_store
+from store.models import Base, Link, LinkCheck, Page, Probe, Run, RunSite, Site, Snapshot
+from store.ops import mark_stale_runs, prune_snapshots, sync_registry
+
+REQUIRED = os.environ.get("GOVMON_REQUIRE_PG") == "1"
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"/postgresql/(\d+)(?:\.(\d+))?/", path)[0] if n)
+
+
+def find_pg_bin() -> Path | None:
+    """The directory holding initdb and pg_ctl (PATH first, then Debian's layout)."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    debian = sorted(glob("/usr/lib/postgresql/*/bin/initdb"), key=_version_key)
+    return Path(debian[-1]).parent if debian else None
+
+
+PG_BIN = find_pg_bin()
+if PG_BIN is None and not REQUIRED:
+    pytest.skip("PostgreSQL 未安装 (没有 initdb)；设置 GOVMON_REQUIRE_PG=1 时此测试必须运行",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server; yields the base URL (no database name)."""
+    if PG_BIN is None or not (PG_BIN / "pg_ctl").exists():
+        pytest.fail("GOVMON_REQUIRE_PG=1 but PostgreSQL (initdb, pg_ctl) is not installed: "
+                    "apt-get install -y postgresql")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.fail("PostgreSQL is installed but the driver is not: pip install 'psycopg[binary]'")
+    as_user: list[str] = []
+    tmp = Path(tempfile.mkdtemp(prefix="govmon-pg-"))
+    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as 'postgres'
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("running as root and there is no 'postgres' user to run the server")
+        os.chown(tmp, pw.pw_uid, pw.pw_gid)
+        runuser = shutil.which("runuser")
+        as_user = [runuser, "-u", "postgres", "--"] if runuser else []
+        if not as_user:
+            pytest.fail("running as root without runuser: cannot start PostgreSQL")
+    port = _free_port()
+    data, log = tmp / "data", tmp / "server.log"
+    ctl = [*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data)]
+    subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-U", "govmon",
+                    "-A", "trust", "-E", "UTF8", "--no-locale", "-N"],
+                   check=True, capture_output=True, timeout=120)
+    started = subprocess.run([*ctl, "-l", str(log), "-w", "-t", "60", "-o",
+                              f"-h 127.0.0.1 -p {port} -k {tmp} -F", "start"],
+                             capture_output=True, text=True, timeout=90)
+    if started.returncode != 0:
+        text = log.read_text(errors="replace") if log.exists() else started.stderr
+        shutil.rmtree(tmp, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start: {text[-2000:]}")
+    try:
+        yield f"postgresql+psycopg://govmon@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*ctl, "-m", "immediate", "-w", "stop"], capture_output=True,
+                       timeout=60)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """A fresh, empty database on the test server."""
+    import psycopg
+
+    name = f"govmon_test_{next(_db_numbers)}"
+    dsn = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{pg_server}/{name}"
+
+
+def test_migrations_produce_the_models_schema(pg_url: str) -> None:
+    sessions = open_store(pg_url)
+    engine = sessions.kw["bind"]
+    assert engine.dialect.name == "postgresql"
+    assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {
+        "alembic_version"}
+    with engine.connect() as conn:
+        mc = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                    "compare_server_default": True})
+        assert compare_metadata(mc, Base.metadata) == []
+    open_store(pg_url)  # a second open is a no-op upgrade
+
+
+def test_crawl_probe_retention_and_cli_on_postgres(pg_url: str, serve) -> None:  # noqa: ANN001
+    long_anchor = "很长的链接文字" * 120  # 840 characters: more than the column's 500
+    server = serve({
+        "/": Route(html("示例市人民政府", ["/news/1.html", "/missing.html", "/gbk.html"],
+                        body=f'<a href="/news/1.html">{long_anchor}</a>')),
+        "/news/1.html": Route(html("关于开展政府网站检查的通知", ["/"])),
+        "/gbk.html": Route(html("GBK 编码页面", ["/"]).encode("gbk"),
+                           content_type="text/html; charset=gbk"),
+    })
+    site = spec(server.url("/"), name="示" * 200, hints={"mailbox": server.url("/hdjl/"),
+                                                         "columns": {"通知公告": "/news/"}})
+    registry = Registry(sites=[site])
+    result = Crawl(registry, Settings(workers=1, timeout=2.0, retries=1, recheck_delay=0.3),
+                   pg_url).run()
+    assert result.status == "complete", result
+    sessions = open_store(pg_url)
+    with sessions() as s:
+        stored = s.scalars(select(Site)).one()
+        assert stored.name == "示" * 200  # String(200) counts characters on PostgreSQL
+        assert stored.hints["columns"] == {"通知公告": "/news/"}  # JSON round trip
+        pages = {p.url: p for p in s.scalars(select(Page).where(Page.run_id == result.run_id))}
+        assert set(pages) == {server.url(p) for p in ("/", "/news/1.html", "/missing.html",
+                                                       "/gbk.html")}
+        assert pages[server.url("/news/1.html")].title == "关于开展政府网站检查的通知"
+        assert pages[server.url("/gbk.html")].title == "GBK 编码页面"
+        assert pages[server.url("/missing.html")].status == 404
+        # The batched insert ... RETURNING kept page ids in order: links hang off the
+        # right pages.
+        for link in s.scalars(select(Link).where(Link.run_id == result.run_id)):
+            page_url = s.get(Page, link.page_id).url
+            assert (page_url == server.url("/")) == (link.target != server.url("/")), (
+                page_url, link.target)
+        anchors = s.scalars(select(Link.anchor).where(Link.anchor.like("很长%"))).all()
+        assert anchors and all(100 <= len(a) <= 500 for a in anchors)
+        checks = {c.target: c for c in s.scalars(select(LinkCheck))}
+        assert checks[server.url("/missing.html")].outcome == "broken"
+        assert checks[server.url("/news/1.html")].outcome == "ok"
+        run_site = s.scalars(select(RunSite)).one()
+        assert (run_site.status, run_site.complete, run_site.pages) == ("complete", True, 4)
+
+    # Retention and stale runs on PostgreSQL (window function, DELETE … IN subquery).
+    with sessions.begin() as s:
+        later = Run(started_at=datetime.now(), status="running", pid=2 ** 22 + 12345,
+                    host=socket.gethostname(), options={})
+        s.add(later)
+        s.flush()
+        page = Page(run_id=later.id, site_id=stored.id, url=server.url("/"), status=200,
+                    fetched_at=datetime.now())
+        s.add(page)
+        s.flush()
+        s.add(Snapshot(page_id=page.id, run_id=later.id, body=b"x"))
+    with sessions.begin() as s:
+        assert mark_stale_runs(s) == [later.id]
+        dropped = prune_snapshots(s, 1)
+    assert dropped == 3  # the first run's three HTML snapshots (the 404 has none)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Snapshot)) == 1
+        assert s.scalar(select(func.count()).select_from(Page)
+                        .where(Page.run_id == result.run_id)) == 4
+        assert s.get(Run, later.id).status == "interrupted"
+
+    # The CLI against PostgreSQL: probe writes Probe rows, status reads the runs.
+    ws = Path(tempfile.mkdtemp(prefix="govmon-ws-"))
+    try:
+        registry.save(ws / "sites.yaml")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            assert main(["-w", str(ws), "--db", pg_url, "probe"]) == 0, err.getvalue()
+            assert main(["-w", str(ws), "--db", pg_url, "status"]) == 0, err.getvalue()
+        assert "已中断" in out.getvalue() and "完成" in out.getvalue()
+        assert not (ws / "govmon.db").exists()
+    finally:
+        shutil.rmtree(ws, ignore_errors=True)
+    with sessions() as s:
+        probe = s.scalars(select(Probe)).one()
+        assert (probe.ok, probe.status, probe.site_id) == (True, 200, stored.id)
+        assert probe.at > datetime.now() - timedelta(minutes=5)
+    with sessions.begin() as s:
+        assert sync_registry(s, registry) == {site.code: stored.id}
