@@ -1,41 +1,137 @@
-"""The bundled sample cluster (minimal placeholder; see issue 2 for the full one)."""
+"""The bundled sample cluster of the fictional 示例市, served on loopback.
+
+Six registry entries on four real HTTP servers (one per 127.0.0.x address):
+
+* 示例市人民政府 (portal, TRS WCM style) on 127.0.0.2, with the 示例市教育局 sub-site living
+  under the same host and port at ``/jyj/`` (the registry's longest prefix makes it a site);
+* 示例高新技术产业开发区管理委员会 (sub-site, Hanweb JCMS style) on 127.0.0.3;
+* 示例市发展和改革委员会 (department, an old ASP-style site served in GBK) on 127.0.0.4;
+* 示例市统计局 (department) whose address has nothing listening: it is down;
+* 示例市粮食局 (department, 关停 after the institutional reform): in the registry, not crawled;
+* an "external" server on 127.0.0.50 standing in for every other host the pages link to.
+
+Problems are planted on purpose (broken links, a soft 404, stale and blank columns, slow and
+missing replies, …); ``DemoCluster.planted`` maps ``"<site>.<label>"`` to each one's URL.
+"""
 
 from __future__ import annotations
 
+import socket
+import threading
 from datetime import date
 
-from govmon.demo.server import Route, SiteServer
+from govmon.demo import content as c
+from govmon.demo.server import SiteServer
+from govmon.demo.sites import (
+    DRC_CODE,
+    EDU_CODE,
+    GRAIN_CODE,
+    PORTAL_CODE,
+    STATS_CODE,
+    ZONE_CODE,
+    Hosts,
+    RouteTable,
+    build_drc,
+    build_education,
+    build_external,
+    build_portal,
+    build_zone,
+)
 from govmon.registry import Registry, SiteSpec
 
+FALLBACK_HOST = "127.0.0.1"  # systems (macOS) where only 127.0.0.1 is configured
 
-def _page(title: str, links: list[str]) -> str:
-    items = "".join(f'<li><a href="{u}">{u}</a></li>' for u in links)
-    return f"<html><head><title>{title}</title></head><body><ul>{items}</ul></body></html>"
+
+def _bind(host: str, table: RouteTable) -> SiteServer:
+    """A server on ``host`` (or on 127.0.0.1 when that address cannot be bound)."""
+    dynamic = table.dynamic if table.handlers else None
+    try:
+        return SiteServer(host, table.routes, dynamic=dynamic)
+    except OSError:
+        return SiteServer(FALLBACK_HOST, table.routes, dynamic=dynamic)
+
+
+def _dead_base(host: str) -> str:
+    """``http://host:port`` on which nothing listens: bind a free port, note it, close it."""
+    for candidate in (host, FALLBACK_HOST):
+        try:
+            with socket.socket() as s:
+                s.bind((candidate, 0))
+                return f"http://{candidate}:{s.getsockname()[1]}"
+        except OSError:
+            continue
+    raise OSError("no loopback address available")
 
 
 class DemoCluster:
+    """Sample sites for ``govmon demo`` and for tests; deterministic for a given ``today``."""
+
     def __init__(self, today: date):
         self.today = today
-        self.portal = SiteServer("127.0.0.2", {
-            "/": Route(_page("示例市人民政府", ["/a.html", "/missing.html"])),
-            "/a.html": Route(_page("A", ["/"])),
-        })
-        self.servers = [self.portal]
+        self._started: list[SiteServer] = []
+        self._stop = threading.Event()
+        # Servers bind first: pages carry absolute URLs of the other servers.
+        self.portal = _bind("127.0.0.2", RouteTable())
+        self.zone = _bind("127.0.0.3", RouteTable())
+        self.drc = _bind("127.0.0.4", RouteTable())
+        self.external = _bind("127.0.0.50", RouteTable())
+        self.servers = [self.portal, self.zone, self.drc, self.external]
+        stats, grain = _dead_base("127.0.0.5"), _dead_base("127.0.0.6")
+        self.hosts = Hosts(today=today, portal=self.portal.base, zone=self.zone.base,
+                           drc=self.drc.base, stats=stats, ext=self.external.base)
+        portal = build_portal(self.hosts)
+        education = build_education(self.hosts)
+        portal.merge(education)
+        tables = {"portal": (self.portal, portal), "zone": (self.zone, build_zone(self.hosts)),
+                  "drc": (self.drc, build_drc(self.hosts)),
+                  "external": (self.external, build_external(self.hosts))}
+        self.planted: dict[str, str] = {}
+        for key, (server, table) in tables.items():
+            server.routes = table.routes
+            server.dynamic = table.dynamic if table.handlers else None
+            for label, path in table.planted.items():
+                self.planted[f"{key}.{label}"] = server.base + path
+        for label, path in education.planted.items():
+            self.planted[f"education.{label}"] = self.portal.base + path
+        self.planted["stats.unreachable"] = stats + "/"
+
         self.registry = Registry(sites=[
-            SiteSpec(code="5101000001", name="示例市人民政府", url=self.portal.url("/"),
+            SiteSpec(code=PORTAL_CODE, name=c.PORTAL_NAME, url=self.portal.url("/"),
                      kind="portal"),
+            SiteSpec(code=EDU_CODE, name="示例市教育局", url=self.portal.url("/jyj/"),
+                     kind="subsite", parent=PORTAL_CODE),
+            SiteSpec(code=ZONE_CODE, name="示例高新技术产业开发区管理委员会",
+                     url=self.zone.url("/"), kind="subsite", parent=PORTAL_CODE),
+            SiteSpec(code=DRC_CODE, name="示例市发展和改革委员会", url=self.drc.url("/"),
+                     kind="department"),
+            SiteSpec(code=STATS_CODE, name="示例市统计局", url=stats + "/", kind="department"),
+            SiteSpec(code=GRAIN_CODE, name="示例市粮食局", url=grain + "/", kind="department",
+                     status="关停"),
         ], trusted_networks=["127.0.0.0/8"])
 
     def start(self) -> None:
         for s in self.servers:
-            s.start()
+            if s not in self._started:
+                s.start()
+                self._started.append(s)
 
     def stop(self) -> None:
+        self._stop.set()
         for s in self.servers:
-            s.stop()
+            if s in self._started:
+                s.stop()
+            else:  # never served: shutdown() would wait for a loop that never ran
+                s.httpd.server_close()
+        self._started.clear()
 
     def wait(self) -> None:
-        import time
+        """Serve until interrupted (Ctrl-C) or stopped."""
+        while not self._stop.wait(3600):
+            pass
 
-        while True:
-            time.sleep(3600)
+    def __enter__(self) -> DemoCluster:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -43,6 +43,11 @@ class SiteServer:
         self.dynamic = dynamic
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+        # Requests being answered right now, and the most seen at once (politeness tests).
+        self.in_flight = 0
+        self.max_in_flight = 0
+        # (method, path, arrival, departure) per answered request, time.monotonic() seconds.
+        self.timeline: list[tuple[str, str, float, float]] = []
         server = self
 
         class _H(BaseHTTPRequestHandler):
@@ -99,8 +104,30 @@ class SiteServer:
         return self.dynamic(method, raw_path) if self.dynamic else None
 
     def _answer(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        arrived = time.monotonic()
         with self.lock:
             self.requests.append((method, unquote(h.path)))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        answered = False
+
+        def _answered() -> None:
+            """Counted out before the reply is sent: a client waiting for the reply
+            cannot have its next request counted as overlapping this one."""
+            nonlocal answered
+            if not answered:
+                answered = True
+                with self.lock:
+                    self.in_flight -= 1
+                    self.timeline.append((method, unquote(h.path), arrived, time.monotonic()))
+
+        try:
+            self._respond(h, method, _answered)
+        finally:
+            _answered()
+
+    def _respond(self, h: BaseHTTPRequestHandler, method: str,
+                 answered: Callable[[], None]) -> None:
         if method == "POST":
             length = int(h.headers.get("Content-Length") or 0)
             if length:
@@ -123,6 +150,7 @@ class SiteServer:
                 status = route.head_status
             headers = dict(route.headers)
             body = route.payload()
+        answered()
         try:
             h.send_response(status)
             if route.content_type and "Content-Type" not in headers:

@@ -1,0 +1,252 @@
+"""``govmon demo`` end to end: a real subprocess serves the sample cluster, crawls it, and
+leaves a store; these tests read its summary table and that store.
+
+The demo plants known problems (see ``govmon/demo/sites.py``); every one must come out of
+the crawl as the right kind of result, and nothing else may come out broken.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.db import open_store
+from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
+
+PORTAL, EDU, ZONE, DRC, STATS, GRAIN = ("5199000001", "5199000002", "5199000003",
+                                        "5199000010", "5199000011", "5199000012")
+RUNNING = [PORTAL, EDU, ZONE, DRC]
+
+# Planted broken targets: (path suffix, HTTP status, error class).
+PLANTED_BROKEN = [
+    ("/hdjl/wsxf/", 404, "http"),  # portal homepage: 网上信访 column gone
+    ("/zwgk/tzgg/201912/t20191203_3456789.html", 404, "http"),  # deleted notice
+    ("/zwgk/zcwj/202001/t20200115_2987654.html", 404, "http"),  # moved policy document
+    ("/W020230415556677889900.jpg", 404, "http"),  # broken image in a news article
+    ("/W020190315401234567890.xlsx", 404, "http"),  # broken attachment of a notice
+    ("/ztzl/qlsl/", 200, "soft404"),  # 200 saying 您访问的页面不存在
+    ("/jyj/xxgk/", 404, "http"),  # education sub-site nav item
+    ("/art/2025/6/8/art_1235_40001.html", 404, "http"),  # Hanweb: deleted article
+    ("/list.asp?classid=9", 404, "http"),  # GBK site: column removed
+    ("/zwfw.shili.gov.cn/", 404, "http"),  # external: retired site
+]
+
+
+@dataclass
+class DemoRun:
+    proc: subprocess.CompletedProcess
+    elapsed: float
+    workspace: Path
+    sessions: object
+
+    def session(self) -> Session:
+        return self.sessions()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    ws = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if k not in ("GOVMON_DB", "GOVMON_HOME")}
+    env["COLUMNS"] = "200"  # rich wraps tables at 80 columns when not on a terminal
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "govmon.cli", "-w", str(ws), "demo"],
+                          capture_output=True, text=True, timeout=240, env=env)
+    elapsed = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return DemoRun(proc, elapsed, ws, open_store(f"sqlite:///{ws / 'govmon.db'}", upgrade=False))
+
+
+def _checks(s: Session) -> dict[str, LinkCheck]:
+    run_id = s.scalars(select(Run.id).order_by(Run.id.desc())).first()
+    return {c.target: c for c in s.scalars(select(LinkCheck).where(LinkCheck.run_id == run_id))}
+
+
+def _one(checks: dict[str, LinkCheck], suffix: str) -> LinkCheck:
+    found = [c for t, c in checks.items() if t.endswith(suffix)]
+    assert len(found) == 1, f"{suffix}: {[c.target for c in found]}"
+    return found[0]
+
+
+def _summary_rows(stdout: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) > 8 and cells[1].isdigit():
+            rows[cells[1]] = cells[1:-1]
+    return rows
+
+
+def test_demo_finishes_fast_and_prints_the_summary(demo: DemoRun) -> None:
+    out = demo.proc.stdout
+    assert "示例网站群" in out and "6 个网站" in out
+    assert demo.elapsed < 60, f"govmon demo took {demo.elapsed:.1f}s"
+    rows = _summary_rows(out)
+    assert set(rows) == set(RUNNING + [STATS])  # the closed site is not crawled
+    code, name, status, pages, errors, verified, broken, note = rows[STATS]
+    assert (name, status) == ("示例市统计局", "无法访问") and "首页无法访问" in note
+    for code in RUNNING:
+        assert rows[code][2] == "完成", rows[code]
+        assert int(rows[code][5]) > 20, rows[code]  # links verified
+    assert rows[PORTAL][1] == "示例市人民政府"
+    assert int(rows[PORTAL][3]) >= 60  # pages
+    # portal: 7 planted targets of its own + the down department's homepage it links to
+    assert int(rows[PORTAL][6]) == 8
+    assert [int(rows[c][6]) for c in (EDU, ZONE, DRC)] == [1, 1, 1]
+
+
+def test_registry_is_saved_to_the_workspace(demo: DemoRun) -> None:
+    data = yaml.safe_load((demo.workspace / "sites.yaml").read_text(encoding="utf-8"))
+    assert data["trusted_networks"] == ["127.0.0.0/8"]
+    sites = {s["code"]: s for s in data["sites"]}
+    assert set(sites) == {PORTAL, EDU, ZONE, DRC, STATS, GRAIN}
+    assert sites[EDU]["kind"] == "subsite" and sites[EDU]["parent"] == PORTAL
+    assert sites[EDU]["url"] == sites[PORTAL]["url"] + "jyj/"  # same host and port
+    assert sites[ZONE]["parent"] == PORTAL
+    assert sites[GRAIN]["status"] == "关停"
+
+
+def test_every_running_site_is_crawled_and_the_down_one_is_unreachable(demo: DemoRun) -> None:
+    with demo.session() as s:
+        rows = {code: rs for code, rs in s.execute(
+            select(Site.code, RunSite).join(RunSite, RunSite.site_id == Site.id))}
+        assert {c: rows[c].status for c in rows} == {
+            PORTAL: "complete", EDU: "complete", ZONE: "complete", DRC: "complete",
+            STATS: "unreachable", GRAIN: "skipped"}
+        assert not rows[STATS].complete
+        minimum = {PORTAL: 60, EDU: 20, ZONE: 15, DRC: 20}
+        for code, least in minimum.items():
+            assert rows[code].pages >= least, (code, rows[code].pages)
+        assert rows[PORTAL].robots_disallowed >= 1  # /was5/ search is in robots.txt
+        # the sub-site under the portal's host is crawled as its own site
+        ids = dict(s.execute(select(Site.code, Site.id)).all())
+        jyj_owners = set(s.scalars(select(Page.site_id).where(Page.url.contains("/jyj/"))))
+        assert jyj_owners == {ids[EDU]}
+
+
+def test_planted_broken_links_and_nothing_else(demo: DemoRun) -> None:
+    with demo.session() as s:
+        checks = _checks(s)
+        for suffix, status, error in PLANTED_BROKEN:
+            c = _one(checks, suffix)
+            assert (c.outcome, c.status, c.error_class) == ("broken", status, error), suffix
+        sites = yaml.safe_load((demo.workspace / "sites.yaml").read_text(encoding="utf-8"))
+        stats_url = next(x["url"] for x in sites["sites"] if x["code"] == STATS)
+        down = checks[stats_url]
+        assert (down.outcome, down.error_class, down.attempts) == ("broken", "refused", 2)
+        broken = {t for t, c in checks.items() if c.outcome == "broken"}
+        expected = {_one(checks, sfx).target for sfx, _, _ in PLANTED_BROKEN} | {stats_url}
+        assert broken == expected
+        kinds = {t: k for t, k in s.execute(select(Link.target, Link.kind))}
+        assert kinds[_one(checks, "/W020230415556677889900.jpg").target] == "image"
+        assert kinds[_one(checks, "/W020190315401234567890.xlsx").target] == "attachment"
+        assert kinds[_one(checks, "/zwfw.shili.gov.cn/").target] == "external"
+
+
+def test_head_refusing_targets_are_ok_via_get(demo: DemoRun) -> None:
+    with demo.session() as s:
+        checks = _checks(s)
+        for suffix in ("/www.stats.gov.cn/sj/zxfb/202402/W020240229397367155473.pdf",
+                       "/www.stats.gov.cn/"):
+            c = _one(checks, suffix)
+            assert (c.outcome, c.status, c.method) == ("ok", 200, "GET"), suffix
+
+
+def test_redirect_chains_are_followed_and_recorded(demo: DemoRun) -> None:
+    with demo.session() as s:
+        chain = _one(_checks(s), "/rsj.shili.gov.cn/")
+        assert chain.outcome == "ok" and chain.status == 200
+        assert [r["status"] for r in chain.redirects] == [301, 302]
+        assert chain.redirects[1]["url"].endswith("/www.shili.gov.cn/rsj/")
+        assert chain.final_url.endswith("/www.shili.gov.cn/rsj/index.html")
+        internal = s.scalars(select(Page).where(Page.url.endswith("/xxgk/ndbg.jsp"))).one()
+        assert internal.status == 200 and internal.final_url.endswith("/zwgk/ndbg/")
+        assert "政府信息公开年报" in internal.title
+
+
+def test_gbk_site_is_decoded(demo: DemoRun) -> None:
+    with demo.session() as s:
+        drc = s.scalars(select(Site).where(Site.code == DRC)).one()
+        pages = s.scalars(select(Page).where(Page.site_id == drc.id, Page.status == 200)).all()
+        titles = {p.url.split("/", 3)[3]: p.title for p in pages}
+        assert titles[""] == "示例市发展和改革委员会"
+        assert titles["list.asp?classid=1"] == "工作动态-示例市发展和改革委员会"
+        assert "市发展改革委召开重点项目推进工作会-示例市发展和改革委员会" in titles.values()
+        assert all(t and "\ufffd" not in t for t in titles.values())
+        assert {p.encoding for p in pages} <= {"gbk", "gb18030"}
+        home = next(p for p in pages if p.depth == 0)
+        raw = zlib.decompress(s.get(Snapshot, home.id).body)
+        assert "今天是：2019年3月5日" in raw.decode("gbk")  # served as real GBK bytes
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("utf-8")
+
+
+def test_chinese_paths_and_cms_pages_are_served(demo: DemoRun) -> None:
+    with demo.session() as s:
+        checks = _checks(s)
+        topic = _one(checks, "/ztzl/%E4%BC%98%E5%8C%96%E8%90%A5%E5%95%86%E7%8E%AF%E5%A2%83/")
+        assert topic.outcome == "ok"
+        att = _one(checks, "%E9%99%84%E4%BB%B6%EF%BC%9A%E9%87%8D%E7%82%B9%E4%BB%BB%E5%8A%A1"
+                           "%E5%88%86%E5%B7%A5%E8%A1%A8.docx")  # 附件：重点任务分工表.docx
+        assert (att.outcome, att.status) == ("ok", 200)
+        titles = set(s.scalars(select(Page.title)))
+        # mailbox board with its detail pages, survey column, Hanweb and TRS articles
+        assert "政务咨询_示例市人民政府" in titles
+        assert "关于农村宅基地确权登记的咨询_示例市人民政府" in titles
+        assert "调查征集_示例市人民政府" in titles
+        assert "示例高新技术产业开发区管理委员会" in titles
+        assert "示例市教育局" in titles
+
+
+def _snapshot(cluster) -> dict[tuple[int, str], bytes]:  # noqa: ANN001
+    """Every route body, with each server's base URL replaced by a placeholder."""
+    bases = [(s.base.encode(), f"<server{i}>".encode()) for i, s in enumerate(cluster.servers)]
+    bases.append((cluster.hosts.stats.encode(), b"<stats>"))
+    out = {}
+    for i, server in enumerate(cluster.servers):
+        for path, route in server.routes.items():
+            body = route.payload()
+            for base, mark in bases:
+                body = body.replace(base, mark)
+            out[(i, path)] = body
+    return out
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 22), date(2027, 1, 5), date(2028, 2, 29)])
+def test_cluster_is_deterministic_and_dated_relative_to_today(today: date) -> None:
+    from govmon.demo.cluster import DemoCluster
+
+    first, second = DemoCluster(today), DemoCluster(today)
+    try:
+        assert _snapshot(first) == _snapshot(second)
+        routes = first.portal.routes
+        home = routes["/"].payload().decode()
+        yesterday = today - timedelta(days=1)
+        assert f'<span class="date">{yesterday:%m-%d}</span>' in home  # fresh news
+        notices = routes["/zwgk/tzgg/"].payload().decode()
+        newest = max(date.fromisoformat(d) for d in re.findall(
+            r'<span class="date">(\d{4}-\d{2}-\d{2})</span>', notices))
+        assert (today - newest).days > 184  # stale: older than six calendar months
+        assert "暂无信息" in routes["/zwgk/czyjs/"].payload().decode()  # blank column
+        ywdt = routes["/xwdt/ywdt/"].payload().decode()
+        pinned = ywdt.index("[置顶]")
+        assert pinned < ywdt.index(f"{yesterday:%Y-%m-%d}")  # pinned old item on top
+        for path, route in first.drc.routes.items():
+            if route.content_type.startswith("text/html"):
+                assert "charset=gbk" in route.content_type
+                assert '<meta charset="gbk">' in route.payload().decode("gbk"), path
+        assert len([p for p in routes if not p.startswith("/jyj/")]) >= 100
+    finally:
+        first.stop()  # never started: must not hang
+        second.stop()
