@@ -8,11 +8,12 @@ compared. Sites are the registry mirrored into the store (a site removed from
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -185,6 +186,7 @@ class LinkCheck(Base):
     elapsed_ms: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     checked_at: Mapped[datetime] = mapped_column(DateTime)
+    title: Mapped[str | None] = mapped_column(Text)  # <title> of a GET-verified HTML target
 
 
 class Probe(Base):
@@ -247,3 +249,132 @@ class Scorecard(Base):
     vetoes: Mapped[list] = mapped_column(JSON, default=list)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CheckRun(Base):
+    """Which rule module ran (or was skipped, and why) for a site in a run.
+
+    A finding that disappears is "fixed" only if its rule actually ran on a complete
+    enough crawl; a skipped rule leaves earlier problems open (unknown, not fixed).
+    """
+
+    __tablename__ = "check_runs"
+    __table_args__ = (UniqueConstraint("run_id", "site_id", "module"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    module: Mapped[str] = mapped_column(String(64))
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12))  # ran | skipped | error
+    reason: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+    elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Message(Base):
+    """A citizen message seen on a consultation board (政务咨询 / 领导信箱 / 12345) in a run.
+
+    Evidence only: title (phone and ID numbers masked), dates, status, URL and replying
+    unit. Message bodies and citizens' names are never stored here.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    board_url: Mapped[str] = mapped_column(String(2048))
+    board_kind: Mapped[str] = mapped_column(String(16))  # consult | complaint
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    submitted: Mapped[date | None] = mapped_column(Date)
+    replied: Mapped[date | None] = mapped_column(Date)
+    reply_unit: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(12))  # answered | pending | unknown
+    raw_status: Mapped[str | None] = mapped_column(String(40))
+    has_reply_text: Mapped[bool | None] = mapped_column(Boolean)
+    detail_seen: Mapped[bool] = mapped_column(Boolean, default=False)
+    working_days: Mapped[int | None] = mapped_column(Integer)  # submitted -> replied
+
+
+class MailboxStats(Base):
+    """Reply statistics of a site's consultation boards in one run (see checks/mailbox.py)."""
+
+    __tablename__ = "mailbox_stats"
+    __table_args__ = (UniqueConstraint("run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    boards: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(Integer, default=0)  # all seen
+    in_window: Mapped[int] = mapped_column(Integer, default=0)  # submitted in the window
+    answered: Mapped[int] = mapped_column(Integer, default=0)  # of those in the window
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)  # pending in the window
+    reply_rate: Mapped[float | None] = mapped_column(Float)
+    median_working_days: Mapped[float | None] = mapped_column(Float)
+    p90_working_days: Mapped[float | None] = mapped_column(Float)
+    oldest_unanswered: Mapped[date | None] = mapped_column(Date)
+    oldest_unanswered_url: Mapped[str | None] = mapped_column(String(2048))
+    surveys: Mapped[int | None] = mapped_column(Integer)  # survey items in the survey window
+    calendar_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # boards, notes
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Column(Base):
+    """A column (栏目) of a site as found in one run's crawl (see checks/columndata.py).
+
+    Derived data, rebuilt whenever the run is checked. ``kind``: home (the homepage's item
+    blocks), list (a page of dated items), blank (no items / placeholder text), spa (list
+    rendered by a script from an API: not crawlable without a browser), section (a hub of
+    sub-columns), single (one page of text such as 机构职能).
+    """
+
+    __tablename__ = "site_columns"
+    __table_args__ = (Index("ix_site_columns_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("site_columns.id"))
+    url: Mapped[str] = mapped_column(String(2048))  # the list's first page
+    urls: Mapped[list] = mapped_column(JSON, default=list)  # every URL that reached it
+    name: Mapped[str] = mapped_column(String(200))
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer, default=1)  # 1 = 一级栏目; 0 = homepage
+    kind: Mapped[str] = mapped_column(String(12))
+    category: Mapped[str | None] = mapped_column(String(24))  # news, policy, overview ...
+    update_class: Mapped[str] = mapped_column(String(12), default="none")
+    # news | notice | personnel | none
+    pages: Mapped[int] = mapped_column(Integer, default=0)  # list pages crawled
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    dated: Mapped[int] = mapped_column(Integer, default=0)
+    newest: Mapped[date | None] = mapped_column(Date)
+    newest_source: Mapped[str | None] = mapped_column(String(16))
+    paging: Mapped[str | None] = mapped_column(String(12))  # trs, trs6, hanweb, query, static
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Item(Base):
+    """An entry of a column's list: title, URL and publish date (``date_source``: list,
+    list_year (year inferred), byline, url, meta — or None when no date was found)."""
+
+    __tablename__ = "column_items"
+    __table_args__ = (Index("ix_column_items_run_column", "run_id", "column_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    column_id: Mapped[int] = mapped_column(ForeignKey("site_columns.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str] = mapped_column(String(2048))
+    date: Mapped[date | None] = mapped_column(Date)
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    page_url: Mapped[str] = mapped_column(String(2048))  # the list page it was seen on
+    position: Mapped[int] = mapped_column(Integer, default=0)

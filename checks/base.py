@@ -1,0 +1,112 @@
+"""What every rule gets (``CheckContext``) and gives (``FindingDraft``).
+
+A rule module exposes ``RULES`` (the rule IDs it may emit), ``NEEDS_COMPLETE`` (skip the
+rule for sites whose crawl was incomplete: absent data is unknown, not "no problem") and
+``check(ctx) -> Iterable[FindingDraft]``. Rules read the store only; they never fetch.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring.durations import Duration
+from scoring.durations import parse as parse_duration
+from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
+
+SYSTEMS_DIR = Path(__file__).resolve().parent.parent / "scoring" / "systems"
+DEFAULT_SYSTEM = SYSTEMS_DIR / "national-2019.yaml"
+
+
+class ThresholdError(KeyError):
+    pass
+
+
+@dataclass
+class FindingDraft:
+    """A problem as a rule reports it; the runner adds fingerprint, state and dates."""
+
+    rule: str
+    url: str
+    message: str
+    subject: str  # what identifies this problem across runs (column URL, link target ...)
+    source: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def load_thresholds(path: Path = DEFAULT_SYSTEM) -> dict[str, Any]:
+    """The ``thresholds`` mapping of an indicator file (see docs/architecture.md)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return data.get("thresholds") or {}
+
+
+@dataclass
+class CheckContext:
+    session: Session
+    run: Run
+    site: Site
+    run_site: RunSite
+    thresholds: dict[str, Any]
+    as_of: date
+    spec: Any = None  # govmon.registry.SiteSpec when the site is still in the registry
+
+    def threshold(self, key: str) -> Any:
+        node: Any = self.thresholds
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ThresholdError(f"指标文件缺少阈值 thresholds.{key}")
+            node = node[part]
+        return node
+
+    def duration(self, key: str) -> Duration:
+        return parse_duration(self.threshold(key))
+
+    # -- stored crawl data --------------------------------------------------------
+    def pages(self, *, ok_html: bool = False) -> list[Page]:
+        q = select(Page).where(Page.run_id == self.run.id, Page.site_id == self.site.id)
+        if ok_html:
+            q = q.where(Page.status >= 200, Page.status < 300,
+                        Page.content_type.ilike("%html%"))
+        return list(self.session.scalars(q.order_by(Page.depth, Page.id)))
+
+    @cached_property
+    def homepage(self) -> Page | None:
+        return self.session.scalars(
+            select(Page).where(Page.run_id == self.run.id, Page.site_id == self.site.id,
+                               Page.depth == 0).order_by(Page.id)).first()
+
+    def html(self, page: Page) -> str | None:
+        """The page's HTML as served, decoded with the encoding the crawl detected."""
+        snap = self.session.get(Snapshot, page.id)
+        if snap is None:
+            return None
+        raw = zlib.decompress(snap.body)
+        try:
+            return raw.decode(page.encoding or "utf-8", errors="replace")
+        except LookupError:
+            return raw.decode("utf-8", errors="replace")
+
+    def links(self) -> Iterator[tuple[Link, Page]]:
+        q = (select(Link, Page).join(Page, Page.id == Link.page_id)
+             .where(Link.run_id == self.run.id, Link.site_id == self.site.id))
+        for row in self.session.execute(q):
+            yield row[0], row[1]
+
+    def link_checks(self, targets: set[str]) -> dict[str, LinkCheck]:
+        out: dict[str, LinkCheck] = {}
+        items = sorted(targets)
+        for i in range(0, len(items), 500):
+            chunk = items[i:i + 500]
+            for lc in self.session.scalars(select(LinkCheck).where(
+                    LinkCheck.run_id == self.run.id, LinkCheck.target.in_(chunk))):
+                out[lc.target] = lc
+        return out

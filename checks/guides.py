@@ -1,0 +1,145 @@
+"""guide.incomplete / guide.incomplete_many: 办事指南 lacking key elements (V6, S4).
+
+The 10 element classes and their labels are data (``checks/data/guide_elements.yaml``).
+A label counts when it stands as a label: a line (table cell, heading, paragraph start)
+that is the label alone or the label followed by a colon, after optional numbering
+(一、 / 1. / （三）) or brackets (【办理依据】). Footer containers are ignored (their
+联系电话 is the site's, not the service's). 事项名称 is also shown by a title of the form
+"<事项>办事指南".
+
+A page is a guide when it shows ≥ 3 element labels, or its title/heading says 办事指南
+and it is not a list page (a "办事指南" column listing guides is not a guide); a title
+that is only the column name "办事指南" also needs at least one label. Sites registered
+with ``has_services: false`` are not checked (V6 does not apply to them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from checks._pageview import PageView, load_yaml, scan
+from checks.base import CheckContext, FindingDraft
+
+RULES = ("guide.incomplete", "guide.incomplete_many")
+NEEDS_COMPLETE = False  # per-guide findings hold on any crawl; "all of fewer than 5" needs all
+
+DATA = Path(__file__).with_name("data") / "guide_elements.yaml"
+GUIDE_TITLE = re.compile(r"(办事|服务)指南")
+ITEM_TITLE = re.compile(r"^(.{2,}?)\s*[-—_:：|]*\s*(?:办事|服务)指南")
+TITLE_SPLIT = re.compile(r"\s*[-_|—–]+\s*")
+NUMBERING = r"(?:[（(【\[]?(?:[一二三四五六七八九十]+|\d{1,2})[、.．)）】\]]\s*)?"
+SAMPLE = 5
+
+
+@dataclass(frozen=True)
+class Elements:
+    classes: tuple[str, ...]
+    by_label: dict[str, str]  # label -> class
+    line: re.Pattern
+
+
+def load(path: Path = DATA) -> Elements:
+    """Read the element classes; a bad file raises ValueError naming the file."""
+    data = load_yaml(path) or {}
+    raw = data.get("elements") if isinstance(data, dict) else None
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f"{path}: 应包含 elements 映射 (要素类别: [标签, ...])")
+    by_label: dict[str, str] = {}
+    for cls, labels in raw.items():
+        if not isinstance(labels, list) or not labels:
+            raise ValueError(f"{path}: 要素“{cls}”应有标签列表")
+        for label in [cls, *labels]:
+            by_label.setdefault(re.sub(r"\s+", "", str(label)), str(cls))
+    alternatives = "|".join(re.escape(x) for x in sorted(by_label, key=len, reverse=True))
+    line = re.compile(rf"^{NUMBERING}(?:[【\[]({alternatives})[】\]]|[（(]?({alternatives})"
+                      rf"[）)]?(?:[：:]|$))")
+    return Elements(tuple(str(c) for c in raw), by_label, line)
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str, mtime: float) -> Elements:
+    return load(Path(path))
+
+
+def elements(path: Path = DATA) -> Elements:
+    return _cached(str(path), path.stat().st_mtime)
+
+
+def labels_in(lines: list[str], spec: Elements | None = None) -> set[str]:
+    """Element classes whose labels stand as labels in ``lines``."""
+    spec = spec or elements()
+    found: set[str] = set()
+    for line in lines:
+        compact = re.sub(r"\s+", "", line)
+        if not compact or len(compact) > 400:
+            continue
+        m = spec.line.match(compact)
+        if m:
+            found.add(spec.by_label[m.group(1) or m.group(2)])
+    return found
+
+
+def item_name(view: PageView) -> str | None:
+    """The service item named by a "<事项>办事指南" heading or title, if any."""
+    first = TITLE_SPLIT.split(view.title.strip())[0] if view.title else ""
+    for text in (view.heading, first):
+        m = ITEM_TITLE.match(text.strip())
+        if m and m.group(1).strip("《》“”\"' "):
+            return m.group(1).strip()
+    return None
+
+
+def extract_page(view: PageView) -> dict | None:
+    """{'present': [...classes], 'name': str} for a guide page, None for other pages."""
+    spec = elements()
+    says_guide = bool(GUIDE_TITLE.search(view.heading) or GUIDE_TITLE.search(view.title))
+    if not says_guide and not any(spec.line.match(re.sub(r"\s+", "", x)) for x in view.lines):
+        return None
+    present = labels_in(view.main_lines, spec)
+    name = item_name(view)
+    if name:
+        present.add(spec.classes[0])  # the first class of the data file: 事项名称
+    is_guide = len(present) >= 3 or (
+        says_guide and view.kind != "column" and (name is not None or present))
+    if not is_guide:
+        return None
+    return {"present": sorted(present, key=spec.classes.index),
+            "name": name or view.heading or view.title}
+
+
+def check(ctx: CheckContext) -> Iterator[FindingDraft]:
+    if not ctx.site.has_services:
+        return
+    spec = elements()
+    limit = int(ctx.threshold("guide.missing_elements"))
+    many = int(ctx.threshold("guide.many_count"))
+    guides = [(r, f) for r, f in scan(ctx).facts("guides") if f is not None]
+    bad: list[str] = []
+    for record, facts in guides:
+        missing = [c for c in spec.classes if c not in facts["present"]]
+        if not missing:
+            continue
+        if len(missing) >= limit:
+            bad.append(record.url)
+        yield FindingDraft(
+            rule="guide.incomplete", url=record.url, source=record.url, subject=record.url,
+            message=(f"办事指南“{facts['name']}”缺少 {len(missing)} 类要素："
+                     f"{'、'.join(missing)}"),
+            detail={"missing": missing, "missing_count": len(missing),
+                    "present": facts["present"], "name": facts["name"]},
+        )
+    total = len(guides)
+    all_of_few = (ctx.run_site.complete and 0 < total < many and len(bad) == total)
+    if len(bad) >= many or all_of_few:
+        why = (f"{len(bad)} 个办事指南各缺少 {limit} 类及以上要素（达到 {many} 个）" if not all_of_few
+               else f"办事指南共 {total} 个（少于 {many} 个），每个都缺少 {limit} 类及以上要素")
+        yield FindingDraft(
+            rule="guide.incomplete_many", url=ctx.site.url, source=bad[0], subject="guides",
+            message=f"服务不实用：{why}，如 {bad[0]}",
+            detail={"count": len(bad), "guides": total, "limit": limit, "many": many,
+                    "sample": bad[:SAMPLE]},
+        )

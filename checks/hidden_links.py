@@ -1,0 +1,384 @@
+"""content.hidden_link: off-site links hidden from readers (暗链, V1).
+
+A link is hidden when it or an ancestor is hidden by its inline style, a ``hidden``
+attribute or a rule of the page's ``<style>`` blocks (by class / id / any selector lxml's
+cssselect understands): ``display:none``, ``visibility:hidden``, ``opacity:0``, zero size
+with ``overflow:hidden``, off-screen positioning or ``text-indent`` (≤ -500px),
+``font-size:0``, or text in the colour of its background.
+
+Not 暗链: links to the cluster's own sites, government / education / official media hosts,
+statistics counters, a CMS vendor's own credit link (Hanweb's hidden "Produced By 大汉网络"),
+and menus: hidden containers that a ``:hover`` rule reveals, that scripts or on* handlers
+toggle, or whose class names them a menu/tab/dropdown — unless the anchor or URL carries
+gambling / pornography words, which always counts.
+
+Gaps: external stylesheets are not stored by the crawl, so rules living only there are not
+seen; styles set later by script are not evaluated; ``@media`` rules are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from lxml.cssselect import CSSSelector
+
+from checks._linkrisk import bad_words, host_of, is_counter, is_trusted, is_vendor_credit
+from checks._pageview import (
+    PageView,
+    in_scopes,
+    parse_html,
+    scan,
+    script_markup,
+    text_of,
+)
+from checks.base import CheckContext, FindingDraft
+
+RULES = ("content.hidden_link",)
+NEEDS_COMPLETE = False
+
+HOW_NAMES = {"display:none": "display:none 隐藏", "visibility:hidden": "visibility:hidden 隐藏",
+             "opacity:0": "透明度为 0", "zero size": "尺寸为 0", "off-screen": "移出可视区域",
+             "font-size:0": "字号为 0", "same colour": "文字与背景同色",
+             "hidden attribute": "hidden 属性隐藏"}
+MENU_MARK = re.compile(r"nav|menu|sub|drop|pop|tab(?!le)|slide|toggle|collapse|panel|layer", re.I)
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_RULE = re.compile(r"([^{}@;]+)\{([^{}]*)\}")
+_PSEUDO_REVEAL = re.compile(r":(?:hover|focus-within|focus|active)\b")
+_NUM = re.compile(r"^(-?\d*\.?\d+)\s*(px|pt|em|rem|%|vw|vh)?$")
+NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
+         "green": "#008000", "gray": "#808080", "grey": "#808080", "yellow": "#ffff00",
+         "silver": "#c0c0c0", "transparent": "transparent"}
+
+
+def declarations(style: str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in (style or "").split(";"):
+        if ":" in part:
+            prop, value = part.split(":", 1)
+            out[prop.strip().lower()] = value.replace("!important", "").strip().lower()
+    return out
+
+
+def _length(value: str | None) -> float | None:
+    """A CSS length in px (em/rem as 16px); None when not a plain length."""
+    if value is None:
+        return None
+    m = _NUM.match(value.strip())
+    if not m:
+        return None
+    number = float(m.group(1))
+    unit = m.group(2) or "px"
+    if unit in ("em", "rem"):
+        return number * 16
+    if unit == "pt":
+        return number * 4 / 3
+    if unit in ("%", "vw", "vh"):
+        return number if number <= 0 else None
+    return number
+
+
+def colour(value: str | None) -> str | None:
+    """Normalised colour (#rrggbb) of a colour or ``background`` value, if one is named."""
+    if not value:
+        return None
+    for token in re.findall(r"#[0-9a-f]{3,6}\b|rgba?\([^)]*\)|[a-z]+", value):
+        if token.startswith("#"):
+            hexa = token[1:]
+            if len(hexa) == 3:
+                hexa = "".join(c * 2 for c in hexa)
+            if len(hexa) == 6:
+                return "#" + hexa
+        elif token.startswith("rgb"):
+            nums = re.findall(r"\d+", token)
+            if len(nums) >= 3:
+                return "#" + "".join(f"{min(int(n), 255):02x}" for n in nums[:3])
+        elif token in NAMED:
+            return NAMED[token]
+    return None
+
+
+def hiding(decls: dict[str, str]) -> str | None:
+    """How these declarations hide an element, or None."""
+    if not decls:
+        return None
+    if decls.get("display") == "none":
+        return "display:none"
+    if decls.get("visibility") in ("hidden", "collapse"):
+        return "visibility:hidden"
+    if decls.get("opacity", "").strip() in ("0", "0.0", ".0", "0%"):
+        return "opacity:0"
+    size = _length(decls.get("font-size"))
+    if size is not None and size <= 1:
+        return "font-size:0"
+    width, height = _length(decls.get("width")), _length(decls.get("height"))
+    tiny_w = width is not None and width <= 1
+    tiny_h = height is not None and height <= 1
+    if (tiny_w and tiny_h) or ((tiny_w or tiny_h) and decls.get("overflow") == "hidden"):
+        return "zero size"
+    if decls.get("position") in ("absolute", "fixed"):
+        for prop in ("left", "top", "right", "bottom", "margin-left", "margin-top"):
+            off = _length(decls.get(prop))
+            if off is not None and off <= -500:
+                return "off-screen"
+        if "rect(0" in decls.get("clip", "").replace(" ", ""):
+            return "zero size"
+    for prop in ("text-indent", "margin-left", "margin-top"):
+        off = _length(decls.get(prop))
+        if off is not None and off <= -500:
+            return "off-screen"
+    fg = colour(decls.get("color"))
+    background = decls.get("background-color") or decls.get("background") or ""
+    bg = None if "url(" in background or "gradient" in background else colour(background)
+    if fg and bg and fg == bg and fg != "transparent":
+        return "same colour"
+    return None
+
+
+def _strip_media(css: str) -> str:
+    """Drop @media / @supports blocks (their rules apply only sometimes)."""
+    out, i = [], 0
+    while True:
+        j = css.find("@", i)
+        if j == -1:
+            out.append(css[i:])
+            break
+        out.append(css[i:j])
+        brace = css.find("{", j)
+        semi = css.find(";", j)
+        if brace == -1 or (semi != -1 and semi < brace):  # @import ...; @charset ...;
+            i = semi + 1 if semi != -1 else len(css)
+            continue
+        depth, k = 0, brace
+        while k < len(css):
+            if css[k] == "{":
+                depth += 1
+            elif css[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        i = k + 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _selector(sel: str) -> CSSSelector | None:
+    try:
+        return CSSSelector(sel, translator="html")
+    except Exception:  # noqa: BLE001 - unsupported or broken selectors are skipped
+        return None
+
+
+def _style_rules(doc: Any) -> tuple[dict[Any, str], set[Any]]:
+    """Elements hidden by <style> rules (element -> how) and elements :hover reveals."""
+    hidden: dict[Any, str] = {}
+    revealed: set[Any] = set()
+    for style in doc.iter("style"):
+        css = _strip_media(_COMMENT.sub("", style.text or ""))
+        for m in _RULE.finditer(css):
+            decls = declarations(m.group(2))
+            how = hiding(decls)
+            reveal = decls.get("display", "none") != "none" or decls.get(
+                "visibility") == "visible"
+            if how is None and not reveal:
+                continue
+            for sel in m.group(1).split(","):
+                sel = sel.strip()
+                if not sel:
+                    continue
+                if _PSEUDO_REVEAL.search(sel):
+                    if reveal:
+                        compiled = _selector(_PSEUDO_REVEAL.sub("", sel))
+                        if compiled is not None:
+                            revealed.update(compiled(doc))
+                    continue
+                if how is None or ":" in sel:
+                    continue
+                compiled = _selector(sel)
+                if compiled is None:
+                    continue
+                for el in compiled(doc):
+                    hidden.setdefault(el, how)
+    return hidden, revealed
+
+
+def _toggled_ids(view: PageView) -> set[str]:
+    """Element ids that scripts or event handlers refer to (menus they show and hide)."""
+    doc = view.doc
+    text = " ".join(view.inline_scripts)
+    for el in doc.iter():
+        if isinstance(el.tag, str):
+            text += " " + " ".join(v for k, v in el.attrib.items() if k.startswith("on"))
+    return set(re.findall(r"[\"'#]([A-Za-z][\w-]*)", text))
+
+
+def _menu_like(el: Any, revealed: set[Any], toggled: set[str]) -> bool:
+    if el in revealed or (el.get("id") and el.get("id") in toggled):
+        return True
+    parent = el.getparent()
+    for node in (el, parent):
+        if node is None:
+            continue
+        if any(k.startswith("on") for k in node.attrib):
+            return True
+        if MENU_MARK.search(f"{node.get('id') or ''} {node.get('class') or ''}"):
+            return True
+    return False
+
+
+def extract_page(view: PageView) -> list[dict]:
+    """Hidden links on the page: target, how, anchor, menu (hidden like a menu), words.
+    Markup that inline scripts write (``document.write`` of a hidden block, a common
+    injection) is checked the same way."""
+    doc = view.doc
+    if doc is None:
+        return []
+    rules, revealed = _style_rules(doc)
+    found = _hidden_anchors(view, doc, rules, revealed)
+    for js in view.inline_scripts:
+        lowered = js.lower()
+        if "write" not in lowered or ("<a" not in lowered and "%3ca" not in lowered):
+            continue
+        markup = script_markup(js)
+        if "<a" not in markup.lower():
+            continue
+        fragment = parse_html(f"<html><body>{markup}</body></html>")
+        if fragment is not None:
+            found.extend(_hidden_anchors(view, fragment, {}, set()))
+    return found
+
+
+def _hidden_anchors(view: PageView, doc: Any, rules: dict[Any, str],
+                    revealed: set[Any]) -> list[dict]:
+    anchors = [a for a in doc.iter("a", "area") if a.get("href")]
+    if not anchors:
+        return []
+    memo: dict[Any, tuple[str, Any] | None] = {}
+
+    def hidden_by(node: Any) -> tuple[str, Any] | None:
+        """(how, the hiding element) for ``node`` or its nearest hidden ancestor."""
+        chain = []
+        result: tuple[str, Any] | None = None
+        while node is not None and isinstance(node.tag, str):
+            if node in memo:
+                result = memo[node]
+                break
+            chain.append(node)
+            how = hiding(declarations(node.get("style"))) if node.get("style") else None
+            if how is None and node.get("hidden") is not None:
+                how = "hidden attribute"
+            how = how or rules.get(node)
+            if how is not None:
+                result = (how, node)
+                break
+            node = node.getparent()
+        for n in chain:
+            memo[n] = result
+        return result
+
+    toggled: set[str] | None = None
+    colours = _Colours()
+    out = []
+    for a in anchors:
+        found = hidden_by(a)
+        if found is None:
+            how = colours.same(a)
+            found = (how, a) if how else None
+        if found is None:
+            continue
+        target = view.resolve(a.get("href"))
+        if target is None:
+            continue
+        if toggled is None:
+            toggled = _toggled_ids(view)
+        anchor = re.sub(r"\s+", " ", text_of(a) or a.get("title") or "").strip()[:200]
+        out.append({"target": target, "how": found[0], "anchor": anchor,
+                    "menu": _menu_like(found[1], revealed, toggled),
+                    "words": bad_words(anchor, target, a.get("title"))})
+    return out
+
+
+class _Colours:
+    """Effective inline text and background colours (nearest declaration up the tree)."""
+
+    def __init__(self) -> None:
+        self.fg: dict[Any, str | None] = {}
+        self.bg: dict[Any, str | None] = {}
+
+    def _nearest(self, node: Any, memo: dict[Any, str | None], own: Any) -> str | None:
+        chain = []
+        value: str | None = None
+        while node is not None and isinstance(node.tag, str):
+            if node in memo:
+                value = memo[node]
+                break
+            chain.append(node)
+            found = own(node)
+            if found is not None:
+                value = found
+                break
+            node = node.getparent()
+        for n in chain:
+            memo[n] = value
+        return value
+
+    @staticmethod
+    def _own_fg(node: Any) -> str | None:
+        style = node.get("style")
+        fg = colour(declarations(style).get("color")) if style and "color" in style else None
+        if fg is None and node.tag == "font":
+            fg = colour(node.get("color"))
+        return fg
+
+    @staticmethod
+    def _own_bg(node: Any) -> str | None:
+        style = node.get("style")
+        if style and "background" in style:
+            decls = declarations(style)
+            value = decls.get("background-color") or decls.get("background") or ""
+            if "url(" in value or "gradient" in value:
+                return "image"  # a picture behind the text: colour comparison is meaningless
+            found = colour(value)
+            if found is not None:
+                return found
+        return colour(node.get("bgcolor")) if node.get("bgcolor") else None
+
+    def same(self, a: Any) -> str | None:
+        fg = self._nearest(a, self.fg, self._own_fg)
+        if fg is None or fg == "transparent":
+            return None
+        bg = self._nearest(a, self.bg, self._own_bg)
+        return "same colour" if bg == fg else None
+
+
+def check(ctx: CheckContext) -> Iterator[FindingDraft]:
+    result = scan(ctx)
+    found: dict[str, dict] = {}
+    for record, links in result.facts("hidden_links"):
+        for link in links:
+            target = link["target"]
+            if in_scopes(target, result.scopes) or is_counter(target):
+                continue
+            if not link["words"] and (is_trusted(host_of(target))
+                                      or is_vendor_credit(link["anchor"], target)
+                                      or link["menu"]):
+                continue
+            entry = found.setdefault(target, {**link, "pages": []})
+            if record.url not in entry["pages"]:
+                entry["pages"].append(record.url)
+            if link["words"] and not entry["words"]:
+                entry.update(words=link["words"], anchor=link["anchor"])
+    for target, entry in sorted(found.items()):
+        pages = entry["pages"]
+        text = f"“{entry['anchor']}”" if entry["anchor"] else ""
+        words = f"，含“{'、'.join(entry['words'])}”等赌博/色情词语" if entry["words"] else ""
+        yield FindingDraft(
+            rule="content.hidden_link", url=target, source=pages[0], subject=target,
+            message=(f"页面含隐藏的外部链接{text}（{HOW_NAMES.get(entry['how'], entry['how'])}），"
+                     f"指向 {host_of(target)}{words}；共 {len(pages)} 个页面，如 {pages[0]}"),
+            detail={"target": target, "how": entry["how"], "anchor": entry["anchor"],
+                    "evidence": entry["words"], "pages": len(pages), "sample": pages[:5]},
+        )

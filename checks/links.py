@@ -1,0 +1,56 @@
+"""link.broken: link targets on crawled pages that do not work (F3).
+
+One finding per distinct broken target of the site, however many pages carry it; the
+source is the homepage when the homepage carries it (F3 weighs homepage links double),
+else the first page it was seen on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.base import CheckContext, FindingDraft
+
+RULES = ("link.broken",)
+NEEDS_COMPLETE = False  # a broken link seen is broken, however far the crawl got
+
+KIND_NAMES = {"internal": "站内链接", "external": "外部链接", "image": "图片", "attachment": "附件",
+              "script": "脚本", "stylesheet": "样式表", "frame": "内嵌框架", "soft404": "软404页面",
+              "dns": "域名无法解析", "refused": "连接被拒绝", "timeout": "访问超时",
+              "tls": "证书/加密连接错误", "redirect_loop": "重定向循环", "reset": "连接中断",
+              "too_large": "文件过大"}
+ERROR_KINDS = {"soft404", "dns", "refused", "timeout", "tls", "redirect_loop"}
+
+
+def check(ctx: CheckContext) -> Iterator[FindingDraft]:
+    home = ctx.homepage
+    carriers: dict[str, dict] = {}
+    for link, page in ctx.links():
+        entry = carriers.setdefault(link.target, {"kind": link.kind, "anchor": link.anchor,
+                                                  "source": page.url, "pages": set(),
+                                                  "on_homepage": False})
+        entry["pages"].add(page.url)
+        if home is not None and page.id == home.id:
+            entry["on_homepage"] = True
+            entry["source"] = page.url
+            entry["anchor"] = link.anchor or entry["anchor"]
+    checks = ctx.link_checks(set(carriers))
+    for target, entry in sorted(carriers.items()):
+        lc = checks.get(target)
+        if lc is None or lc.outcome != "broken":
+            continue
+        kind = lc.error_class if lc.error_class in ERROR_KINDS else entry["kind"]
+        reason = f"HTTP {lc.status}" if lc.status else KIND_NAMES.get(lc.error_class or "",
+                                                                       lc.error_class or "错误")
+        if lc.error_class == "soft404":
+            reason = "页面显示“页面不存在”"
+        anchor = entry["anchor"] or ""
+        where = "首页" if entry["on_homepage"] else "页面"
+        yield FindingDraft(
+            rule="link.broken", url=target, source=entry["source"], subject=target,
+            message=(f"{where}上的{KIND_NAMES.get(entry['kind'], '链接')}"
+                     f"{'“' + anchor + '”' if anchor else ''}无法访问 ({reason})"),
+            detail={"kind": kind, "status": lc.status, "on_homepage": entry["on_homepage"],
+                    "anchor": anchor, "error": lc.error_class, "pages": len(entry["pages"]),
+                    "redirects": lc.redirects},
+        )

@@ -1,0 +1,201 @@
+"""Runs every rule module on a run's stored data and keeps findings' history.
+
+Findings are derived data: re-checking a run replaces that run's findings (the crawl data
+they come from stays untouched). Each finding's fingerprint (site + rule + subject) links
+it to earlier runs, so it is ``new``, ``persisting`` (with the ``first_seen`` of the
+episode) or ``regressed`` (seen before, then fixed, now back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import pkgutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+import checks
+from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, load_thresholds
+from store.models import CheckRun, Finding, Run, RunSite, Site
+
+FRAMEWORK_MODULES = {"base", "runner", "severity", "textutil"}
+
+
+def rule_modules() -> list[ModuleType]:
+    """Every module of the ``checks`` package that declares RULES and check()."""
+    found = []
+    for info in pkgutil.iter_modules(checks.__path__):
+        if info.name in FRAMEWORK_MODULES or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"checks.{info.name}")
+        if hasattr(module, "RULES") and hasattr(module, "check"):
+            found.append(module)
+    return sorted(found, key=lambda m: m.__name__)
+
+
+def fingerprint(site_code: str, rule: str, subject: str) -> str:
+    return hashlib.sha1(f"{site_code}\x1f{rule}\x1f{subject}".encode()).hexdigest()
+
+
+@dataclass
+class CheckSummary:
+    run_id: int
+    sites: int = 0
+    findings: int = 0
+    new: int = 0
+    persisting: int = 0
+    regressed: int = 0
+    fixed: int = 0
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # site, module, reason
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+def _default_severity(rule: str) -> str:
+    from checks.severity import severity_of
+
+    return severity_of(rule)
+
+
+def latest_run(session: Session) -> Run | None:
+    return session.scalars(select(Run).where(Run.status.in_(("complete", "partial")))
+                           .order_by(Run.id.desc())).first()
+
+
+def run_checks(session: Session, run: Run, *, registry: Any = None,
+               system_path: Path = DEFAULT_SYSTEM,
+               severity: Callable[[str], str] | None = None,
+               modules: list[ModuleType] | None = None) -> CheckSummary:
+    """Check every crawled site of ``run``; stores findings and returns a summary."""
+    started = time.monotonic()
+    thresholds = load_thresholds(system_path)
+    severity = severity or _default_severity
+    modules = modules if modules is not None else rule_modules()
+    summary = CheckSummary(run_id=run.id)
+    session.execute(delete(Finding).where(Finding.run_id == run.id))
+    session.execute(delete(CheckRun).where(CheckRun.run_id == run.id))
+    run_sites = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
+                                                      RunSite.status != "skipped")).all()
+    as_of = run.started_at.date()
+    for rs in run_sites:
+        site = session.get(Site, rs.site_id)
+        spec = registry.by_code(site.code) if registry is not None else None
+        ctx = CheckContext(session=session, run=run, site=site, run_site=rs,
+                           thresholds=thresholds, as_of=as_of, spec=spec)
+        drafts: list[FindingDraft] = []
+        for module in modules:
+            name = module.__name__.rsplit(".", 1)[-1]
+            record = CheckRun(run_id=run.id, site_id=site.id, module=name,
+                              rules=list(module.RULES), status="ran",
+                              checked_at=datetime.now())
+            t0 = time.monotonic()
+            unreachable = rs.status == "unreachable" and not getattr(
+                module, "RUNS_ON_UNREACHABLE", False)
+            if unreachable or (getattr(module, "NEEDS_COMPLETE", True) and not rs.complete):
+                record.status = "skipped"
+                record.reason = ("首页无法访问，无法检查" if unreachable
+                                 else f"抓取不完整 ({rs.note or rs.status})，结果未知")
+                summary.skipped.append((site.code, name, record.reason))
+            else:
+                try:
+                    found = list(module.check(ctx))
+                except Exception as exc:  # noqa: BLE001 - one rule must not stop the others
+                    record.status = "error"
+                    record.reason = f"{type(exc).__name__}: {exc}"[:500]
+                    summary.errors.append((site.code, name, record.reason))
+                    found = []
+                record.findings = len(found)
+                drafts.extend(found)
+            record.elapsed_ms = int((time.monotonic() - t0) * 1000)
+            session.add(record)
+        _store(session, run, site, drafts, severity, summary)
+        summary.sites += 1
+    session.flush()
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:
+    """Earlier runs in which this site was checked, newest first."""
+    return list(session.scalars(
+        select(CheckRun.run_id).where(CheckRun.site_id == site_id, CheckRun.run_id < run_id)
+        .distinct().order_by(CheckRun.run_id.desc())))
+
+
+def _store(session: Session, run: Run, site: Site, drafts: list[FindingDraft],
+           severity: Callable[[str], str], summary: CheckSummary) -> None:
+    now = run.started_at
+    previous = _previous_runs(session, site.id, run.id)
+    last: dict[str, Finding] = {}
+    ever: set[str] = set()
+    if previous:
+        for f in session.scalars(select(Finding).where(Finding.run_id == previous[0],
+                                                       Finding.site_id == site.id)):
+            last[f.fingerprint] = f
+        ever = set(session.scalars(select(Finding.fingerprint).where(
+            Finding.site_id == site.id, Finding.run_id < run.id).distinct()))
+    seen: set[str] = set()
+    for d in drafts:
+        fp = fingerprint(site.code, d.rule, d.subject)
+        if fp in seen:
+            continue
+        seen.add(fp)
+        if fp in last:
+            state, first = "persisting", last[fp].first_seen
+        elif fp in ever:
+            state, first = "regressed", now
+        else:
+            state, first = "new", now
+        setattr(summary, state, getattr(summary, state) + 1)
+        summary.findings += 1
+        session.add(Finding(run_id=run.id, site_id=site.id, rule=d.rule, url=d.url,
+                            source=d.source, severity=severity(d.rule), message=d.message,
+                            detail=d.detail, fingerprint=fp, state=state, first_seen=first,
+                            last_seen=now))
+    ran_rules = _rules_that_ran(session, run.id, site.id)
+    summary.fixed += sum(1 for fp, f in last.items() if fp not in seen and f.rule in ran_rules)
+
+
+def _rules_that_ran(session: Session, run_id: int, site_id: int) -> set[str]:
+    session.flush()
+    rules: set[str] = set()
+    for rec in session.scalars(select(CheckRun).where(CheckRun.run_id == run_id,
+                                                      CheckRun.site_id == site_id,
+                                                      CheckRun.status == "ran")):
+        rules.update(rec.rules)
+    return rules
+
+
+def fixed_findings(session: Session, run_id: int, site_id: int) -> list[Finding]:
+    """Problems open in the site's previous checked run that this run no longer shows —
+    only for rules that really ran this time (a skipped rule fixes nothing)."""
+    previous = _previous_runs(session, site_id, run_id)
+    if not previous:
+        return []
+    current = set(session.scalars(select(Finding.fingerprint).where(
+        Finding.run_id == run_id, Finding.site_id == site_id)))
+    ran = _rules_that_ran(session, run_id, site_id)
+    return [f for f in session.scalars(select(Finding).where(Finding.run_id == previous[0],
+                                                            Finding.site_id == site_id))
+            if f.fingerprint not in current and f.rule in ran]
+
+
+def export_records(session: Session, run_id: int) -> list[dict[str, Any]]:
+    """Findings of a run in the export shape of rules.md."""
+    codes = dict(session.execute(select(Site.id, Site.code)).all())
+    out = []
+    for f in session.scalars(select(Finding).where(Finding.run_id == run_id)
+                             .order_by(Finding.site_id, Finding.rule, Finding.url)):
+        out.append({"site": codes[f.site_id], "rule": f.rule, "url": f.url, "source": f.source,
+                    "severity": f.severity, "message": f.message, "detail": f.detail,
+                    "first_seen": f.first_seen.date().isoformat(),
+                    "last_seen": f.last_seen.date().isoformat()})
+    return out

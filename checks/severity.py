@@ -1,0 +1,20 @@
+"""Default severity per rule, used when no indicator system supplies one.
+
+The indicator system in force decides severity (``scoring.system``); this table mirrors the
+2019 national system so checks can run on their own.
+"""
+
+from __future__ import annotations
+
+VETO = {"site.unreachable", "home.stale", "column.stale_many", "column.blank_many",
+        "mailbox.missing", "mailbox.unanswered", "link.hijacked", "content.hidden_link",
+        "content.serious_typo", "content.secret_marking", "guide.incomplete_many"}
+INFO = {"robots.disallowed", "mailbox.slow_reply", "survey.inactive"}
+
+
+def severity_of(rule: str) -> str:
+    if rule in VETO:
+        return "veto"
+    if rule in INFO:
+        return "info"
+    return "deduct"

@@ -1,0 +1,98 @@
+"""``govmon export``: findings (and, from scoring, scorecards) as JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+# Each exporter: name -> (help, function(ctx) -> list of flat-or-nested records).
+EXPORTERS: dict[str, tuple[str, Any]] = {}
+
+
+def exporter(name: str, help_text: str):  # noqa: ANN201
+    def wrap(fn):  # noqa: ANN001, ANN202
+        EXPORTERS[name] = (help_text, fn)
+        return fn
+    return wrap
+
+
+@exporter("findings", "问题清单 (rules.md 规定的格式)")
+def export_findings(ctx: Any) -> list[dict[str, Any]]:
+    from checks.runner import export_records, latest_run
+    from govmon.cli import CliError
+    from store.models import Run
+
+    with ctx.store()() as s:
+        run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)
+        if run is None:
+            raise CliError("没有抓取任务: 先运行 govmon crawl 和 govmon check")
+        return export_records(s, run.id)
+
+
+@exporter("scorecards", "评分表: 每个网站每个周期一条 (结论、得分、单项否决、各指标扣分)")
+def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
+    from scoring.engine import scorecard_records
+    from scoring.system import IndicatorFileError, load_system
+
+    system = None
+    if ctx.args.system:
+        from govmon.cli import CliError
+
+        try:  # a file or bundled name: cards are stored under the system's id
+            system = load_system(ctx.args.system).id
+        except IndicatorFileError as exc:
+            raise CliError(str(exc)) from None
+    period = ctx.args.period or (f"run:{ctx.args.run}" if ctx.args.run else None)
+    with ctx.store()() as s:
+        return scorecard_records(s, period=period, system=system)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="导出数据 (JSON / CSV)")
+    p.add_argument("what", choices=sorted(EXPORTERS), help="导出内容")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.add_argument("--output", "-o", help="输出文件 (默认: 标准输出)")
+    p.add_argument("--run", type=int, help="抓取任务 (默认: 最近一次)")
+    p.add_argument("--period", help="scorecards: 只导出该周期 (如 2026Q4 或 run:12)")
+    p.add_argument("--system", help="scorecards: 只导出该指标体系 (文件或内置名称)")
+    p.set_defaults(func=cmd_export)
+
+
+def to_csv(records: list[dict[str, Any]]) -> str:
+    """Flat CSV: nested values as JSON; cells that a spreadsheet would run as formulas
+    (= + - @) are prefixed with a quote."""
+    buf = io.StringIO()
+    if not records:
+        return ""
+    fields = list(records[0])
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for rec in records:
+        row = {}
+        for k in fields:
+            v = rec.get(k)
+            if isinstance(v, (dict, list)):
+                v = json.dumps(v, ensure_ascii=False)
+            v = "" if v is None else str(v)
+            if v[:1] in ("=", "+", "-", "@"):
+                v = "'" + v
+            row[k] = v
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def cmd_export(ctx: Any) -> int:
+    records = EXPORTERS[ctx.args.what][1](ctx)
+    text = (json.dumps(records, ensure_ascii=False, indent=2) if ctx.args.format == "json"
+            else to_csv(records))
+    if ctx.args.output:
+        with open(ctx.args.output, "w", encoding="utf-8-sig" if ctx.args.format == "csv"
+                  else "utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
+    return 0
