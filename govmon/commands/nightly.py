@@ -1,0 +1,218 @@
+"""``govmon nightly``: crawl → checks → score → reports in one go, for cron / systemd.
+
+- One at a time: the whole pipeline holds the workspace lock; a second start exits 5.
+- Idempotent: a crawl interrupted within the last day is resumed; a crawl that already
+  finished today is reused (``--force`` crawls again); checks replace the run's findings
+  and scorecards replace the cards of the same period, so a re-run stores nothing twice.
+- Each stage commits what it produced: a failing stage is reported (exit 1) and the later
+  stages that need it are skipped, but nothing earlier stages stored is lost.
+- Ends with a short summary: sites checked, vetoes, verdicts, new and fixed problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+RESUME_WITHIN = timedelta(hours=24)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("nightly", help="每晚运行: 抓取 → 检查 → 评分 → 报告 (供 cron / systemd 定时运行)")
+    p.add_argument("--system", action="append", metavar="FILE|NAME",
+                   help="指标体系 (可重复；第一个用于检查阈值；默认 national-2019)")
+    p.add_argument("--max-pages", type=int, help="每个网站的页面上限")
+    p.add_argument("--workers", type=int, help="抓取进程数")
+    p.add_argument("--force", action="store_true", help="今天已抓取过也重新抓取")
+    p.set_defaults(func=cmd_nightly)
+
+
+class StageFailed(Exception):
+    pass
+
+
+class Pipeline:
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, bool, str]] = []  # name, ok, what happened
+
+    def stage(self, name: str, fn: Any, *args: Any) -> Any:
+        """Run one stage; a failure is reported and stops the pipeline."""
+        import os
+        import traceback
+
+        from govmon.cli import CliError
+
+        try:
+            value, text = fn(*args)
+        except (KeyboardInterrupt, CliError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as one line, pipeline stops
+            if os.environ.get("GOVMON_DEBUG"):
+                traceback.print_exc()
+            msg = str(exc).splitlines()[0] if str(exc) else ""
+            self.stages.append((name, False, f"{type(exc).__name__}: {msg}"))
+            raise StageFailed(name) from None
+        self.stages.append((name, True, text))
+        return value
+
+
+def cmd_nightly(ctx: Any) -> int:
+    from govmon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
+    from govmon.config import workspace_lock
+    from govmon.console import console
+    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+
+    try:
+        systems = [load_system(n) for n in (ctx.args.system or [DEFAULT_SYSTEM])]
+    except IndicatorFileError as exc:
+        raise CliError(str(exc)) from None
+    registry = ctx.registry()
+    sessions = ctx.store()
+    pipe = Pipeline()
+    started = datetime.now()
+    with workspace_lock(ctx.workspace):
+        try:
+            run_id = pipe.stage("抓取", _crawl, ctx, registry, sessions, console)
+            if run_id is None:
+                console.print(_summary(pipe, sessions, None, None, started))
+                return EXIT_INTERRUPTED
+            checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0])
+            pipe.stage("评分", _score, sessions, run_id, systems)
+            pipe.stage("报告", _report, ctx, sessions, run_id, systems, console)
+        except StageFailed as exc:
+            console.print(_summary(pipe, sessions, None, None, started))
+            console.print(f"[red]阶段「{exc}」失败[/]；之前阶段的结果已保存，可修复后重新运行 "
+                          "govmon nightly")
+            return EXIT_INTERNAL
+    console.print(_summary(pipe, sessions, run_id, checked, started, systems[0].id))
+    return EXIT_OK
+
+
+# -- stages ----------------------------------------------------------------------------
+def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[int | None, str]:
+    from sqlalchemy import select
+
+    from crawler.runner import Crawl
+    from govmon import ui
+    from scoring.engine import SCORED_RUN_STATUSES
+    from store.models import Run
+    from store.ops import mark_stale_runs
+
+    now = datetime.now()
+    with sessions.begin() as s:
+        mark_stale_runs(s)
+        interrupted = s.scalars(select(Run).where(Run.status == "interrupted")
+                                .order_by(Run.id.desc())).first()
+        today = s.scalars(select(Run).where(
+            Run.status.in_(SCORED_RUN_STATUSES),
+            Run.started_at >= datetime.combine(date.today(), datetime.min.time()))
+            .order_by(Run.id.desc())).first()
+        # resume only a recent interruption that nothing newer has superseded
+        resume = interrupted.id if (interrupted and now - interrupted.started_at < RESUME_WITHIN
+                                    and (today is None or interrupted.id > today.id)) else None
+        reuse = today.id if today is not None and not ctx.args.force else None
+    if resume is None and reuse is not None:
+        return reuse, f"今天已抓取 (任务 {reuse})，沿用"
+    settings = ctx.settings.merged(max_pages=ctx.args.max_pages, workers=ctx.args.workers)
+    with ui.CrawlDisplay(console, registry, None) as display:
+        crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
+                      log_dir=ctx.workspace / "logs")
+        result = crawl.resume(resume) if resume else crawl.run()
+    console.print(ui.summary_table(result))
+    if result.status == "interrupted":
+        return None, f"任务 {result.run_id} 被中断 (下次运行时续爬)"
+    done = sum(1 for r in result.sites if r["status"] == "complete")
+    return result.run_id, (f"{'续爬' if resume else '新'}任务 {result.run_id}: "
+                           f"{len(result.sites)} 个网站，完整 {done} 个")
+
+
+def _check(sessions: Any, run_id: int, registry: Any, system: Any) -> tuple[Any, str]:
+    from checks.runner import run_checks
+    from store.models import Run
+
+    with sessions.begin() as s:
+        summary = run_checks(s, s.get(Run, run_id), registry=registry,
+                             system_path=system.path, severity=system.rule_severity)
+    text = (f"{summary.findings} 个问题 (新增 {summary.new + summary.regressed}，"
+            f"已整改 {summary.fixed})")
+    if summary.errors:
+        text += f"；{len(summary.errors)} 项规则出错"
+    return summary, text
+
+
+def _score(sessions: Any, run_id: int, systems: list[Any]) -> tuple[None, str]:
+    from scoring import engine
+
+    today = date.today()
+    quarter = engine.normalize_quarter(f"{today.year}Q{(today.month + 2) // 3}")
+    with sessions.begin() as s:
+        for system in systems:
+            cards = engine.score_run(s, system, run_id)
+            engine.score_quarter(s, system, quarter, as_of=today)
+    return None, (f"{len(cards)} 个网站 × {len(systems)} 套指标体系 (任务 {run_id} 与 "
+                  f"{quarter} 季度)")
+
+
+def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
+            console: Console) -> tuple[None, str]:
+    from sqlalchemy import select
+
+    from checks.runner import export_records
+    from reports.scorecard_terminal import scorecard_table
+    from scoring.engine import scorecard_records
+    from store.models import Scorecard, Site
+
+    out_dir = ctx.workspace / "reports"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    period = f"run:{run_id}"
+    with sessions() as s:
+        files = {
+            out_dir / f"findings-run{run_id}.json": export_records(s, run_id),
+            out_dir / f"scorecards-run{run_id}.json": scorecard_records(s, period=period),
+        }
+        for system in systems:
+            rows = s.execute(select(Scorecard, Site).join(Site, Site.id == Scorecard.site_id)
+                             .where(Scorecard.period == period, Scorecard.system == system.id)
+                             .order_by(Site.code)).all()
+            console.print(scorecard_table(list(rows), f"任务 {run_id} 评分 — {system.name}"))
+    for path, records in files.items():
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
+    return None, "、".join(str(p) for p in files)
+
+
+# -- summary ---------------------------------------------------------------------------
+def _summary(pipe: Pipeline, sessions: Any, run_id: int | None, checked: Any,
+             started: datetime, system_id: str | None = None) -> Table:
+    from sqlalchemy import select
+
+    from store.models import RunSite, Scorecard, Site
+
+    t = Table(title=f"govmon nightly — {started:%Y-%m-%d %H:%M}，用时 "
+                    f"{(datetime.now() - started).total_seconds():.0f} 秒", show_header=False)
+    t.add_column("项目")
+    t.add_column("结果")
+    for name, ok, text in pipe.stages:
+        t.add_row(name, escape(text) if ok else f"[red]失败: {escape(text)}[/]")
+    if run_id is not None:
+        with sessions() as s:
+            statuses = list(s.scalars(select(RunSite.status).where(
+                RunSite.run_id == run_id, RunSite.status.not_in(("skipped", "pending")))))
+            cards = s.execute(select(Scorecard, Site).join(Site, Site.id == Scorecard.site_id)
+                              .where(Scorecard.period == f"run:{run_id}",
+                                     Scorecard.system == system_id)).all()
+        t.add_row("检查网站", f"{len(statuses)} 个 (完整 {statuses.count('complete')}，"
+                            f"不完整 {len(statuses) - statuses.count('complete')})")
+        vetoed = [f"{site.name}: {'、'.join(card.vetoes)}" for card, site in cards if card.vetoes]
+        t.add_row("单项否决", escape("；".join(vetoed)) if vetoed else "无")
+        verdicts = [card.verdict for card, _ in cards]
+        t.add_row("结论", "，".join(f"{v} {verdicts.count(v)}" for v in ("合格", "不合格", "待定")))
+        if checked is not None:
+            t.add_row("问题变化", f"新增 {checked.new}，复现 {checked.regressed}，"
+                              f"已整改 {checked.fixed}，持续 {checked.persisting}")
+    return t

@@ -1,0 +1,574 @@
+"""Applies an indicator system to a site's findings and probe history: the scorecard.
+
+The 2019 rules, as data-driven as the indicator file allows:
+- any single-veto item hit → 不合格, nothing else scored;
+- otherwise 100 minus deductions, each indicator capped at its points (and each category at
+  its total); under the pass mark → 不合格;
+- sites without service functions skip the service category: scored out of the rest
+  (75) and scaled to the total (× 4/3);
+- bonus only for the site kinds the file names (portals) and only when the deduction score
+  is above the file's mark (80).
+
+Nothing unknown is counted as passed. Every indicator ends in one status (see
+``STATUS_LABELS``): data gaps (incomplete crawl, too few probes, a rule that did not run)
+are unknowns that make the verdict 待定 when they could change it; indicators a crawler
+cannot decide (P / H) are "需人工核查" until a manual result is supplied. Every point lost
+names the findings (or the probes) that caused it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring.manual import ManualResult, ManualResults
+from scoring.rules_catalogue import RULES
+from scoring.system import Indicator, IndicatorSystem
+from store.models import CheckRun, Finding, Probe, Run, RunSite, Scorecard, Site
+
+PASS, FAIL, OPEN = "合格", "不合格", "待定"
+
+STATUS_LABELS = {
+    "passed": "通过",
+    "deducted": "扣分",
+    "vetoed": "否决",
+    "manual_check": "需人工核查",
+    "manual_result": "人工核定",
+    "incomplete": "数据不完整",
+    "few_probes": "探测次数不足",
+    "check_error": "检查出错",
+    "not_checked": "未检查",
+    "not_applicable": "不适用",
+    "not_scored": "未计分",
+}
+# Unknowns caused by missing data, in the order they are reported when several apply.
+DATA_GAPS = ("few_probes", "incomplete", "check_error", "not_checked")
+SCORED_RUN_STATUSES = ("complete", "partial")
+
+
+@dataclass
+class Availability:
+    """Homepage probes of the monitoring window ``(start, end]``."""
+
+    start: datetime
+    end: datetime
+    probes: int
+    failures: int
+    required: int  # probe.min_per_day × probe.window_days
+    veto_share: Fraction
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.failures, self.probes) if self.probes else Fraction(0)
+
+    @property
+    def sufficient(self) -> bool:
+        return self.probes >= self.required
+
+    @property
+    def veto(self) -> bool:
+        """At least the veto share failed (inclusive), over enough probes."""
+        return self.sufficient and self.share >= self.veto_share
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(timespec="seconds"),
+                "end": self.end.isoformat(timespec="seconds"), "probes": self.probes,
+                "failures": self.failures, "share": round(float(self.share), 4),
+                "required": self.required, "sufficient": self.sufficient,
+                "veto_share": float(self.veto_share), "veto": self.veto}
+
+
+@dataclass
+class IndicatorResult:
+    id: str
+    name: str
+    kind: str  # veto | deduct | bonus
+    category: str | None
+    check: str
+    cap: Fraction
+    status: str = "passed"
+    lost: Fraction = Fraction(0)  # deduct: counted points lost (capped); bonus: gained
+    raw: Fraction = Fraction(0)  # before the cap
+    hit: bool = False  # veto
+    findings: list[int] = field(default_factory=list)  # findings that cost points / hit
+    evidence: list[int] = field(default_factory=list)  # shown to the person checking
+    items: list[dict[str, Any]] = field(default_factory=list)
+    needs_person: bool = False  # P / H without a manual result
+    manual: dict[str, Any] | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "kind": self.kind,
+                "category": self.category, "check": self.check, "status": self.status,
+                "label": self.label, "cap": _num(self.cap), "lost": _num(self.lost),
+                "raw": _num(self.raw), "hit": self.hit, "findings": self.findings,
+                "evidence": self.evidence, "items": self.items,
+                "needs_person": self.needs_person, "manual": self.manual, "note": self.note}
+
+
+@dataclass
+class ScoreResult:
+    site_id: int
+    site_code: str
+    site_name: str
+    site_kind: str
+    has_services: bool
+    system: IndicatorSystem
+    run_id: int | None
+    period: str
+    as_of: date
+    crawl_complete: bool
+    availability: Availability
+    indicators: list[IndicatorResult]
+    verdict: str = PASS
+    score: Fraction | None = None  # None when a veto hit (nothing else scored)
+    deduction_score: Fraction | None = None
+    score_floor: Fraction | None = None  # final score if every data gap lost its remaining cap
+    bonus_score: Fraction = Fraction(0)
+    base: Fraction = Fraction(0)  # points of the categories checked (75 without services)
+
+    @property
+    def vetoes(self) -> list[str]:
+        return [r.id for r in self.indicators if r.kind == "veto" and r.hit]
+
+    @property
+    def lost(self) -> dict[str, float]:
+        """Points lost per deduction indicator (only those that lost points)."""
+        return {r.id: _num(r.lost) for r in self.indicators
+                if r.kind == "deduct" and r.lost and r.status != "not_scored"}
+
+    @property
+    def data_gaps(self) -> list[str]:
+        return [r.id for r in self.indicators if r.status in DATA_GAPS]
+
+    @property
+    def needs_person(self) -> list[str]:
+        return [r.id for r in self.indicators if r.needs_person]
+
+    def indicator(self, indicator_id: str) -> IndicatorResult:
+        return next(r for r in self.indicators if r.id == indicator_id)
+
+    def to_detail(self) -> dict[str, Any]:
+        """The explanation stored in ``Scorecard.detail`` (JSON)."""
+        return {
+            "system_name": self.system.name, "site": self.site_code, "kind": self.site_kind,
+            "has_services": self.has_services, "crawl_complete": self.crawl_complete,
+            "run_id": self.run_id, "as_of": self.as_of.isoformat(),
+            "deduction_score": _num(self.deduction_score),
+            "score_floor": _num(self.score_floor), "bonus_score": _num(self.bonus_score),
+            "base": _num(self.base), "total": _num(self.system.total),
+            "scale": None if self.base in (0, self.system.total)
+            else str(self.system.total / self.base),
+            "pass_mark": _num(self.system.pass_mark),
+            "availability": self.availability.as_dict(),
+            "lost": self.lost, "data_gaps": self.data_gaps,
+            "needs_person": self.needs_person,
+            "indicators": [r.as_dict() for r in self.indicators],
+            "unconfirmed_values": len(self.system.unconfirmed),
+        }
+
+
+def _num(x: Fraction | None) -> float | None:
+    return None if x is None else round(float(x), 2)
+
+
+# -- inputs --------------------------------------------------------------------------
+def availability(session: Session, system: IndicatorSystem, site_id: int,
+                 as_of: date) -> Availability:
+    """Probes of the ``probe.window_days`` days ending with ``as_of`` (the same window the
+    ``site.unreachable`` check uses). A probe fails when it failed or took longer than
+    ``probe.timeout_seconds``."""
+    days = system.threshold("probe.window_days")
+    end = datetime.combine(as_of, time.max)
+    start = end - timedelta(days=days)
+    limit_ms = system.threshold("probe.timeout_seconds") * 1000
+    rows = session.execute(select(Probe.ok, Probe.elapsed_ms).where(
+        Probe.site_id == site_id, Probe.at > start, Probe.at <= end)).all()
+    failures = sum(1 for ok, ms in rows if not ok or (ms is not None and ms > limit_ms))
+    return Availability(start=start, end=end, probes=len(rows), failures=failures,
+                        required=system.threshold("probe.min_per_day") * days,
+                        veto_share=Fraction(str(system.threshold("probe.veto_share"))))
+
+
+def _rule_states(session: Session, run_id: int, site_id: int) -> dict[str, str]:
+    """rule -> ran | skipped | error, from the checks' bookkeeping (``CheckRun``)."""
+    rank = {"ran": 0, "error": 1, "skipped": 2}
+    out: dict[str, str] = {}
+    for rec in session.scalars(select(CheckRun).where(CheckRun.run_id == run_id,
+                                                      CheckRun.site_id == site_id)):
+        for rule in rec.rules or []:
+            if rule not in out or rank.get(rec.status, 3) < rank.get(out[rule], 3):
+                out[rule] = rec.status
+    return out
+
+
+def _amount(value: Any) -> Fraction:
+    """How many occurrences a detail value stands for (a count or a list)."""
+    if isinstance(value, bool) or value is None:
+        return Fraction(1)
+    if isinstance(value, (list, tuple, set, dict)):
+        return Fraction(len(value))
+    try:
+        return Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return Fraction(1)
+
+
+# -- the engine ----------------------------------------------------------------------
+class _SiteScorer:
+    def __init__(self, session: Session, system: IndicatorSystem, run_id: int | None,
+                 site: Site, run_site: RunSite | None, as_of: date,
+                 manual: dict[str, ManualResult]):
+        self.site = site
+        self.complete = bool(run_site and run_site.complete)
+        self.manual = manual
+        self.avail = availability(session, system, site.id, as_of)
+        self.findings: list[Finding] = [] if run_id is None else list(session.scalars(
+            select(Finding).where(Finding.run_id == run_id, Finding.site_id == site.id)
+            .order_by(Finding.id)))
+        self.states = {} if run_id is None else _rule_states(session, run_id, site.id)
+
+    def data_gap(self, ind: Indicator) -> str | None:
+        gaps = set()
+        if ind.uses_probes and not self.avail.sufficient:
+            gaps.add("few_probes")
+        for rule in ind.scoring_rules:
+            state = self.states.get(rule)
+            if state is None:
+                gaps.add("not_checked")
+            elif state == "skipped":
+                gaps.add("incomplete")
+            elif state == "error":
+                gaps.add("check_error")
+            elif not self.complete and RULES[rule].needs_complete:
+                gaps.add("incomplete")  # ran, but found only what a partial crawl holds
+        return next((g for g in DATA_GAPS if g in gaps), None)
+
+    def result(self, ind: Indicator) -> IndicatorResult:
+        r = IndicatorResult(id=ind.id, name=ind.name, kind=ind.kind, category=ind.category,
+                            check=ind.check, cap=ind.cap, note=ind.note)
+        r.evidence = [f.id for f in self.findings if f.rule in ind.evidence]
+        return r
+
+    def applicable(self, ind: Indicator, r: IndicatorResult) -> bool:
+        if ind.services and not self.site.has_services:
+            r.status, r.note = "not_applicable", "无办事服务功能，不检查"
+            return False
+        return True
+
+    def apply_manual(self, ind: Indicator, r: IndicatorResult) -> bool:
+        m = self.manual.get(ind.id)
+        if m is None:
+            r.needs_person = ind.check != "A"
+            return False
+        r.status, r.manual = "manual_result", m.as_dict()
+        if ind.kind == "veto":
+            r.hit = bool(m.veto)
+        else:
+            r.lost = min(m.points, ind.cap)
+        return True
+
+    def veto(self, ind: Indicator) -> IndicatorResult:
+        r = self.result(ind)
+        if not self.applicable(ind, r):
+            return r
+        hits = [f.id for f in self.findings if f.rule in ind.rules]
+        if ind.probes:
+            # The window decides (≥ share over enough probes); a crawl that failed once
+            # is evidence, not a veto.
+            r.evidence = sorted(set(r.evidence) | set(hits))
+            r.hit = self.avail.veto
+            if r.hit:
+                r.items.append({"probes": self.avail.probes, "failures": self.avail.failures,
+                                "share": round(float(self.avail.share), 4)})
+        else:
+            r.findings, r.hit = hits, bool(hits)
+        if self.apply_manual(ind, r):
+            return r
+        if r.hit:
+            r.status = "vetoed"
+        elif gap := self.data_gap(ind):
+            r.status = gap
+        elif ind.check != "A" or not (ind.rules or ind.probes):
+            r.status = "manual_check"
+        return r
+
+    def deduction(self, ind: Indicator, claimed: set[int]) -> IndicatorResult:
+        r = self.result(ind)
+        if not self.applicable(ind, r):
+            return r
+        raw = Fraction(0)
+        for item in ind.items:
+            if item.probes:
+                if not self.avail.sufficient or not self.avail.failures:
+                    continue
+                lost = self.avail.share * 100 * item.points
+                r.items.append({"probes": self.avail.probes, "failures": self.avail.failures,
+                                "share": round(float(self.avail.share), 4),
+                                "label": item.label, "lost": _num(lost)})
+                raw += lost
+                continue
+            found = [f for f in self.findings if f.rule == item.rule and f.id not in claimed
+                     and item.matches(f.detail or {})]
+            if not found:
+                continue
+            claimed.update(f.id for f in found)
+            if item.per == "once":
+                lost = item.points
+            elif item.per == "finding":
+                lost = item.points * len(found)
+            else:
+                key = item.per.removeprefix("detail.")
+                lost = item.points * sum((_amount((f.detail or {}).get(key)) for f in found),
+                                         Fraction(0))
+            r.items.append({"rule": item.rule, "label": item.label, "count": len(found),
+                            "lost": _num(lost), "findings": [f.id for f in found]})
+            r.findings += [f.id for f in found]
+            raw += lost
+        r.raw, r.lost = raw, min(raw, ind.cap)
+        if self.apply_manual(ind, r):
+            return r
+        gap = None if (r.lost >= ind.cap and ind.cap) else self.data_gap(ind)
+        if gap:
+            r.status = gap
+        elif r.lost:
+            r.status = "deducted"
+        elif ind.check != "A" or not ind.items:
+            r.status = "manual_check"
+        return r
+
+    def bonus(self, ind: Indicator, eligible: bool, why: str) -> IndicatorResult:
+        r = self.result(ind)
+        if not eligible:
+            r.status, r.note = "not_scored", why
+            return r
+        if not self.apply_manual(ind, r):
+            r.status = "manual_check"  # no rule can award bonus points on its own
+            r.needs_person = True
+        return r
+
+
+def score_site(session: Session, system: IndicatorSystem, run_id: int | None, site_id: int,
+               *, as_of: date | None = None, period: str | None = None,
+               manual: dict[str, ManualResult] | None = None) -> ScoreResult:
+    """Score one site on the findings of ``run_id`` and the probes of the window ending
+    with ``as_of`` (default: the run's start date). Nothing is stored."""
+    site = session.get(Site, site_id)
+    run = session.get(Run, run_id) if run_id is not None else None
+    run_site = None
+    if run is not None:
+        run_site = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
+                                                         RunSite.site_id == site_id)).first()
+    as_of = as_of or (run.started_at.date() if run else date.today())
+    scorer = _SiteScorer(session, system, run_id, site, run_site, as_of, manual or {})
+    results: list[IndicatorResult] = [scorer.veto(v) for v in system.vetoes]
+    claimed: set[int] = set()
+    results += [scorer.deduction(d, claimed) for d in system.deductions]
+    res = ScoreResult(site_id=site.id, site_code=site.code, site_name=site.name,
+                      site_kind=site.kind, has_services=site.has_services, system=system,
+                      run_id=run_id, period=period or (f"run:{run_id}" if run_id else "—"),
+                      as_of=as_of, crawl_complete=scorer.complete,
+                      availability=scorer.avail, indicators=results)
+    if res.vetoes:
+        res.verdict = FAIL
+        for r in results:
+            if r.kind == "deduct" and r.status != "not_applicable":
+                r.status, r.needs_person, r.note = "not_scored", False, "单项否决，不计分"
+                r.lost, r.raw, r.items, r.findings = Fraction(0), Fraction(0), [], []
+        res.indicators += [scorer.bonus(b, False, "单项否决，不计分") for b in system.bonus]
+        return res
+
+    deductions = [r for r in results if r.kind == "deduct" and r.status != "not_applicable"]
+    cats = {c.name: c for c in system.categories.values()
+            if not (c.services and not site.has_services)}
+    res.base = sum((c.points for c in cats.values()), Fraction(0))
+    lost = worst = Fraction(0)
+    for name, cat in cats.items():
+        in_cat = [r for r in deductions if r.category == name]
+        cat_lost = sum((r.lost for r in in_cat), Fraction(0))
+        gap = sum((r.cap - r.lost for r in in_cat if r.status in DATA_GAPS), Fraction(0))
+        lost += min(cat_lost, cat.points)
+        worst += min(cat_lost + gap, cat.points)
+    scale = system.total / res.base if res.base else Fraction(1)
+    res.deduction_score = (res.base - lost) * scale if res.base else system.total
+    floor = (res.base - worst) * scale if res.base else system.total
+
+    eligible = site.kind in system.bonus_kinds and res.deduction_score > system.bonus_above
+    why = (f"{site.kind} 类网站不加分" if site.kind not in system.bonus_kinds
+           else f"扣分后得分未超过 {_num(system.bonus_above):g} 分")
+    bonus = [scorer.bonus(b, eligible, why) for b in system.bonus]
+    res.indicators += bonus
+    res.bonus_score = min(sum((b.lost for b in bonus), Fraction(0)), system.bonus_total)
+    res.score = res.deduction_score + res.bonus_score
+    # the lowest final score the unknowns allow (bonus only counts above its mark)
+    res.score_floor = floor + (res.bonus_score if floor > system.bonus_above else 0)
+
+    veto_gaps = any(r.kind == "veto" and r.status in DATA_GAPS for r in results)
+    if res.deduction_score < system.pass_mark:
+        res.verdict = FAIL
+    elif veto_gaps or floor < system.pass_mark:
+        res.verdict = OPEN
+    else:
+        res.verdict = PASS
+    return res
+
+
+# -- runs, quarters, storage ---------------------------------------------------------
+def crawled_sites(session: Session, run_id: int) -> list[int]:
+    """Sites the run tried to crawl (not skipped)."""
+    return list(session.scalars(select(RunSite.site_id).where(
+        RunSite.run_id == run_id, RunSite.status.not_in(("skipped", "pending")))
+        .order_by(RunSite.site_id)))
+
+
+def was_checked(session: Session, run_id: int, site_id: int | None = None) -> bool:
+    q = select(CheckRun.id).where(CheckRun.run_id == run_id)
+    if site_id is not None:
+        q = q.where(CheckRun.site_id == site_id)
+    return session.scalars(q.limit(1)).first() is not None
+
+
+def latest_run(session: Session, as_of: date | None = None) -> Run | None:
+    """The newest finished run (complete or partial), started on or before ``as_of``."""
+    q = select(Run).where(Run.status.in_(SCORED_RUN_STATUSES))
+    if as_of is not None:
+        q = q.where(Run.started_at <= datetime.combine(as_of, time.max))
+    return session.scalars(q.order_by(Run.started_at.desc(), Run.id.desc())).first()
+
+
+def score_run(session: Session, system: IndicatorSystem, run_id: int, *,
+              as_of: date | None = None, manual: ManualResults | None = None,
+              store: bool = True) -> list[ScoreResult]:
+    """Scorecards (period ``run:<id>``) of every site the run crawled."""
+    out = []
+    for site_id in crawled_sites(session, run_id):
+        period = f"run:{run_id}"
+        code = session.get(Site, site_id).code
+        m = manual.for_site(system, code, period) if manual else None
+        res = score_site(session, system, run_id, site_id, as_of=as_of, period=period,
+                         manual=m)
+        if store:
+            store_scorecard(session, res)
+        out.append(res)
+    return out
+
+
+def parse_quarter(text: str) -> tuple[date, date]:
+    """``2026Q4`` -> (2026-10-01, 2026-12-31); ValueError with a Chinese message."""
+    t = text.strip().upper()
+    if len(t) != 6 or t[4] != "Q" or not t[:4].isdigit() or t[5] not in "1234":
+        raise ValueError(f"季度格式错误 '{text}' (应如 2026Q4)")
+    year, q = int(t[:4]), int(t[5])
+    start = date(year, 3 * q - 2, 1)
+    end = (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+    return start, end
+
+
+def quarter_runs(session: Session, quarter: str, as_of: date) -> dict[int, int]:
+    """site_id -> the run that stands for the site in ``quarter`` (see scoring/README.md):
+    the latest checked run whose crawl started in the quarter (up to ``as_of``) and reached
+    the whole site; failing that the latest checked one; failing that the latest one."""
+    start, _ = parse_quarter(quarter)
+    rows = session.execute(
+        select(RunSite.site_id, RunSite.run_id, RunSite.complete)
+        .join(Run, Run.id == RunSite.run_id)
+        .where(Run.status.in_(SCORED_RUN_STATUSES),
+               Run.started_at >= datetime.combine(start, time.min),
+               Run.started_at <= datetime.combine(as_of, time.max),
+               RunSite.status.not_in(("skipped", "pending")))
+        .order_by(Run.started_at.desc(), Run.id.desc())).all()
+    run_ids = sorted({run_id for _, run_id, _ in rows})
+    checked = {tuple(r) for r in session.execute(
+        select(CheckRun.run_id, CheckRun.site_id).where(CheckRun.run_id.in_(run_ids))
+        .distinct())}
+    best: dict[int, tuple[int, int]] = {}  # site -> (rank, run); lower rank is better
+    for site_id, run_id, complete in rows:
+        is_checked = (run_id, site_id) in checked
+        rank = 0 if (complete and is_checked) else 1 if is_checked else 2
+        if site_id not in best or rank < best[site_id][0]:
+            best[site_id] = (rank, run_id)
+    return {site: run for site, (_, run) in sorted(best.items())}
+
+
+def normalize_quarter(text: str) -> str:
+    start, _ = parse_quarter(text)
+    return f"{start.year}Q{(start.month + 2) // 3}"
+
+
+def quarter_as_of(quarter: str, as_of: date | None = None, today: date | None = None) -> date:
+    """The score date of a quarter: ``as_of`` if given, else its last day (today while
+    the quarter is still running)."""
+    start, end = parse_quarter(quarter)
+    day = as_of if as_of is not None else min(end, today or date.today())
+    if day < start or day > end:
+        raise ValueError(f"评分日期 {day} 不在季度 {normalize_quarter(quarter)} "
+                         f"({start} 至 {end}) 内")
+    return day
+
+
+def score_quarter(session: Session, system: IndicatorSystem, quarter: str, *,
+                  as_of: date | None = None, manual: ManualResults | None = None,
+                  store: bool = True) -> list[ScoreResult]:
+    """Scorecards (period ``2026Q4``) of every site crawled in the quarter."""
+    day = quarter_as_of(quarter, as_of)
+    period = normalize_quarter(quarter)
+    out = []
+    for site_id, run_id in quarter_runs(session, quarter, day).items():
+        code = session.get(Site, site_id).code
+        m = manual.for_site(system, code, period) if manual else None
+        res = score_site(session, system, run_id, site_id, as_of=day, period=period, manual=m)
+        if store:
+            store_scorecard(session, res)
+        out.append(res)
+    return out
+
+
+def store_scorecard(session: Session, res: ScoreResult) -> Scorecard:
+    """Insert or replace the card of (site, period, system)."""
+    card = session.scalars(select(Scorecard).where(
+        Scorecard.site_id == res.site_id, Scorecard.period == res.period,
+        Scorecard.system == res.system.id)).first()
+    if card is None:
+        card = Scorecard(site_id=res.site_id, period=res.period, system=res.system.id)
+        session.add(card)
+    card.run_id = res.run_id
+    card.as_of = datetime.combine(res.as_of, time.min)
+    card.verdict = res.verdict
+    card.score = _num(res.score)
+    card.vetoes = res.vetoes
+    card.detail = res.to_detail()
+    card.computed_at = datetime.now()
+    session.flush()
+    return card
+
+
+def scorecard_records(session: Session, *, period: str | None = None,
+                      system: str | None = None) -> list[dict[str, Any]]:
+    """Stored scorecards in the export shape: one record per site, period and system."""
+    q = select(Scorecard, Site).join(Site, Site.id == Scorecard.site_id)
+    if period:
+        q = q.where(Scorecard.period == period)
+    if system:
+        q = q.where(Scorecard.system == system)
+    out = []
+    for card, site in session.execute(q.order_by(Scorecard.period, Scorecard.system,
+                                                 Site.code)).all():
+        d = card.detail or {}
+        out.append({
+            "site": site.code, "name": site.name, "kind": site.kind, "period": card.period,
+            "system": card.system, "verdict": card.verdict, "score": card.score,
+            "deduction_score": d.get("deduction_score"), "bonus": d.get("bonus_score"),
+            "vetoes": list(card.vetoes or []), "lost": d.get("lost", {}),
+            "data_gaps": d.get("data_gaps", []), "needs_person": d.get("needs_person", []),
+            "as_of": card.as_of.date().isoformat(), "run": card.run_id,
+        })
+    return out

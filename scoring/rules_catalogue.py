@@ -1,0 +1,67 @@
+"""The rule IDs of the rule catalogue (docs: shared reference ``rules.md``).
+
+Indicator files may only name rules listed here, so a typo in a province's copy is refused
+instead of silently never matching a finding. ``needs_complete`` says whether the *absence*
+of the rule's findings only means "no problem" after a complete crawl (a broken link found
+on a partial crawl is real, but a partial crawl that found none proves nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    id: str
+    title: str  # Chinese, for tables and messages
+    feeds: tuple[str, ...]  # indicators of the 2019 national system (rules.md "feeds")
+    detail: tuple[str, ...]  # detail keys a finding of this rule carries
+    needs_complete: bool = True
+
+
+_RULES = (
+    RuleInfo("site.unreachable", "站点无法访问", ("V2",), ("failures", "probes", "ratio"),
+             needs_complete=False),
+    RuleInfo("home.stale", "首页不更新", ("V3",), ("newest", "days")),
+    RuleInfo("column.stale", "栏目不更新", ("V4", "D4", "D5", "D6", "D9"),
+             ("column", "class", "newest", "days", "limit_days", "level")),
+    RuleInfo("column.stale_many", "不更新栏目过多", ("V4",),
+             ("news_notice_count", "should_update_count")),
+    RuleInfo("column.blank", "空白栏目", ("V4", "D9"), ("column",)),
+    RuleInfo("column.blank_many", "空白栏目过多", ("V4",), ("count",)),
+    RuleInfo("column.missing", "缺少必设栏目", ("D1", "D2", "D3", "D4", "D5", "D6"), ("class",)),
+    RuleInfo("link.broken", "链接不可用", ("F3",),
+             ("kind", "status", "on_homepage", "anchor")),
+    RuleInfo("link.hijacked", "外链被劫持/变异", ("V1",), ("target", "final_url", "evidence")),
+    RuleInfo("content.hidden_link", "暗链", ("V1",), ("target", "how")),
+    RuleInfo("mailbox.missing", "无可用的政务咨询渠道", ("V5",), ()),
+    RuleInfo("mailbox.unanswered", "留言超期未答复", ("V5",), ("submitted", "status", "days")),
+    RuleInfo("mailbox.slow_reply", "留言答复超时", ("I4",),
+             ("submitted", "replied", "working_days", "limit")),
+    RuleInfo("mailbox.fields_missing", "留言公开要素缺失", ("I3",), ("missing",)),
+    RuleInfo("mailbox.board_stale", "留言公开不更新", ("I3",), ("newest",)),
+    RuleInfo("survey.inactive", "调查征集不活跃", ("B7",), ("newest", "count")),
+    RuleInfo("identity.site_code_missing", "缺少网站标识码", ("F2",), ("pages",)),
+    RuleInfo("identity.site_code_mismatch", "网站标识码不符", ("F2",), ("found", "expected")),
+    RuleInfo("identity.icp_missing", "缺少ICP备案编号", ("F2",), ("pages",)),
+    RuleInfo("identity.psb_missing", "缺少公安机关备案标识", ("F2",), ("pages",)),
+    RuleInfo("identity.conac_missing", "缺少党政机关网站标识", ("F2",), ("pages",)),
+    RuleInfo("identity.sponsor_missing", "缺少主办单位", ("F2",), ("pages",)),
+    RuleInfo("identity.contact_missing", "缺少联系方式", ("F2",), ("pages",)),
+    RuleInfo("identity.jiucuo_missing", "缺少找错入口", ("F4",), ("on_homepage", "pages")),
+    RuleInfo("meta.tags_missing", "页面元数据标签缺失", ("F8",), ("missing",)),
+    RuleInfo("search.missing", "无可用的站内搜索", ("F6",), ()),
+    RuleInfo("content.serious_typo", "严重错别字", ("V1",), ("wrong", "right", "context")),
+    RuleInfo("content.secret_marking", "涉密标志", ("V1",), ("marking", "context")),
+    RuleInfo("guide.incomplete", "办事指南要素缺失", ("V6", "S4"), ("missing", "missing_count")),
+    RuleInfo("guide.incomplete_many", "办事指南要素缺失过多", ("V6",), ("count",)),
+    RuleInfo("robots.disallowed", "robots.txt 禁止抓取", (), ("count",), needs_complete=False),
+)
+
+RULES: dict[str, RuleInfo] = {r.id: r for r in _RULES}
+
+
+def rule_title(rule_id: str) -> str:
+    info = RULES.get(rule_id)
+    return info.title if info else rule_id

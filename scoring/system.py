@@ -1,0 +1,573 @@
+"""Indicator systems as data: load and validate ``scoring/systems/*.yaml``.
+
+Provinces copy a file and edit points, caps and windows, so the loader is strict: a file
+that is malformed or inconsistent (unknown rule, unknown key, negative cap, missing field,
+caps that do not add up to their category, a bad duration) is refused with ONE line naming
+the file and the key path, e.g. ``national-2019.yaml: deductions.发布解读.D4.cap: 不能为负数``.
+Points are kept as exact fractions (0.1 + 0.2 must be 0.3 when a score sits at 60).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scoring.durations import Duration, DurationError
+from scoring.durations import parse as parse_duration
+from scoring.rules_catalogue import RULES
+
+SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
+DEFAULT_SYSTEM = "national-2019"
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
+CHECKS = ("A", "P", "H")
+SITE_KINDS = ("portal", "subsite", "department")
+
+# The thresholds contract (docs/architecture.md): key -> value type.
+THRESHOLD_KEYS: dict[str, str] = {
+    "home_stale": "duration",
+    "column_stale.news": "duration",
+    "column_stale.notice": "duration",
+    "column_stale.personnel": "duration",
+    "stale_many.news_notice": "count",
+    "stale_many.should_update": "count",
+    "blank_many": "count",
+    "mailbox.unanswered": "duration",
+    "mailbox.window": "duration",
+    "mailbox.reply_working_days": "count",
+    "mailbox.board_stale": "duration",
+    "survey.window": "duration",
+    "survey.bonus_count": "count",
+    "guide.missing_elements": "count",
+    "guide.many_count": "count",
+    "probe.timeout_seconds": "seconds",
+    "probe.veto_share": "share",
+    "probe.window_days": "count",
+    "probe.min_per_day": "count",
+}
+
+
+class IndicatorFileError(ValueError):
+    """An indicator file that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One way an indicator loses points: a rule's findings (or the probe failure share)."""
+
+    rule: str | None  # None for the probe item
+    points: Fraction
+    per: str = "finding"  # finding | once | detail.<key> | percent
+    match: dict[str, Any] = field(default_factory=dict)
+    probes: bool = False
+    confirmed: bool = True
+    note: str | None = None
+
+    def matches(self, detail: dict[str, Any]) -> bool:
+        return all(_matches(detail.get(key), cond) for key, cond in self.match.items())
+
+    @property
+    def label(self) -> str:
+        """Chinese description for tables: '每处扣 0.2 分 (on_homepage=True)'."""
+        pts = _fmt(self.points)
+        if self.probes:
+            text = f"探测失败比例每 1% 扣 {pts} 分"
+        elif self.per == "once":
+            text = f"扣 {pts} 分"
+        elif self.per.startswith("detail."):
+            text = f"每项 ({self.per[7:]}) 扣 {pts} 分"
+        else:
+            text = f"每处扣 {pts} 分"
+        if self.match:
+            text += " (" + ", ".join(f"{k}={v}" for k, v in self.match.items()) + ")"
+        return text
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    points: Fraction
+    services: bool = False  # not checked for sites without service functions
+    confirmed: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A single-veto, deduction or bonus indicator."""
+
+    id: str
+    name: str
+    kind: str  # veto | deduct | bonus
+    check: str  # A | P | H
+    cap: Fraction = Fraction(0)  # deduct: most points lost; bonus: most points gained
+    category: str | None = None
+    rules: tuple[str, ...] = ()  # veto: rules whose findings hit it
+    items: tuple[Item, ...] = ()  # deduct: how points are lost
+    evidence: tuple[str, ...] = ()  # shown to the person checking, never scored
+    probes: bool = False  # veto decided by the availability probes of the window
+    services: bool = False
+    confirmed: bool = True
+    note: str | None = None
+
+    @property
+    def scoring_rules(self) -> tuple[str, ...]:
+        """Rules whose findings (or whose absence) decide this indicator."""
+        out = list(self.rules)
+        out += [i.rule for i in self.items if i.rule and i.rule not in out]
+        return tuple(out)
+
+    @property
+    def all_rules(self) -> tuple[str, ...]:
+        return self.scoring_rules + tuple(r for r in self.evidence if r not in self.scoring_rules)
+
+    @property
+    def uses_probes(self) -> bool:
+        return self.probes or any(i.probes for i in self.items)
+
+
+@dataclass
+class IndicatorSystem:
+    id: str
+    name: str
+    source: str
+    path: Path
+    total: Fraction
+    pass_mark: Fraction
+    bonus_total: Fraction
+    bonus_kinds: tuple[str, ...]
+    bonus_above: Fraction
+    thresholds: dict[str, Any]  # nested, as in the file (what checks.base.CheckContext reads)
+    categories: dict[str, Category]
+    vetoes: list[Indicator]
+    deductions: list[Indicator]  # in file order: the order findings are claimed in
+    bonus: list[Indicator]
+    unconfirmed: dict[str, str]  # key path -> note
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        return [*self.vetoes, *self.deductions, *self.bonus]
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def threshold(self, key: str) -> Any:
+        """A threshold by dotted key; durations come back as :class:`Duration`."""
+        if key not in THRESHOLD_KEYS:
+            raise KeyError(f"未知阈值 {key}")
+        node: Any = self.thresholds
+        for part in key.split("."):
+            node = node[part]
+        kind = THRESHOLD_KEYS[key]
+        if kind == "duration":
+            return parse_duration(node)
+        if kind == "count":
+            return int(node)
+        return float(node)
+
+    def rule_severity(self, rule_id: str) -> str:
+        """``veto`` when the rule hits a single-veto item, ``deduct`` when it costs points,
+        else ``info`` — the severity findings of this rule carry under this system."""
+        if any(rule_id in v.rules for v in self.vetoes):
+            return "veto"
+        if any(i.rule == rule_id and i.points > 0 for d in self.deductions for i in d.items):
+            return "deduct"
+        return "info"
+
+
+# -- loading ---------------------------------------------------------------------------
+def resolve(path_or_name: str | Path) -> Path:
+    """A path, or the name of a bundled system (``national-2019``, ``census-2015``)."""
+    p = Path(path_or_name)
+    if p.suffix in (".yaml", ".yml") or p.exists() or len(p.parts) > 1:
+        return p
+    return SYSTEMS_DIR / f"{p.name}.yaml"
+
+
+def bundled_systems() -> list[str]:
+    return sorted(p.stem for p in SYSTEMS_DIR.glob("*.yaml"))
+
+
+def load_system(path_or_name: str | Path = DEFAULT_SYSTEM) -> IndicatorSystem:
+    """Load and validate an indicator file; raises :class:`IndicatorFileError`."""
+    path = resolve(path_or_name)
+    shown = path.name if path.parent == SYSTEMS_DIR else str(path_or_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        hint = f" (内置: {', '.join(bundled_systems())})" if path.parent == SYSTEMS_DIR else ""
+        raise IndicatorFileError(f"{shown}: 指标体系文件不存在{hint}") from None
+    except UnicodeDecodeError:
+        raise IndicatorFileError(f"{shown}: 不是 UTF-8 编码") from None
+    except OSError as exc:
+        raise IndicatorFileError(f"{shown}: 无法读取 ({exc.strerror})") from None
+    try:
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise IndicatorFileError(f"{shown}{where}: YAML 格式错误") from None
+    return _Parser(shown, path).system(data)
+
+
+def _fmt(x: Fraction | float) -> str:
+    f = float(x)
+    return str(int(f)) if f == int(f) else f"{f:g}"
+
+
+def _matches(value: Any, cond: Any) -> bool:
+    if isinstance(cond, dict):
+        ok = True
+        if "in" in cond:
+            ok &= any(_eq(value, c) for c in cond["in"])
+        if "not" in cond:
+            ok &= not any(_eq(value, c) for c in cond["not"])
+        text = "" if value is None else str(value)
+        if "contains" in cond:
+            ok &= any(str(c) in text for c in cond["contains"])
+        if "excludes" in cond:
+            ok &= not any(str(c) in text for c in cond["excludes"])
+        return ok
+    if isinstance(cond, list):
+        return any(_eq(value, c) for c in cond)
+    return _eq(value, cond)
+
+
+def _eq(value: Any, expected: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return value is expected
+    if value == expected:
+        return True
+    return value is not None and str(value) == str(expected)
+
+
+class _Parser:
+    """Walks the YAML tree; every problem raises with the key path it was found at."""
+
+    TOP = {"id", "name", "source", "scoring", "thresholds", "unconfirmed", "categories",
+           "vetoes", "deductions", "bonus"}
+    MATCH_OPS = {"in", "not", "contains", "excludes"}
+
+    def __init__(self, shown: str, path: Path):
+        self.shown = shown
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> IndicatorFileError:
+        return IndicatorFileError(f"{self.shown}: {key}: {problem}" if key
+                                  else f"{self.shown}: {problem}")
+
+    # -- primitives -------------------------------------------------------------------
+    def mapping(self, value: Any, key: str) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(key, "应为键值映射")
+        return value
+
+    def keys(self, node: dict, key: str, required: set[str], optional: set[str]) -> None:
+        for k in node:
+            if k not in required | optional:
+                raise self.fail(f"{key}.{k}" if key else str(k), "未知字段")
+        for k in sorted(required):
+            if k not in node or node[k] is None:
+                raise self.fail(f"{key}.{k}" if key else k, "缺少字段")
+
+    def text(self, node: dict, k: str, key: str) -> str:
+        value = node[k]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{key}.{k}" if key else k, "应为非空文本")
+        return value.strip()
+
+    def number(self, node: dict, k: str, key: str) -> Fraction:
+        value = node[k]
+        where = f"{key}.{k}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(where, f"应为数字，而不是 '{value}'")
+        if value < 0:
+            raise self.fail(where, "不能为负数")
+        return Fraction(str(value))
+
+    def flag(self, node: dict, k: str, key: str, default: bool = False) -> bool:
+        if k not in node:
+            return default
+        if not isinstance(node[k], bool):
+            raise self.fail(f"{key}.{k}", "应为 true 或 false")
+        return node[k]
+
+    def rule_list(self, node: dict, k: str, key: str) -> tuple[str, ...]:
+        value = node.get(k) or []
+        if not isinstance(value, list):
+            raise self.fail(f"{key}.{k}", "应为规则 ID 列表")
+        for i, rule in enumerate(value):
+            self.rule_id(rule, f"{key}.{k}[{i}]")
+        return tuple(value)
+
+    def rule_id(self, rule: Any, where: str) -> str:
+        if rule not in RULES:
+            raise self.fail(where, f"未知规则 '{rule}' (规则目录见 scoring/rules_catalogue.py)")
+        return rule
+
+    def check_level(self, node: dict, key: str) -> str:
+        value = node.get("check")
+        if value not in CHECKS:
+            raise self.fail(f"{key}.check", f"应为 A、P 或 H，而不是 '{value}'")
+        return value
+
+    def note(self, node: dict, key: str) -> str | None:
+        if "note" in node and node["note"] is not None and not isinstance(node["note"], str):
+            raise self.fail(f"{key}.note", "应为文本")
+        return node.get("note")
+
+    # -- sections ---------------------------------------------------------------------
+    def system(self, data: Any) -> IndicatorSystem:
+        if not isinstance(data, dict):
+            raise self.fail("", "顶层应为键值映射")
+        self.keys(data, "", {"id", "name", "scoring", "thresholds", "categories", "vetoes",
+                             "deductions"}, self.TOP)
+        sys_id = self.text(data, "id", "")
+        if len(sys_id) > 64:
+            raise self.fail("id", "不能超过 64 个字符")
+        scoring = self.mapping(data["scoring"], "scoring")
+        self.keys(scoring, "scoring", {"total", "pass_mark"}, {"bonus"})
+        total = self.number(scoring, "total", "scoring")
+        if total == 0:
+            raise self.fail("scoring.total", "应大于 0")
+        pass_mark = self.number(scoring, "pass_mark", "scoring")
+        if pass_mark > total:
+            raise self.fail("scoring.pass_mark", f"不能大于总分 {_fmt(total)}")
+        bonus_total, bonus_kinds, bonus_above = Fraction(0), ("portal",), Fraction(0)
+        if scoring.get("bonus") is not None:
+            b = self.mapping(scoring["bonus"], "scoring.bonus")
+            self.keys(b, "scoring.bonus", {"total", "site_kinds", "above"}, set())
+            bonus_total = self.number(b, "total", "scoring.bonus")
+            bonus_above = self.number(b, "above", "scoring.bonus")
+            kinds = b["site_kinds"]
+            if not isinstance(kinds, list) or any(k not in SITE_KINDS for k in kinds):
+                raise self.fail("scoring.bonus.site_kinds",
+                                f"应为网站类型列表 ({', '.join(SITE_KINDS)})")
+            bonus_kinds = tuple(kinds)
+        thresholds = self.thresholds(data["thresholds"])
+        categories = self.categories(data["categories"], total)
+        vetoes = self.vetoes(data["vetoes"])
+        deductions = self.deductions(data["deductions"], categories)
+        bonus = self.bonus(data.get("bonus"), bonus_total)
+        seen: dict[str, str] = {}
+        for ind in [*vetoes, *deductions, *bonus]:
+            if ind.id in seen:
+                raise self.fail(ind.id, f"指标 ID 重复 (已用于 {seen[ind.id]})")
+            seen[ind.id] = ind.name
+        system = IndicatorSystem(
+            id=sys_id, name=self.text(data, "name", ""),
+            source=str(data.get("source") or ""), path=self.path, total=total,
+            pass_mark=pass_mark, bonus_total=bonus_total, bonus_kinds=bonus_kinds,
+            bonus_above=bonus_above, thresholds=thresholds, categories=categories,
+            vetoes=vetoes, deductions=deductions, bonus=bonus, unconfirmed={})
+        system.unconfirmed = self.unconfirmed(data.get("unconfirmed"), data, system)
+        return system
+
+    def thresholds(self, raw: Any) -> dict[str, Any]:
+        node = self.mapping(raw, "thresholds")
+        flat: dict[str, Any] = {}
+
+        def walk(n: dict, prefix: str) -> None:
+            for k, v in n.items():
+                key = f"{prefix}{k}"
+                if isinstance(v, dict):
+                    walk(v, key + ".")
+                else:
+                    flat[key] = v
+
+        walk(node, "")
+        for key in flat:
+            if key not in THRESHOLD_KEYS:
+                raise self.fail(f"thresholds.{key}", "未知阈值")
+        for key, kind in THRESHOLD_KEYS.items():
+            where = f"thresholds.{key}"
+            if key not in flat or flat[key] is None:
+                raise self.fail(where, "缺少阈值")
+            value = flat[key]
+            if kind == "duration":
+                if isinstance(value, bool):
+                    raise self.fail(where, f"无法解析的期限 '{value}'")
+                try:
+                    d = parse_duration(value)
+                except DurationError as exc:
+                    raise self.fail(where, str(exc)) from None
+                if d.amount <= 0:
+                    raise self.fail(where, "期限应大于 0")
+            elif kind == "count":
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                    raise self.fail(where, f"应为正整数，而不是 '{value}'")
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise self.fail(where, f"应为数字，而不是 '{value}'")
+                if kind == "share" and not 0 < value <= 1:
+                    raise self.fail(where, f"应为 0 到 1 之间的比例 (如 0.05)，而不是 {value}")
+                if kind == "seconds" and value <= 0:
+                    raise self.fail(where, "应大于 0")
+        return node
+
+    def unconfirmed(self, raw: Any, data: dict, system: IndicatorSystem) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if raw is not None:
+            node = self.mapping(raw, "unconfirmed")
+            for path, note in node.items():
+                cur: Any = data
+                for part in str(path).split("."):
+                    if not isinstance(cur, dict) or part not in cur:
+                        raise self.fail(f"unconfirmed.{path}", "指向不存在的键")
+                    cur = cur[part]
+                out[str(path)] = str(note or "未确认")
+        for name, cat in system.categories.items():
+            if not cat.confirmed:
+                out[f"categories.{name}"] = cat.note or "分值未确认"
+        for ind in system.indicators:
+            base = {"veto": "vetoes", "bonus": "bonus"}.get(ind.kind) or \
+                f"deductions.{ind.category}"
+            if not ind.confirmed:
+                out[f"{base}.{ind.id}"] = ind.note or "未确认"
+            for n, item in enumerate(ind.items):
+                if not item.confirmed:
+                    out[f"{base}.{ind.id}.items[{n}]"] = item.note or "分值未确认"
+        return out
+
+    def categories(self, raw: Any, total: Fraction) -> dict[str, Category]:
+        node = self.mapping(raw, "categories")
+        if not node:
+            raise self.fail("categories", "至少需要一个类别")
+        out: dict[str, Category] = {}
+        for name, spec in node.items():
+            key = f"categories.{name}"
+            spec = self.mapping(spec, key)
+            self.keys(spec, key, {"points"}, {"services", "confirmed", "note"})
+            out[str(name)] = Category(str(name), self.number(spec, "points", key),
+                                      self.flag(spec, "services", key),
+                                      self.flag(spec, "confirmed", key, True),
+                                      self.note(spec, key))
+        s = sum((c.points for c in out.values()), Fraction(0))
+        if s != total:
+            raise self.fail("categories", f"各类别分值合计 {_fmt(s)}，应等于 scoring.total "
+                                          f"{_fmt(total)}")
+        return out
+
+    def vetoes(self, raw: Any) -> list[Indicator]:
+        node = self.mapping(raw, "vetoes")
+        out = []
+        for vid, spec in node.items():
+            key = f"vetoes.{vid}"
+            spec = self.mapping(spec, key)
+            self.keys(spec, key, {"name", "check"},
+                      {"rules", "evidence", "probes", "services", "confirmed", "note"})
+            out.append(Indicator(
+                id=str(vid), name=self.text(spec, "name", key), kind="veto",
+                check=self.check_level(spec, key), rules=self.rule_list(spec, "rules", key),
+                evidence=self.rule_list(spec, "evidence", key),
+                probes=self.flag(spec, "probes", key), services=self.flag(spec, "services", key),
+                confirmed=self.flag(spec, "confirmed", key, True), note=self.note(spec, key)))
+        return out
+
+    def deductions(self, raw: Any, categories: dict[str, Category]) -> list[Indicator]:
+        node = self.mapping(raw, "deductions")
+        out: list[Indicator] = []
+        for cat, indicators in node.items():
+            ckey = f"deductions.{cat}"
+            if cat not in categories:
+                raise self.fail(ckey, f"类别未在 categories 中定义 (已定义: "
+                                      f"{', '.join(categories)})")
+            indicators = self.mapping(indicators, ckey)
+            caps = Fraction(0)
+            for iid, spec in indicators.items():
+                key = f"{ckey}.{iid}"
+                spec = self.mapping(spec, key)
+                self.keys(spec, key, {"name", "cap", "check"},
+                          {"items", "evidence", "confirmed", "note"})
+                cap = self.number(spec, "cap", key)
+                caps += cap
+                items = self.items(spec.get("items"), f"{key}.items")
+                out.append(Indicator(
+                    id=str(iid), name=self.text(spec, "name", key), kind="deduct",
+                    check=self.check_level(spec, key), cap=cap, category=str(cat),
+                    items=items, evidence=self.rule_list(spec, "evidence", key),
+                    services=categories[cat].services,
+                    confirmed=self.flag(spec, "confirmed", key, True), note=self.note(spec, key)))
+            if caps != categories[cat].points:
+                raise self.fail(ckey, f"各指标分值上限合计 {_fmt(caps)}，不等于类别分值 "
+                                      f"{_fmt(categories[cat].points)} (categories.{cat}.points)")
+        for cat in categories:
+            if cat not in node:
+                raise self.fail(f"deductions.{cat}", "类别没有任何指标")
+        return out
+
+    def items(self, raw: Any, key: str) -> tuple[Item, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            raise self.fail(key, "应为扣分项列表")
+        out = []
+        for n, spec in enumerate(raw):
+            ikey = f"{key}[{n}]"
+            spec = self.mapping(spec, ikey)
+            self.keys(spec, ikey, {"points"},
+                      {"rule", "probes", "per", "match", "confirmed", "note"})
+            points = self.number(spec, "points", ikey)
+            per = spec.get("per", "finding")
+            probes = "probes" in spec
+            if probes:
+                if "rule" in spec:
+                    raise self.fail(ikey, "rule 与 probes 只能二选一")
+                if spec["probes"] != "failure_percent":
+                    raise self.fail(f"{ikey}.probes", "只支持 failure_percent")
+                if spec.get("per", "percent") != "percent" or "match" in spec:
+                    raise self.fail(f"{ikey}.per", "探测扣分项只能按 percent 计")
+                per, rule = "percent", None
+            else:
+                if "rule" not in spec:
+                    raise self.fail(f"{ikey}.rule", "缺少字段")
+                rule = self.rule_id(spec["rule"], f"{ikey}.rule")
+                if not isinstance(per, str) or not (
+                        per in ("finding", "once")
+                        or (per.startswith("detail.") and len(per) > 7)):
+                    raise self.fail(f"{ikey}.per",
+                                    f"应为 finding、once 或 detail.<键>，而不是 '{per}'")
+            match = spec.get("match") or {}
+            match = self.mapping(match, f"{ikey}.match")
+            for mk, cond in match.items():
+                if isinstance(cond, dict):
+                    bad = set(cond) - self.MATCH_OPS
+                    if bad or not cond or not all(isinstance(v, list) for v in cond.values()):
+                        raise self.fail(f"{ikey}.match.{mk}",
+                                        "条件应为值、值列表或 {in|not|contains|excludes: [...]}")
+            out.append(Item(rule=rule, points=points, per=per, match=dict(match),
+                            probes=probes, confirmed=self.flag(spec, "confirmed", ikey, True),
+                            note=self.note(spec, ikey)))
+        return tuple(out)
+
+    def bonus(self, raw: Any, total: Fraction) -> list[Indicator]:
+        if raw is None:
+            if total:
+                raise self.fail("bonus", f"缺少加分指标 (scoring.bonus.total 为 {_fmt(total)})")
+            return []
+        node = self.mapping(raw, "bonus")
+        out = []
+        s = Fraction(0)
+        for bid, spec in node.items():
+            key = f"bonus.{bid}"
+            spec = self.mapping(spec, key)
+            self.keys(spec, key, {"name", "points", "check"}, {"evidence", "confirmed", "note"})
+            points = self.number(spec, "points", key)
+            s += points
+            out.append(Indicator(
+                id=str(bid), name=self.text(spec, "name", key), kind="bonus",
+                check=self.check_level(spec, key), cap=points,
+                evidence=self.rule_list(spec, "evidence", key),
+                confirmed=self.flag(spec, "confirmed", key, True), note=self.note(spec, key)))
+        if s != total:
+            raise self.fail("bonus", f"加分指标分值合计 {_fmt(s)}，不等于 scoring.bonus.total "
+                                     f"{_fmt(total)}")
+        return out
+
+
+__all__ = ["DEFAULT_SYSTEM", "Duration", "Indicator", "IndicatorFileError", "IndicatorSystem",
+           "Item", "THRESHOLD_KEYS", "bundled_systems", "load_system", "resolve"]
