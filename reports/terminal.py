@@ -70,3 +70,85 @@ def runs_table(session: Session, limit: int = 10) -> Table:
     if not runs:
         t.caption = "还没有抓取任务: 运行 govmon crawl"
     return t
+
+
+def check_summary_table(session: Session, summary: Any) -> Table:
+    """Findings per site and rule after ``govmon check``."""
+    from collections import Counter
+
+    from store.models import Finding
+
+    t = Table(title=f"检查结果 (抓取任务 {summary.run_id}): {summary.findings} 个问题 — "
+                    f"新增 {summary.new}，持续 {summary.persisting}，复现 {summary.regressed}，"
+                    f"已整改 {summary.fixed}")
+    for col in ("网站标识码", "网站名称", "否决项", "扣分项", "提示", "主要问题"):
+        t.add_column(col)
+    rows = session.execute(select(Site.code, Site.name, Finding.rule, Finding.severity)
+                           .join(Finding, Finding.site_id == Site.id)
+                           .where(Finding.run_id == summary.run_id)).all()
+    per_site: dict[tuple[str, str], Counter] = {}
+    sev: dict[tuple[str, str], Counter] = {}
+    for code, name, rule, severity in rows:
+        per_site.setdefault((code, name), Counter())[rule] += 1
+        sev.setdefault((code, name), Counter())[severity] += 1
+    for (code, name), rules in sorted(per_site.items()):
+        s = sev[(code, name)]
+        top = "，".join(f"{r}×{n}" for r, n in rules.most_common(3))
+        t.add_row(code, name, str(s["veto"]), str(s["deduct"]), str(s["info"]), top,
+                  style="red" if s["veto"] else None)
+    if summary.skipped:
+        t.caption = f"{len(summary.skipped)} 项检查因抓取不完整或首页无法访问而跳过 (结果未知)"
+    return t
+
+
+def verdicts_table(session: Session, system: str | None = None) -> Table | None:
+    """Each site's latest verdict (the scorecard of its newest scored run) with the change
+    against the card before it, open problems and flags; None when nothing is scored."""
+    from rich.markup import escape
+
+    from reports.common import fmt_delta, fmt_num, is_problem, site_findings, vetoes_text
+    from scoring.system import DEFAULT_SYSTEM
+    from store.models import Scorecard
+
+    system = system or DEFAULT_SYSTEM
+
+    rows = session.execute(select(Scorecard, Run).join(Run, Run.id == Scorecard.run_id)
+                           .where(Scorecard.system == system,
+                                  Scorecard.period.like("run:%"))).all()
+    if not rows:
+        return None
+    per_site: dict[int, list[tuple[Any, Run]]] = {}
+    for card, run in sorted(rows, key=lambda cr: (cr[1].started_at, cr[1].id)):
+        per_site.setdefault(card.site_id, []).append((card, run))
+    t = Table(title=f"各网站最新结论 ({system})")
+    for col in ("网站标识码", "网站名称", "检查日期", "结论", "得分", "较上次", "单项否决",
+                "待整改问题", "状态"):
+        t.add_column(col, justify="right" if col in ("得分", "待整改问题") else "left")
+    styles = {"合格": "green", "不合格": "bold red", "待定": "yellow"}
+    for site in session.scalars(select(Site).where(Site.id.in_(list(per_site)))
+                                .order_by(Site.code)):
+        history = per_site[site.id]
+        card, run = history[-1]
+        prev = history[-2][0] if len(history) > 1 else None
+        if prev is None:
+            change = "首次"
+        elif card.score is not None and prev.score is not None:
+            change = fmt_delta(round(card.score - prev.score, 2))
+        else:
+            change = "—" if prev.verdict == card.verdict else f"{prev.verdict}→{card.verdict}"
+        rs = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
+                                                   RunSite.site_id == site.id)).first()
+        flags = []
+        if rs is not None and rs.status == "unreachable":
+            flags.append("[red]无法访问[/]")
+        elif rs is not None and not rs.complete:
+            flags.append("[yellow]抓取不完整[/]")
+        if (run.options or {}).get("sample_history"):
+            flags.append("[magenta]样例数据[/]")
+        problems = sum(1 for f in site_findings(session, run.id, site.id) if is_problem(f))
+        style = styles.get(card.verdict, "")
+        t.add_row(site.code, escape(site.name), f"{run.started_at:%Y-%m-%d}",
+                  f"[{style}]{card.verdict}[/]" if style else card.verdict,
+                  fmt_num(card.score), change, escape(vetoes_text(card)) or "—",
+                  str(problems), " ".join(flags))
+    return t

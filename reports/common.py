@@ -1,0 +1,452 @@
+"""What every report shares: reading stored scorecards and findings, grouping problems by
+indicator, formatting evidence, and making text that came from crawled pages harmless.
+
+Reports never recompute a score: they read ``Scorecard`` rows (their ``detail`` explains
+every indicator) and ``Finding`` rows. Anything that came from a crawled page (titles,
+anchor texts, evidence, URLs) is untrusted: HTML output goes through Jinja2 with autoescape
+on, links are only made for http(s) URLs, spreadsheet cells that a spreadsheet would run as
+a formula are prefixed with a quote (as ``govmon export --format csv`` does), and control
+characters that XML (DOCX / XLSX) cannot hold are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring.rules_catalogue import RULES, rule_title
+from store.models import CheckRun, Finding, Run, RunSite, Scorecard, Site
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+KIND_NAMES = {"portal": "门户网站", "subsite": "子站", "department": "部门网站"}
+KIND_ORDER = ("portal", "subsite", "department")
+STATE_LABELS = {"new": "新发现", "persisting": "持续存在", "regressed": "整改后复现"}
+SEVERITY_LABELS = {"veto": "单项否决", "deduct": "扣分", "info": "提示"}
+KIND_LABELS = {"veto": "单项否决", "deduct": "扣分指标", "bonus": "加分指标",
+               "other": "其他"}
+VERDICTS = ("合格", "不合格", "待定")
+VERDICT_CSS = {"合格": "pass", "不合格": "fail", "待定": "open"}
+QUARTER_CN = {1: "一", 2: "二", 3: "三", 4: "四"}
+QUARTER_RE = re.compile(r"^\d{4}Q[1-4]$")
+
+# Same cells as govmon/commands/export.py:to_csv neutralises, plus tab and carriage
+# return, which some spreadsheets also treat as the start of a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+# Chinese labels of the detail keys of rules.md (and of the extra keys checks add).
+EVIDENCE_LABELS = {
+    "column": "栏目", "parent": "上级栏目", "class": "栏目类别", "level": "栏目级别",
+    "newest": "最近更新", "days": "未更新天数", "limit_days": "期限(天)",
+    "items": "信息条数", "dated": "带日期条数",
+    "news_notice_count": "动态要闻/通知公告类不更新栏目数",
+    "should_update_count": "应更新未更新栏目数", "count": "数量",
+    "kind": "类型", "status": "状态", "on_homepage": "位于首页", "anchor": "链接文字",
+    "target": "链接目标", "final_url": "最终地址", "evidence": "证据", "how": "隐藏方式",
+    "submitted": "留言日期", "replied": "答复日期", "working_days": "用时(工作日)",
+    "limit": "时限(工作日)", "missing": "缺少", "missing_count": "缺少要素数",
+    "found": "发现", "expected": "应为", "pages": "涉及页面数", "checked": "检查页面数",
+    "sample": "示例页面", "wrong": "错误用词", "right": "正确用词", "context": "上下文",
+    "marking": "密级标志", "failures": "失败次数", "probes": "探测次数", "ratio": "失败比例",
+    "title": "页面标题", "name": "名称", "where": "位置", "reason": "原因",
+    "crawl_error": "抓取错误", "note": "备注", "ratio_share": "失败比例",
+}
+# Keys that only help the checks (vocabulary, internal bookkeeping): not evidence.
+EVIDENCE_SKIP = {"keywords", "present", "uncrawlable_columns", "category", "newest_source",
+                 "error", "redirects", "all_found", "crawl_failed"}
+LINK_KINDS = {"internal": "站内链接", "external": "外部链接", "image": "图片",
+              "attachment": "附件", "soft404": "软404", "dns": "域名解析失败",
+              "refused": "连接被拒绝", "timeout": "超时", "tls": "证书错误",
+              "redirect_loop": "循环跳转", "article": "内容页", "column": "栏目页"}
+UPDATE_CLASSES = {"news": "动态要闻", "notice": "通知公告/政策文件", "personnel": "人事/规划计划"}
+
+
+# -- untrusted text --------------------------------------------------------------------
+def clean(value: Any) -> str:
+    """Text for any output: ``None`` → "", XML-illegal control characters dropped."""
+    if value is None:
+        return ""
+    return _XML_ILLEGAL.sub("", str(value))
+
+
+def neutralise(value: Any) -> Any:
+    """A spreadsheet cell value: numbers and dates stay, text is cleaned and a text that a
+    spreadsheet would run as a formula (= + - @ …) gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float, date, datetime)):
+        return value
+    text = clean(value)
+    if text.startswith(FORMULA_PREFIXES):
+        text = "'" + text
+    return text
+
+
+def safe_href(url: Any) -> str | None:
+    """The URL when it may be a link target (http / https only), else None: a crawled
+    ``javascript:`` or ``data:`` URL is shown as text, never made clickable."""
+    text = clean(url).strip()
+    low = text.lower()
+    if low.startswith(("http://", "https://")) and not any(c in text for c in "\"'<> "):
+        return text
+    return None
+
+
+# -- formatting ------------------------------------------------------------------------
+def cn_date(d: date | datetime | None) -> str:
+    if d is None:
+        return "—"
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def iso(d: date | datetime | None) -> str:
+    if d is None:
+        return "—"
+    return (d.date() if isinstance(d, datetime) else d).isoformat()
+
+
+def quarter_label(period: str) -> str:
+    """``2026Q4`` → 2026年第四季度; other periods unchanged."""
+    if QUARTER_RE.match(period or ""):
+        return f"{period[:4]}年第{QUARTER_CN[int(period[5])]}季度"
+    return period
+
+
+def previous_quarter(period: str) -> str:
+    year, q = int(period[:4]), int(period[5])
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
+def fmt_num(x: Any) -> str:
+    """Points as people write them: 87.5, 100, — for none."""
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{round(x, 2):g}"
+    return str(x)
+
+
+def fmt_rate(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def fmt_delta(x: float | None) -> str:
+    if x is None:
+        return "—"
+    if abs(x) < 0.005:
+        return "持平"
+    return f"+{round(x, 2):g}" if x > 0 else f"{round(x, 2):g}"
+
+
+def _value_text(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        keep = 2 if key == "sample" else 5  # sample pages: long URLs, two say enough
+        shown = [clean(v) for v in value[:keep]]
+        more = f" 等 {len(value)} 项" if len(value) > keep else ""
+        return "、".join(shown) + more
+    if isinstance(value, dict):
+        return "；".join(f"{clean(k)}: {clean(v)}" for k, v in list(value.items())[:5])
+    if key == "kind":
+        return LINK_KINDS.get(str(value), clean(value))
+    if key == "class":
+        return UPDATE_CLASSES.get(str(value), clean(value))
+    if key == "ratio" and isinstance(value, (int, float)):
+        return f"{value * 100:.1f}%"
+    if key == "level" and isinstance(value, int):
+        return {0: "首页", 1: "一级栏目", 2: "二级栏目"}.get(value, f"{value}级栏目")
+    return clean(value)
+
+
+def evidence_items(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(Chinese label, value) pairs of a finding's detail, noise left out."""
+    out = []
+    for key, value in (detail or {}).items():
+        if key in EVIDENCE_SKIP or value is None or value == "" or value == []:
+            continue
+        out.append((EVIDENCE_LABELS.get(key, clean(key)), _value_text(key, value)))
+    return out
+
+
+def evidence_text(detail: dict[str, Any] | None) -> str:
+    return "；".join(f"{k}：{v}" for k, v in evidence_items(detail))
+
+
+def page_text(finding: Finding) -> str:
+    """The text that names the problem on its page: anchor text, page title or column."""
+    d = finding.detail or {}
+    for key in ("anchor", "title", "column", "wrong", "marking"):
+        if d.get(key):
+            return clean(d[key])
+    return ""
+
+
+# -- the store -------------------------------------------------------------------------
+def sample_runs(session: Session) -> dict[int, str]:
+    """run id → note, for runs marked as sample data (the demo's seeded history)."""
+    out = {}
+    for run in session.scalars(select(Run)):
+        if (run.options or {}).get("sample_history"):
+            out[run.id] = run.note or "示例数据"
+    return out
+
+
+def period_cards(session: Session, period: str, system: str) -> list[tuple[Scorecard, Site]]:
+    return list(session.execute(
+        select(Scorecard, Site).join(Site, Site.id == Scorecard.site_id)
+        .where(Scorecard.period == period, Scorecard.system == system)
+        .order_by(Site.code)).all())
+
+
+def run_periods(session: Session, system: str) -> list[str]:
+    """``run:<id>`` periods with stored cards, oldest run first."""
+    rows = session.execute(
+        select(Scorecard.period, Run.started_at).join(Run, Run.id == Scorecard.run_id)
+        .where(Scorecard.system == system, Scorecard.period.like("run:%")).distinct()).all()
+    return [p for p, _ in sorted(rows, key=lambda r: (r[1], int(r[0][4:])))]
+
+
+def quarter_periods(session: Session, system: str) -> list[str]:
+    periods = set(session.scalars(select(Scorecard.period).where(Scorecard.system == system)))
+    return sorted(p for p in periods if QUARTER_RE.match(p))
+
+
+def site_findings(session: Session, run_id: int | None, site_id: int) -> list[Finding]:
+    if run_id is None:
+        return []
+    return list(session.scalars(select(Finding).where(
+        Finding.run_id == run_id, Finding.site_id == site_id).order_by(Finding.id)))
+
+
+def run_site(session: Session, run_id: int | None, site_id: int) -> RunSite | None:
+    if run_id is None:
+        return None
+    return session.scalars(select(RunSite).where(RunSite.run_id == run_id,
+                                                 RunSite.site_id == site_id)).first()
+
+
+def was_checked(session: Session, run_id: int | None, site_id: int) -> bool:
+    if run_id is None:
+        return False
+    return session.scalars(select(CheckRun.id).where(
+        CheckRun.run_id == run_id, CheckRun.site_id == site_id).limit(1)).first() is not None
+
+
+def is_problem(f: Finding) -> bool:
+    """A problem to rectify (veto / deduct severity); ``info`` findings are hints."""
+    return f.severity in ("veto", "deduct")
+
+
+@lru_cache(maxsize=16)
+def _bundled_system(system_id: str) -> Any:
+    from scoring.system import IndicatorFileError, bundled_systems, load_system
+
+    if system_id not in bundled_systems():
+        return None
+    try:
+        return load_system(system_id)
+    except IndicatorFileError:
+        return None
+
+
+def system_for(card: Scorecard, systems: dict[str, Any] | None = None) -> Any:
+    """The indicator system a card was scored under, when it can be loaded (bundled, or
+    passed in by the caller); None otherwise — reports then rely on ``card.detail``."""
+    if systems and card.system in systems:
+        return systems[card.system]
+    return _bundled_system(card.system)
+
+
+def system_source(card: Scorecard, systems: dict[str, Any] | None = None) -> str:
+    system = system_for(card, systems)
+    return system.source if system is not None else ""
+
+
+# -- problems grouped by indicator -----------------------------------------------------
+@dataclass
+class Group:
+    """The findings of one indicator of a scorecard."""
+
+    id: str | None
+    name: str
+    kind: str  # veto | deduct | bonus | other
+    status: str = ""
+    label: str = ""  # the card's status label (扣分, 否决, 未计分 …)
+    lost: float | None = None
+    cap: float | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        head = f"{self.id} {self.name}" if self.id else self.name
+        if self.kind == "veto":
+            tail = "单项否决，已触发" if self.status == "vetoed" else "单项否决指标，未触发"
+        elif self.kind == "deduct":
+            if self.status == "not_scored":
+                tail = "扣分指标，因单项否决未计分"
+            elif self.lost:
+                tail = f"扣 {fmt_num(self.lost)} 分，上限 {fmt_num(self.cap)} 分"
+            else:
+                tail = f"扣分指标，{self.label or '未扣分'}"
+        elif self.kind == "bonus":
+            tail = "加分指标参考"
+        else:
+            tail = "未对应评分指标"
+        return f"{head}（{tail}）"
+
+
+def _rule_index(system: Any) -> dict[str, list[tuple[str, Any]]]:
+    """rule → [(indicator id, item or None)] in the order the engine claims findings."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for v in system.vetoes:
+        for rule in v.rules:
+            out.setdefault(rule, []).append((v.id, None))
+    for d in system.deductions:
+        for item in d.items:
+            if item.rule:
+                out.setdefault(item.rule, []).append((d.id, item))
+    for ind in system.indicators:
+        for rule in ind.evidence:
+            out.setdefault(rule, []).append((ind.id, None))
+    return out
+
+
+def group_findings(card: Scorecard | None, findings: list[Finding],
+                   systems: dict[str, Any] | None = None) -> list[Group]:
+    """Findings grouped under the indicators of the card's system, in the system's order.
+
+    A finding goes to the indicator the card says it cost points for or hit; otherwise
+    (a veto stopped the scoring, an info rule) to the indicator the system names for its
+    rule; failing that, to the first indicator the rule catalogue says it feeds, or to
+    "其他问题"."""
+    inds = list((card.detail or {}).get("indicators") or []) if card is not None else []
+    by_id = {i["id"]: i for i in inds}
+    owner: dict[int, str] = {}
+    for ind in inds:
+        for fid in ind.get("findings") or []:
+            owner.setdefault(fid, ind["id"])
+    shown: dict[int, str] = {}
+    for ind in inds:
+        for fid in ind.get("evidence") or []:
+            shown.setdefault(fid, ind["id"])
+    system = system_for(card, systems) if card is not None else None
+    index = _rule_index(system) if system is not None else {}
+
+    groups: dict[str, Group] = {}
+    order = [i["id"] for i in inds]
+    for f in findings:
+        gid = owner.get(f.id)
+        if gid is None:
+            for ind_id, item in index.get(f.rule, []):
+                if item is None or item.matches(f.detail or {}):
+                    gid = ind_id
+                    break
+        if gid is None:
+            gid = shown.get(f.id)
+        if gid is None:
+            info = RULES.get(f.rule)
+            gid = next((x for x in (info.feeds if info else ()) if x in by_id), None)
+        key = gid or "_other"
+        if key not in groups:
+            ind = by_id.get(gid or "")
+            if ind is not None:
+                groups[key] = Group(id=gid, name=ind["name"], kind=ind["kind"],
+                                    status=ind.get("status", ""), label=ind.get("label", ""),
+                                    lost=ind.get("lost"), cap=ind.get("cap"))
+            elif gid and system is not None and system.indicator(gid) is not None:
+                sind = system.indicator(gid)
+                groups[key] = Group(id=gid, name=sind.name, kind=sind.kind)
+                order.append(gid)
+            else:
+                groups[key] = Group(id=None, name="其他", kind="other")
+        groups[key].findings.append(f)
+    rank = {"veto": 0, "deduct": 1, "info": 2}
+    for g in groups.values():
+        g.findings.sort(key=lambda f: (rank.get(f.severity, 3), f.rule, f.url, f.id))
+    ordered = [groups[i] for i in order if i in groups]
+    if "_other" in groups:
+        ordered.append(groups["_other"])
+    return ordered
+
+
+def indicator_names(card: Scorecard, ids: list[str]) -> list[str]:
+    names = {i["id"]: i["name"] for i in (card.detail or {}).get("indicators") or []}
+    return [f"{i} {names.get(i, '')}".strip() for i in ids]
+
+
+def vetoes_text(card: Scorecard) -> str:
+    return "、".join(indicator_names(card, list(card.vetoes or [])))
+
+
+def verdict_reason(card: Scorecard) -> str:
+    """Why the card has its verdict, in one Chinese phrase."""
+    d = card.detail or {}
+    pass_mark = d.get("pass_mark", 60)
+    if card.vetoes:
+        return f"触发单项否决指标：{vetoes_text(card)}"
+    if card.score is None:
+        return "未评分"
+    text = f"得分 {fmt_num(card.score)} 分"
+    if d.get("bonus_score"):
+        text += f"（含加分 {fmt_num(d.get('bonus_score'))} 分）"
+    if card.verdict == "不合格":
+        text += f"，低于合格线 {fmt_num(pass_mark)} 分"
+    elif card.verdict == "待定":
+        floor = d.get("score_floor")
+        text += "；部分指标数据不完整" + (f"，最低可能得分 {fmt_num(floor)} 分"
+                                      if floor is not None and floor != card.score else "")
+    return text
+
+
+def rule_label(rule: str) -> str:
+    return f"{rule_title(rule)}（{rule}）" if rule_title(rule) != rule else rule
+
+
+# -- templates -------------------------------------------------------------------------
+def _href(url: Any) -> str:
+    return safe_href(url) or ""
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed value: control characters dropped (before autoescape), None empty."""
+    if isinstance(value, Markup):
+        return value
+    if value is None or isinstance(value, str):
+        return clean(value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """Jinja2 with autoescape ON for every template (crawled text is untrusted); one per
+    process, so each template is compiled once."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      finalize=_finalize)
+    env.filters.update(cn_date=cn_date, iso=iso, num=fmt_num, rate=fmt_rate, delta=fmt_delta,
+                       href=_href, clean=clean, quarter=quarter_label)
+    env.globals.update(KIND_NAMES=KIND_NAMES, STATE_LABELS=STATE_LABELS,
+                       SEVERITY_LABELS=SEVERITY_LABELS, VERDICT_CSS=VERDICT_CSS,
+                       rule_label=rule_label, evidence_items=evidence_items,
+                       page_text=page_text)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def svg(markup: str) -> Markup:
+    """SVG built by reports/charts.py (which escapes every text it puts in)."""
+    return Markup(markup)
