@@ -67,7 +67,7 @@ def _default_severity(rule: str) -> str:
 
 def latest_run(session: Session) -> Run | None:
     return session.scalars(select(Run).where(Run.status.in_(("complete", "partial")))
-                           .order_by(Run.id.desc())).first()
+                           .order_by(Run.started_at.desc(), Run.id.desc())).first()
 
 
 def run_checks(session: Session, run: Run, *, registry: Any = None,
@@ -124,10 +124,13 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
 
 
 def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:
-    """Earlier runs in which this site was checked, newest first."""
+    """Runs that started before this one and checked this site, newest first (by crawl
+    time, not by id: a backfilled run may have a larger id than newer crawls)."""
+    started = session.get(Run, run_id).started_at
     return list(session.scalars(
-        select(CheckRun.run_id).where(CheckRun.site_id == site_id, CheckRun.run_id < run_id)
-        .distinct().order_by(CheckRun.run_id.desc())))
+        select(Run.id).join(CheckRun, CheckRun.run_id == Run.id)
+        .where(CheckRun.site_id == site_id, Run.started_at < started, Run.id != run_id)
+        .distinct().order_by(Run.started_at.desc(), Run.id.desc())))
 
 
 def _store(session: Session, run: Run, site: Site, drafts: list[FindingDraft],
@@ -141,7 +144,7 @@ def _store(session: Session, run: Run, site: Site, drafts: list[FindingDraft],
                                                        Finding.site_id == site.id)):
             last[f.fingerprint] = f
         ever = set(session.scalars(select(Finding.fingerprint).where(
-            Finding.site_id == site.id, Finding.run_id < run.id).distinct()))
+            Finding.site_id == site.id, Finding.run_id.in_(previous)).distinct()))
     seen: set[str] = set()
     for d in drafts:
         fp = fingerprint(site.code, d.rule, d.subject)

@@ -74,11 +74,11 @@ class StorePipeline:
             site_id = self.site_ids[p["site"]]
             rows.append({
                 "run_id": p["run_id"], "site_id": site_id, "url": p["url"],
-                "final_url": p["final_url"], "status": p["status"],
+                "final_url": _cut(p["final_url"]), "status": p["status"],
                 "content_type": p["content_type"], "encoding": p["encoding"],
                 "title": p["title"], "size": p["size"], "fetched_at": now,
                 "elapsed_ms": p["elapsed_ms"], "depth": p["depth"],
-                "referrer": p["referrer"], "content_hash": p["content_hash"],
+                "referrer": _cut(p["referrer"]), "content_hash": p["content_hash"],
                 "error": p["error"], "soft404": p["soft404"],
             })
             snaps.append({"page_id": None, "run_id": p["run_id"],
@@ -141,3 +141,9 @@ class StorePipeline:
             progress.put({code: dict(st) for code, st in stats.items()})
         except (OSError, ValueError):
             pass
+
+
+def _cut(url: str | None, limit: int = 2048) -> str | None:
+    """URL columns hold 2,048 characters; PostgreSQL refuses longer ones (and with
+    them the whole batch), so a monstrous redirect target is cut, not fatal."""
+    return url[:limit] if url else url

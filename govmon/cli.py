@@ -201,6 +201,16 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_INPUT)
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数: '{text}'")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="govmon", description="政府网站质量监测 (govmon)")
     p.add_argument("-w", "--workspace", help="工作目录 (默认: $GOVMON_HOME 或当前目录)")
@@ -220,8 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     crawl = sub.add_parser("crawl", help="抓取网站并校验链接")
     crawl.add_argument("--site", action="append", metavar="CODE", help="只抓取该网站 (可重复)")
-    crawl.add_argument("--max-pages", type=int, help="每个网站的页面上限")
-    crawl.add_argument("--workers", type=int, help="抓取进程数 (默认 2)")
+    crawl.add_argument("--max-pages", type=positive_int, help="每个网站的页面上限")
+    crawl.add_argument("--workers", type=positive_int, help="抓取进程数 (默认 2)")
     crawl.add_argument("--ignore-robots", action="store_true",
                        help="不遵守 robots.txt (仅限自己运维的网站)")
     crawl.add_argument("--resume", action="store_true", help="续爬最近一次中断的任务")

@@ -153,7 +153,8 @@ class VerifySpider(scrapy.Spider):
         return {
             "_type": "check", "run_id": self.run_id, "target": meta["target"],
             "outcome": outcome, "status": status, "error_class": error, "method": method,
-            "redirects": redirects, "final_url": final, "content_type": ctype,
+            "redirects": redirects, "final_url": final[:2048] if final else final,
+            "content_type": ctype,
             "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
             "attempts": meta["attempt"], "title": title,
         }

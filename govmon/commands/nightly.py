@@ -24,11 +24,13 @@ RESUME_WITHIN = timedelta(hours=24)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from govmon.cli import positive_int
+
     p = sub.add_parser("nightly", help="每晚运行: 抓取 → 检查 → 评分 → 报告 (供 cron / systemd 定时运行)")
     p.add_argument("--system", action="append", metavar="FILE|NAME",
                    help="指标体系 (可重复；第一个用于检查阈值；默认 national-2019)")
-    p.add_argument("--max-pages", type=int, help="每个网站的页面上限")
-    p.add_argument("--workers", type=int, help="抓取进程数")
+    p.add_argument("--max-pages", type=positive_int, help="每个网站的页面上限")
+    p.add_argument("--workers", type=positive_int, help="抓取进程数")
     p.add_argument("--force", action="store_true", help="今天已抓取过也重新抓取")
     p.set_defaults(func=cmd_nightly)
 
