@@ -26,7 +26,7 @@ from govmon.registry import Registry, SiteSpec
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, RunSite, Site
 
-FAST = {"workers": 1, "timeout": 2.0, "retries": 1, "recheck_delay": 0.3}
+FAST = {"workers": 1, "timeout": 5.0, "retries": 1, "recheck_delay": 0.3}
 # The last address handed out lives in the environment: this module is imported both as
 # ``conftest`` and as ``tests.conftest``, and a module-level counter would exist twice.
 _LAST_ADDRESS = "GOVMON_TEST_LAST_ADDRESS"

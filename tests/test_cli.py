@@ -231,7 +231,9 @@ def test_bad_input_is_one_line_with_exit_code(tmp_path: Path) -> None:
         "import missing file": (
             ["-w", workspace("y11"), "sites", "import", str(tmp_path / "nope.xlsx")],
             {}, 2, r"nope\.xlsx: 文件不存在"),
-        "bad argument": (["crawl", "--max-pages", "many"], {}, 2, r"--max-pages: invalid int"),
+        "bad argument": (["crawl", "--max-pages", "many"], {}, 2,
+                         r"--max-pages: 应为正整数: 'many'"),
+        "zero pages": (["crawl", "--max-pages", "0"], {}, 2, r"--max-pages: 应为正整数: '0'"),
     }
     # Each case in this process (fast); a few also as real processes, where a traceback or
     # a wrapped line would show.

@@ -23,9 +23,12 @@ from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 
 
 def head_revisions() -> set[str]:
-    """Several heads are possible while parallel branches await a merge revision;
-    ``open_store`` upgrades to all of them."""
     return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def test_migrations_have_one_head() -> None:
+    """Parallel branches must be merged (``open_store`` upgrades to the single head)."""
+    assert len(head_revisions()) == 1
 
 
 def schema_diff(sessions) -> list:  # noqa: ANN001
