@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -154,3 +154,30 @@ def path_template(url: str) -> str:
     """Path with digit runs collapsed (used by reports to group similar URLs)."""
     parts = urlsplit(url)
     return parts.netloc + _DIGITS.sub("N", parts.path)
+
+
+PAGER_KEYS = frozenset(
+    "page pageindex pagenum pageno page_no cur_page currentpage curpage pn p startrecord "
+    "endrecord perpage offset start emaillist.offset".split())
+_PAGED_FILE = re.compile(r"^(?P<stem>[\w-]+?)(?:_\d+)?\.(?:s?html?|jsp|asp|aspx|php)$", re.I)
+
+
+def is_pager_sibling(page_url: str, link_url: str) -> bool:
+    """Is ``link_url`` another page of the same list as ``page_url``?
+
+    Next-page links (``?pageIndex=3``, ``index_2.html``) are crawled at the list's own
+    depth: a board with forty pages is one column, not forty levels deep.
+    """
+    a, b = urlsplit(page_url), urlsplit(link_url)
+    if a.netloc != b.netloc:
+        return False
+    if a.path == b.path:
+        qa, qb = parse_qs(a.query), parse_qs(b.query)
+        changed = {k for k in set(qa) | set(qb) if qa.get(k) != qb.get(k)}
+        return bool(changed) and all(k.lower() in PAGER_KEYS for k in changed)
+    da, _, fa = a.path.rpartition("/")
+    db, _, fb = b.path.rpartition("/")
+    if da != db or a.query != b.query:
+        return False
+    ma, mb = _PAGED_FILE.match(fa or "index.html"), _PAGED_FILE.match(fb or "index.html")
+    return bool(ma and mb and ma.group("stem") == mb.group("stem"))

@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 from crawler import extract, paging
 from crawler.netguard import AddressPolicy
 from crawler.outcomes import classify_exception
-from crawler.urls import TrapGuard, canonical, is_attachment, is_image, link_kind
+from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
 from govmon.registry import Registry, SiteSpec
 
 FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
@@ -83,6 +83,13 @@ class SiteSpider(scrapy.Spider):
             home = canonical(site.url)
             if home:
                 req = self._request(site, home, 0, None, homepage=True)
+                if req is not None:
+                    yield req
+            # a registry hint may name a mailbox no page links to
+            hint = canonical(str(site.hints.get("mailbox") or ""))
+            owner = self.scopes.site_for(hint) if hint else None
+            if owner is not None and owner.code == site.code:
+                req = self._request(site, hint, 1, home)
                 if req is not None:
                     yield req
 
@@ -171,7 +178,10 @@ class SiteSpider(scrapy.Spider):
                 if in_scope and same and (kind == "internal" or (
                         kind == "frame" and link.tag in FOLLOW_TAGS
                         and not is_attachment(link.url) and not is_image(link.url))):
-                    req = self._request(site, link.url, meta["depth"] + 1, meta["url"])
+                    # next-page links of a list stay at the list's depth (min 1: 0 is home)
+                    depth = (max(meta["depth"], 1) if is_pager_sibling(final, link.url)
+                             else meta["depth"] + 1)
+                    req = self._request(site, link.url, depth, meta["url"])
                     if req is not None:
                         yield req
                 elif (in_scope and link.tag == "script"
