@@ -147,7 +147,7 @@ def test_crawl_probe_retention_and_cli_on_postgres(pg_url: str, serve) -> None: 
         "/gbk.html": Route(html("GBK 编码页面", ["/"]).encode("gbk"),
                            content_type="text/html; charset=gbk"),
     })
-    site = spec(server.url("/"), name="示" * 200, hints={"mailbox": server.url("/hdjl/"),
+    site = spec(server.url("/"), name="示" * 200, hints={"mailbox": server.url("/news/1.html"),
                                                          "columns": {"通知公告": "/news/"}})
     registry = Registry(sites=[site])
     result = Crawl(registry, Settings(workers=1, timeout=2.0, retries=1, recheck_delay=0.3),
