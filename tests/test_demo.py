@@ -91,7 +91,8 @@ def _summary_rows(stdout: str) -> dict[str, list[str]]:
 def test_demo_finishes_fast_and_prints_the_summary(demo: DemoRun) -> None:
     out = demo.proc.stdout
     assert "示例网站群" in out and "6 个网站" in out
-    assert demo.elapsed < 60, f"govmon demo took {demo.elapsed:.1f}s"
+    # crawl + checks + scores under two systems + notices, comparison and dashboard
+    assert demo.elapsed < 120, f"govmon demo took {demo.elapsed:.1f}s"
     rows = _summary_rows(out)
     assert set(rows) == set(RUNNING + [STATS])  # the closed site is not crawled
     code, name, status, pages, errors, verified, broken, note = rows[STATS]
@@ -250,3 +251,19 @@ def test_cluster_is_deterministic_and_dated_relative_to_today(today: date) -> No
     finally:
         first.stop()  # never started: must not hang
         second.stop()
+
+
+def test_demo_shows_the_content_and_security_findings(demo: DemoRun) -> None:
+    """The planted V1 problems reach the findings: typo, secret marking, 暗链, hijacked link."""
+    from store.models import Finding
+
+    with demo.session() as s:
+        found = {(f.rule, f.url) for f in s.scalars(select(Finding))}
+    by_rule: dict[str, list[str]] = {}
+    for rule, url in found:
+        by_rule.setdefault(rule, []).append(url)
+    assert any("/xwdt/bmdt/" in u for u in by_rule.get("content.serious_typo", []))
+    assert any("/xwdt/bmdt/" in u for u in by_rule.get("content.secret_marking", []))
+    assert by_rule.get("content.hidden_link"), sorted(by_rule)
+    assert any("www.slxxh.org.cn" in u for u in by_rule.get("link.hijacked", [])), sorted(
+        by_rule)

@@ -239,6 +239,19 @@ def build_portal(h: Hosts) -> RouteTable:
         day = h.ago(off)
         bmdt.items.append(trs_item(bmdt.path, day, 5320000 + 1000 - off, title, source=dept,
                                    body=c.paragraphs(i + 2, title.replace(dept, "我局"), day)))
+    # Content problems a supervisor must catch (V1): a misspelt state name, a classification
+    # marking left in a published document, and a hidden off-site gambling link (暗链).
+    typo = bmdt.items[4]
+    typo.extra = ("<p>会议强调，要严格依照《中华人民共合国政府信息公开条例》要求，"
+                  "做好主动公开和依申请公开工作。</p>")
+    t.plant("serious_typo", typo.path)
+    secret = bmdt.items[5]
+    secret.extra = '<p style="text-align:right">机密★1年</p>'
+    t.plant("secret_marking", secret.path)
+    hidden = bmdt.items[6]
+    hidden.extra = (f'<div style="display:none"><a href="{h.x("www.xpj-yl.com/")}">'
+                    "澳门新葡京娱乐城</a></div>")
+    t.plant("hidden_link", hidden.path)
 
     # 通知公告: stale (newest older than six months), one broken attachment, one dead link.
     tzgg = Column("通知公告", "/zwgk/tzgg/", "通知公告", parent=zwgk)
@@ -572,7 +585,9 @@ def _portal_home(look: Look, h: Hosts, ywdt: Column, bmdt: Column, tzgg: Column,
     friends = [("中国政府网", h.x("www.gov.cn/")), ("示例省人民政府", h.x("www.sc.gov.cn/")),
                ("国家统计局", h.x("www.stats.gov.cn/")),
                ("示例市政务服务网", h.x("zwfw.shili.gov.cn/")),
-               ("示例市人力资源和社会保障局", h.x("rsj.shili.gov.cn/"))]
+               ("示例市人力资源和社会保障局", h.x("rsj.shili.gov.cn/")),
+               # a lapsed domain of a former partner, now a gambling site (外链变异)
+               ("示例市信息化协会", h.x("www.slxxh.org.cn/"))]
     links = ('<div class="yqlj"><span>友情链接：</span>' + " ".join(
         f'<a href="{e(u)}" target="_blank">{e(n)}</a>' for n, u in friends) + "</div>")
     main = f'<div class="home">{headline}{boxes}{hudong}{service}{zt}{dept}{links}</div>'
@@ -846,6 +861,9 @@ def build_external(h: Hosts) -> RouteTable:
     t.redirect("/www.shili.gov.cn/rsj/", 302, h.x("www.shili.gov.cn/rsj/index.html"))
     t.page("/www.shili.gov.cn/rsj/index.html", _plain("示例市人力资源和社会保障局", "（已迁移至市政府门户）"))
     t.plant("redirect_chain", "/rsj.shili.gov.cn/")
+    t.page("/www.slxxh.org.cn/", _plain("澳门新葡京娱乐城-官方网站", "百家乐 时时彩 在线娱乐"))
+    t.plant("hijacked", "/www.slxxh.org.cn/")
+    t.page("/www.xpj-yl.com/", _plain("新葡京娱乐城", "百家乐"))
     t.file("/dcs.conac.cn/image/red.png", PNG, "image/png")
     t.file("/www.beian.gov.cn/img/ghs.png", PNG, "image/png")
     t.file("/zfwzgl.www.gov.cn/exposure/jiucuo.js",
