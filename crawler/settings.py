@@ -24,6 +24,15 @@ CONCURRENT_ITEMS = 1
 # Scrapy's check for generator callbacks that return a value re-parses the callback's source
 # (inspect + ast) for every response: its cache is keyed by short-lived bound methods.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Scrapy's own statistics are never read (progress and results go to the store), but
+# collecting them ran on every request, response and item.
+STATS_CLASS = "scrapy.statscollectors.DummyStatsCollector"
+DOWNLOADER_STATS = False
+EXTENSIONS = {
+    "scrapy.extensions.corestats.CoreStats": None,
+    "scrapy.extensions.logstats.LogStats": None,
+    "scrapy.extensions.memusage.MemoryUsage": None,
+}
 CONCURRENT_REQUESTS_PER_DOMAIN = 4  # applies per server address: slots are keyed by IP
 DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 20

@@ -1,0 +1,128 @@
+"""Samples /proc for a process tree: peak RSS of the whole tree and of its largest process,
+and when each worker process lived (which tells the crawl phase from the verify phase).
+
+``govmon crawl`` spawns worker processes, so the RSS of the parent alone says little.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, int, float] | None:
+    """(ppid, rss bytes, CPU seconds) of ``pid``, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    fields = raw[raw.rfind(b")") + 2:].split()
+    return int(fields[1]), int(fields[21]) * PAGE, (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@dataclass
+class Lifetime:
+    pid: int
+    cmd: str
+    first: float
+    last: float
+    peak_rss: int = 0
+    cpu: float = 0.0  # CPU seconds at the last sample (a lower bound for short processes)
+
+
+@dataclass
+class TreeSampler:
+    """Samples the tree rooted at ``root`` every ``interval`` seconds in a thread."""
+
+    root: int
+    interval: float = 0.2
+    peak_total: int = 0
+    peak_single: int = 0
+    peak_single_cmd: str = ""
+    samples: int = 0
+    lives: dict[int, Lifetime] = field(default_factory=dict)
+    t0: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def sample(self) -> None:
+        now = time.monotonic() - self.t0
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        cpu: dict[int, float] = {}
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            st = _stat(int(name))
+            if st is None:
+                continue
+            children.setdefault(st[0], []).append(int(name))
+            rss[int(name)] = st[1]
+            cpu[int(name)] = st[2]
+        if self.root not in rss:
+            return
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        total = sum(rss.get(p, 0) for p in tree)
+        self.samples += 1
+        self.peak_total = max(self.peak_total, total)
+        for pid in tree:
+            life = self.lives.get(pid)
+            if life is None:
+                life = self.lives[pid] = Lifetime(pid, _cmdline(pid), now, now)
+            life.last = now
+            life.peak_rss = max(life.peak_rss, rss.get(pid, 0))
+            life.cpu = max(life.cpu, cpu.get(pid, 0.0))
+            if rss.get(pid, 0) > self.peak_single:
+                self.peak_single = rss[pid]
+                self.peak_single_cmd = life.cmd[:120]
+
+    def worker_phases(self) -> list[tuple[float, float, int, float]]:
+        """(start, end, worker count, worker CPU seconds) of each generation of spawned
+        worker processes, times in seconds since the sampler started."""
+        workers = sorted((v for v in self.lives.values()
+                          if "spawn_main" in v.cmd and "resource_tracker" not in v.cmd),
+                         key=lambda v: v.first)
+        phases: list[list[float]] = []
+        for w in workers:
+            if phases and w.first <= phases[-1][1]:
+                phases[-1][1] = max(phases[-1][1], w.last)
+                phases[-1][2] += 1
+                phases[-1][3] += w.cpu
+            else:
+                phases.append([w.first, w.last, 1, w.cpu])
+        return [(a, b, int(n), c) for a, b, n, c in phases]
