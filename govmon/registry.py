@@ -108,6 +108,9 @@ class Registry:
     sites: list[SiteSpec]
     trusted_networks: list[str] = field(default_factory=list)
     path: Path | None = None
+    _index: ScopeIndex | None = field(default=None, init=False, repr=False, compare=False)
+    _index_key: tuple[int, int] | None = field(default=None, init=False, repr=False,
+                                               compare=False)
 
     def by_code(self, code: str) -> SiteSpec | None:
         return next((s for s in self.sites if s.code == code), None)
@@ -116,7 +119,17 @@ class Registry:
         return [s for s in self.sites if s.running]
 
     def site_for(self, url: str) -> SiteSpec | None:
-        """The site whose scope matches ``url`` with the longest path prefix."""
+        """The site whose scope matches ``url`` with the longest path prefix.
+
+        Called for every link of every crawled page, so it uses an index built once per
+        site list (rebuilt when ``sites`` is replaced or grows)."""
+        key = (id(self.sites), len(self.sites))
+        if self._index is None or self._index_key != key:
+            self._index, self._index_key = ScopeIndex(self), key
+        return self._index.site_for(url)
+
+    def scan_site_for(self, url: str) -> SiteSpec | None:
+        """The plain definition of :meth:`site_for` (the index must agree with it)."""
         parts = urlsplit(url)
         netloc, path = parts.netloc.lower(), parts.path or "/"
         best, best_len = None, -1
@@ -590,3 +603,27 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
     trusted = existing.trusted_networks if existing else []
     return (Registry(sites=sites, trusted_networks=list(trusted),
                      path=existing.path if existing else None), added, updated)
+
+
+class ScopeIndex:
+    """Scopes by host, longest prefix first: ``Registry.site_for`` without rebuilding every
+    site's scope on each call (a fifth of a crawl worker's CPU when it did)."""
+
+    def __init__(self, registry: Registry):
+        by_host: dict[str, list[tuple[str, SiteSpec]]] = {}
+        for site in registry.sites:
+            for host, prefix in site.scope():
+                by_host.setdefault(host, []).append((prefix, site))
+        # Longest prefix first; the sort is stable, so among equal prefixes the site listed
+        # first wins, as in Registry.site_for.
+        self.by_host = {h: sorted(v, key=lambda e: -len(e[0])) for h, v in by_host.items()}
+
+    def site_for(self, url: str) -> SiteSpec | None:
+        parts = urlsplit(url)
+        entries = self.by_host.get(parts.netloc.lower())
+        if entries:
+            path = parts.path or "/"
+            for prefix, site in entries:
+                if path.startswith(prefix):
+                    return site
+        return None

@@ -1,6 +1,6 @@
 """The crawl's fast paths must give exactly what the plain versions give.
 
-``ScopeIndex`` stands in for ``Registry.site_for`` and ``extract.resolve`` for
+``ScopeIndex`` (behind ``Registry.site_for``) stands in for the plain scan and ``extract.resolve`` for
 ``canonical(urljoin(...))`` on every link of every page (bench/README.md): a difference
 would silently change which site a link belongs to or which target is verified.
 """
@@ -11,9 +11,8 @@ import itertools
 from urllib.parse import urljoin
 
 from crawler import extract
-from crawler.spiders.site import ScopeIndex
 from crawler.urls import canonical
-from govmon.registry import Registry, SiteSpec
+from govmon.registry import Registry, ScopeIndex, SiteSpec
 
 BASES = [
     "http://h/a/b/c.html", "http://h/a/b/", "http://h", "http://h?x=1",
@@ -83,8 +82,9 @@ def test_scope_index_matches_registry_site_for() -> None:
         "http://127.0.0.10:8", "http://127.0.0.10:8?x=1",
     ]
     for url in urls:
-        want = registry.site_for(url)
+        want = registry.scan_site_for(url)
         got = index.site_for(url)
         assert (got.code if got else None) == (want.code if want else None), url
+        assert registry.site_for(url) is got, url
     # Equal prefixes: the site listed first wins in both.
     assert index.site_for("http://127.0.0.10:8/jyj/x.html").code == "5101000002"

@@ -55,7 +55,6 @@ class SiteSpider(scrapy.Spider):
         self.stats_by_site: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.traps = {s.code: TrapGuard(max_query_variants) for s in self.sites}
         self.homepage_failed: dict[str, str] = {}
-        self.scopes = ScopeIndex(registry)
         self.by_code = {s.code: s for s in reversed(registry.sites)}  # first one wins
 
     @classmethod
@@ -87,7 +86,7 @@ class SiteSpider(scrapy.Spider):
                     yield req
             # a registry hint may name a mailbox no page links to
             hint = canonical(str(site.hints.get("mailbox") or ""))
-            owner = self.scopes.site_for(hint) if hint else None
+            owner = self.registry.site_for(hint) if hint else None
             if owner is not None and owner.code == site.code:
                 req = self._request(site, hint, 1, home)
                 if req is not None:
@@ -156,7 +155,7 @@ class SiteSpider(scrapy.Spider):
             facts = extract.parse(text, response.url)
             page["title"] = facts.title
             page["soft404"] = facts.soft404
-            site_for = self.scopes.site_for
+            site_for = self.registry.site_for
             owner = site_for(final)
             in_scope = owner is not None and owner.code == site.code
             if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
@@ -276,27 +275,3 @@ def script_encoding(body: bytes, content_type: str, parent: str | None) -> str:
             "gbk", "gb2312", "gb18030", "cp936"):
         return parent
     return "gb18030"
-
-
-class ScopeIndex:
-    """``Registry.site_for`` precomputed: called for every link of every page, the plain
-    version rebuilt every site's scope each time (a fifth of a worker's CPU)."""
-
-    def __init__(self, registry: Registry):
-        by_host: dict[str, list[tuple[str, SiteSpec]]] = {}
-        for site in registry.sites:
-            for host, prefix in site.scope():
-                by_host.setdefault(host, []).append((prefix, site))
-        # Longest prefix first; the sort is stable, so among equal prefixes the site listed
-        # first wins, as in Registry.site_for.
-        self.by_host = {h: sorted(v, key=lambda e: -len(e[0])) for h, v in by_host.items()}
-
-    def site_for(self, url: str) -> SiteSpec | None:
-        parts = urlsplit(url)
-        entries = self.by_host.get(parts.netloc.lower())
-        if entries:
-            path = parts.path or "/"
-            for prefix, site in entries:
-                if path.startswith(prefix):
-                    return site
-        return None
