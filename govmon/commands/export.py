@@ -63,8 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
-    """Flat CSV: nested values as JSON; cells that a spreadsheet would run as formulas
-    (= + - @) are prefixed with a quote."""
+    """Flat CSV: nested values as JSON; every cell neutralised as in the XLSX reports
+    (a text a spreadsheet would run as a formula gets a leading quote)."""
+    from reports.common import neutralise
+
     buf = io.StringIO()
     if not records:
         return ""
@@ -77,10 +79,7 @@ def to_csv(records: list[dict[str, Any]]) -> str:
             v = rec.get(k)
             if isinstance(v, (dict, list)):
                 v = json.dumps(v, ensure_ascii=False)
-            v = "" if v is None else str(v)
-            if v[:1] in ("=", "+", "-", "@"):
-                v = "'" + v
-            row[k] = v
+            row[k] = neutralise("" if v is None else str(v))
         writer.writerow(row)
     return buf.getvalue()
 
