@@ -25,11 +25,3 @@ def test_rules_that_judge_absence_are_skipped_on_incomplete_crawls():
             for rule in module.RULES:
                 assert info[rule].needs_complete, rule
 
-
-def test_csv_export_neutralises_formula_cells():
-    from govmon.commands.export import to_csv
-
-    text = to_csv([{"site": "5101000001", "anchor": "=HYPERLINK(\"http://x\")", "n": 3,
-                    "detail": {"a": 1}}])
-    row = text.splitlines()[1]
-    assert "'=HYPERLINK" in row and ',3,' in row and '{""a"": 1}' in row
