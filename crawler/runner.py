@@ -61,21 +61,25 @@ def scrapy_settings(settings: Settings, db_url: str) -> dict[str, Any]:
 
 def _run_spider(kind: str, scrapy_overrides: dict[str, Any], kwargs: dict[str, Any],
                 progress: Any) -> None:
-    """Worker-process entry point: one Scrapy crawler process, one spider."""
+    """Worker-process entry point: one Scrapy crawler process, one spider (crawl), or
+    the aiohttp link verifier (verify)."""
+    if kind == "verify":
+        from crawler.verifier import run_worker
+
+        run_worker(scrapy_overrides, kwargs, progress)
+        return
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings as ScrapySettings
 
     from crawler import settings as defaults
     from crawler.spiders.site import SiteSpider
-    from crawler.spiders.verify import VerifySpider
 
     s = ScrapySettings()
     s.setmodule(defaults, priority="project")
     s.setdict(scrapy_overrides, priority="cmdline")
     process = CrawlerProcess(s)
-    spider_cls = SiteSpider if kind == "crawl" else VerifySpider
     errors: list[str] = []
-    d = process.crawl(spider_cls, progress=progress, **kwargs)
+    d = process.crawl(SiteSpider, progress=progress, **kwargs)
     d.addErrback(lambda f: errors.append(f"{type(f.value).__name__}: {f.value}"))
     _watch_parent(process)
     process.start()

@@ -1,5 +1,5 @@
 """End-to-end link verification: a monitored site links to a zoo of misbehaving targets on
-real loopback servers; one crawl (crawl phase + VerifySpider) checks them all."""
+real loopback servers; one crawl (crawl phase + crawler/verifier.py) checks them all."""
 
 from __future__ import annotations
 
@@ -48,6 +48,16 @@ def _external_routes(private_url: str) -> dict[str, Route]:
         "/firewall.html": Route("<html><body>访问被拒绝 (WAF)</body></html>", status=403),
         "/flaky.html": Route(html("偶尔出错"), before=[(500, {})]),
         "/to-private.html": Route(status=302, headers={"Location": private_url}),
+        # a parked domain typically forwards by <meta refresh>, not by an HTTP redirect
+        "/parked.html": Route('<html><head><meta http-equiv="refresh" '
+                              'content="0;url=/landing.html"><title>跳转中</title></head>'
+                              '<body></body></html>'),
+        "/landing.html": Route(html("娱乐城 在线投注")),
+        # 3 MB of HTML behind a refused HEAD: only what is needed is read, and it is ok
+        "/huge.html": Route(html("大页面", body="<p>政务公开</p>" * 200_000), head_status=405),
+        "/robots.txt": Route("User-agent: *\nDisallow: /private/\n",
+                             content_type="text/plain"),
+        "/private/page.html": Route(html("不允许抓取")),
     }
 
 
@@ -62,7 +72,8 @@ def verified(serve_module, tmp_path_factory) -> Crawled:  # noqa: ANN001
     targets = [ext.url(p) for p in (
         "/ok.html", "/file.pdf", "/head405.pdf", "/head501.doc", "/head403.xls", "/r1.html",
         "/busy.html", "/loop.html", "/gone.html", "/soft.html", "/firewall.html",
-        "/flaky.html", "/slow-once.html", "/to-private.html")]
+        "/flaky.html", "/slow-once.html", "/to-private.html", "/parked.html", "/huge.html",
+        "/private/page.html")]
     targets += ["http://nowhere.invalid/", refused, private.url("/secret.html")]
     site = serve_module({
         "/": Route(html("监测网站", ["/p1.html", "/p2.html", "/soft404.html",
@@ -209,3 +220,26 @@ def test_verification_parallel_within_per_address_limit(verified: Crawled) -> No
     per_ip_concurrency (4 by default) at once; this also shows the server's in-flight
     counter, on which the politeness tests rely, does see overlap."""
     assert 2 <= verified.srv["ext"].max_in_flight <= 4
+
+
+def test_meta_refresh_followed_and_recorded(verified: Crawled) -> None:
+    """What the hijack rule needs: where a meta refresh lands, and that page's title."""
+    ext = verified.srv["ext"]
+    check = _check(verified, ext.url("/parked.html"))
+    assert (check.outcome, check.status) == ("ok", 200)
+    assert check.redirects == [{"url": ext.url("/parked.html"), "status": "meta refresh"}]
+    assert check.final_url == ext.url("/landing.html")
+    assert "娱乐城" in (check.title or "")
+
+
+def test_huge_page_not_read_whole(verified: Crawled) -> None:
+    check = _check(verified, verified.srv["ext"].url("/huge.html"))
+    assert (check.outcome, check.status, check.method) == ("ok", 200, "GET")
+
+
+def test_robots_disallowed_target_skipped_not_fetched(verified: Crawled) -> None:
+    ext = verified.srv["ext"]
+    check = _check(verified, ext.url("/private/page.html"))
+    assert (check.outcome, check.error_class) == ("skipped", "robots")
+    assert ext.hits("/private/page.html") == 0
+    assert ext.hits("/robots.txt") == 1  # once per run for the origin

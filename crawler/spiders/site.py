@@ -56,10 +56,12 @@ class SiteSpider(scrapy.Spider):
         self.traps = {s.code: TrapGuard(max_query_variants) for s in self.sites}
         self.homepage_failed: dict[str, str] = {}
         self.by_code = {s.code: s for s in reversed(registry.sites)}  # first one wins
+        self.max_url_length = 2083
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -68,6 +70,11 @@ class SiteSpider(scrapy.Spider):
 
     # -- scheduling -------------------------------------------------------------------
     async def start(self):  # noqa: ANN201 - async generator of requests
+        async for req in self._start_requests():
+            req.meta["is_start_request"] = True  # what StartSpiderMiddleware (off) would set
+            yield req
+
+    async def _start_requests(self):  # noqa: ANN202
         for site in self.sites:
             state = self.resume_state.get(site.code)
             if state:
@@ -96,6 +103,9 @@ class SiteSpider(scrapy.Spider):
                  homepage: bool = False, hidden_paging: bool = False) -> scrapy.Request | None:
         stats = self.stats_by_site[site.code]
         if url in self.seen:
+            return None
+        if len(url) > self.max_url_length:  # Scrapy's UrlLengthMiddleware is off (settings.py)
+            stats["trap_pruned"] += 1
             return None
         if depth > self.max_depth:
             stats["depth_limited"] += 1
