@@ -16,7 +16,7 @@ import socket
 import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from crawler.outcomes import is_transient, status_verdict
 from govmon.config import Settings
 from govmon.registry import Registry
 from store.db import open_store
-from store.models import Link, LinkCheck, Page, Run, RunSite, Site
+from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 
 ProgressFn = Callable[[str, dict[str, dict[str, int]]], None]
@@ -205,9 +205,14 @@ class Crawl:
                     rs.started_at = rs.started_at or datetime.now()
 
     def _resume_state(self, run_id: int, codes: list[str]) -> dict[str, Any]:
-        """Seen URLs and the frontier (linked, unfetched in-scope pages) per site."""
+        """Seen URLs and the frontier per site: the unfetched in-scope pages that fetched
+        pages link to, and the script-paging pages they announced (never stored as links:
+        without them a resumed crawl would silently lose the rest of those lists).
+
+        Frontier entries are (url, depth, referrer, hidden_paging) with the depths
+        ``SiteSpider.parse`` gives: a list's other pages keep its depth (min 1)."""
         from crawler.spiders.site import FOLLOW_TAGS
-        from crawler.urls import is_attachment, is_image
+        from crawler.urls import is_attachment, is_image, is_pager_sibling
 
         state: dict[str, Any] = {}
         with self.sessions() as s:
@@ -217,25 +222,65 @@ class Crawl:
                     Page.run_id == run_id, Page.site_id == ids[code])))
                 if not seen:
                     continue
+                best: dict[str, tuple[int, str, bool]] = {}  # target -> depth, referrer, hidden
+                for target, depth, src in self._resume_paging(s, run_id, ids[code], code, seen):
+                    _keep_shallowest(best, target, depth, src, True)
                 rows = s.execute(
-                    select(Link.target, Page.depth, Page.url, Link.tag)
+                    select(Link.target, Page.depth, Page.url, Page.final_url, Link.tag)
                     .join(Page, Page.id == Link.page_id)
                     .where(Link.run_id == run_id, Link.site_id == ids[code],
-                           Link.kind.in_(("internal", "frame")))
-                    .order_by(Page.depth))
-                frontier, queued = [], set()
-                for target, depth, src, tag in rows:
-                    if (target in seen or target in queued or tag not in FOLLOW_TAGS
+                           Link.kind.in_(("internal", "frame"))))
+                for target, depth, src, final, tag in rows:
+                    if (target in seen or tag not in FOLLOW_TAGS
                             or is_attachment(target) or is_image(target)):
                         continue
                     site = self.registry.site_for(target)
                     if site is None or site.code != code:
                         continue
-                    queued.add(target)
-                    frontier.append((target, depth + 1, src))
+                    sibling = is_pager_sibling(final or src, target)
+                    _keep_shallowest(best, target, max(depth, 1) if sibling else depth + 1,
+                                     src, False)
+                frontier = sorted(((t, d, src, h) for t, (d, src, h) in best.items()),
+                                  key=lambda e: e[1])
                 state[code] = {"seen": seen, "frontier": frontier,
                                "stats": self._resume_counters(s, run_id, ids[code])}
         return state
+
+    def _resume_paging(self, s, run_id: int, site_id: int, code: str,  # noqa: ANN001
+                       seen: set[str]) -> Iterator[tuple[str, int, str]]:
+        """(url, depth, referrer) of the unfetched script-paging pages (crawler/paging.py)
+        that the site's stored in-scope pages announce, found as ``SiteSpider.parse`` does.
+
+        Snapshots are streamed; ``paging.discover`` gives up at once on a page without any
+        of its markers, so only list pages cost a parse and a scope check (article pages,
+        the bulk of a large run, cost a decompression and a substring search)."""
+        from crawler import paging
+
+        site_for = self.registry.site_for
+        rows = s.execute(
+            select(Page.url, Page.final_url, Page.depth, Page.encoding, Snapshot.body)
+            .join(Snapshot, Snapshot.page_id == Page.id)
+            .where(Page.run_id == run_id, Page.site_id == site_id,
+                   Page.status > 0, Page.status < 400,
+                   func.coalesce(Page.content_type, "").not_like("%javascript%"))
+            .execution_options(yield_per=500))
+        for url, final, depth, encoding, body in rows:
+            raw = snapshot_html(body)
+            try:
+                text = raw.decode(encoding or "utf-8", errors="replace")
+            except LookupError:
+                text = raw.decode("utf-8", errors="replace")
+            final = final or url
+            found = [p.url for p in paging.discover(text, final).pages if p.url not in seen]
+            if not found:
+                continue
+            owner = site_for(final)
+            if owner is None or owner.code != code:
+                continue  # the crawl reads paging on in-scope pages only
+            for target in found:
+                target_site = site_for(target)
+                if target_site is None or target_site.code == code:
+                    yield target, max(depth, 1), url
 
     @staticmethod
     def _resume_counters(s, run_id: int, site_id: int) -> dict[str, int]:  # noqa: ANN001
@@ -444,6 +489,15 @@ class Crawl:
             run.finished_at = datetime.now()
             prune_snapshots(s, self.settings.snapshot_runs)
             return CrawlResult(run_id=run_id, status=run.status, sites=summary)
+
+
+def _keep_shallowest(best: dict[str, tuple[int, str, bool]], target: str, depth: int,
+                     referrer: str, hidden: bool) -> None:
+    """Keep the shallowest way into ``target`` for a resumed frontier; on a tie script
+    paging, which parse exempts from the trap guard."""
+    have = best.get(target)
+    if have is None or (depth, not hidden) < (have[0], not have[2]):
+        best[target] = (depth, referrer, hidden)
 
 
 def _link_counts_by_site(s, run_id: int) -> dict[int, tuple[int, int]]:  # noqa: ANN001

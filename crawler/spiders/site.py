@@ -81,8 +81,8 @@ class SiteSpider(scrapy.Spider):
                 self.seen.update(state["seen"])
                 self.scheduled[site.code] = len(state["seen"])
                 self.stats_by_site[site.code].update(state.get("stats", {}))  # go on counting
-                for url, depth, referrer in state["frontier"]:
-                    req = self._request(site, url, depth, referrer)
+                for url, depth, referrer, hidden_paging in state["frontier"]:
+                    req = self._request(site, url, depth, referrer, hidden_paging=hidden_paging)
                     if req is not None:
                         yield req
                 continue
