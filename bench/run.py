@@ -292,6 +292,10 @@ def main(argv: list[str] | None = None) -> int:
             "generate_seconds": round(gen_s, 1), "wall_seconds": round(wall, 2),
             "crawl_phase_seconds": round(crawl_s, 2), "verify_phase_seconds": round(verify_s, 2),
             "worker_phases": phases,
+            # each worker's (start, end, CPU s): an early finisher leaves a core idle
+            "worker_lives": [(round(w.first, 1), round(w.last, 1), round(w.cpu, 1))
+                        for w in sorted(sampler.lives.values(), key=lambda v: v.first)
+                        if "spawn_main" in w.cmd and "resource_tracker" not in w.cmd],
             "crawl_worker_cpu_seconds": phases[0][3] if phases else None,
             "verify_worker_cpu_seconds": phases[1][3] if len(phases) > 1 else 0.0,
             "crawl_cpu_ms_per_page": (1000 * phases[0][3] / max(1, stats["pages_fetched"])

@@ -114,13 +114,26 @@ class _Slot:
         self.sem.release()
 
 
+_ADDRESSES: dict[str, str | None] = {}
+
+
+async def lookup(host: str) -> str | None:
+    """netguard.resolve without blocking the loop; answers are kept for the run (a thread
+    hop for every request cost about as much CPU as the request)."""
+    if host in _ADDRESSES:
+        return _ADDRESSES[host]
+    ip = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
+    _ADDRESSES[host] = ip
+    return ip
+
+
 class _CachedResolver(AbstractResolver):
     """Connects to the address the guard checked (netguard.resolve, cached), so a host
     name cannot resolve to something else between the check and the connection."""
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[dict[str, Any]]:
-        ip = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
+        ip = await lookup(host)
         if ip is None:
             raise OSError(f"DNS lookup failed: {host}")
         fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
@@ -171,10 +184,9 @@ class Verifier:
                      attempt: int) -> list[tuple[str, str]]:
         """One pass over the targets, per server address in parallel; returns those to
         try again."""
-        loop = asyncio.get_running_loop()
         hosts = {urlsplit(t).hostname or "" for t, _ in targets}
         ips = dict(zip(hosts, await asyncio.gather(
-            *(loop.run_in_executor(None, resolve, h) for h in hosts)), strict=True))
+            *(lookup(h) for h in hosts)), strict=True))
         queues: dict[str, deque[tuple[str, str]]] = defaultdict(deque)
         for target, site in targets:
             host = urlsplit(target).hostname or ""
@@ -286,7 +298,7 @@ class Verifier:
                 if refresh is None:
                     return answer
             if location is None and refresh is None:  # HTML over GET_MAXSIZE: no body read
-                return Answer(status, canonical(url) or url, ctype, redirects, method)
+                return Answer(status, url, ctype, redirects, method)
             if len(redirects) >= MAX_REDIRECTS:
                 raise Failed("redirect_loop", url)
             redirects.append({"url": url, "status": status if refresh is None
@@ -298,7 +310,7 @@ class Verifier:
                    redirects: list[dict[str, Any]]) -> tuple[str | None, Answer]:
         """Decode as Scrapy does (HTTP charset, BOM, <meta>, then guesses), pull the
         page facts, and say whether a meta refresh points elsewhere."""
-        answer = Answer(status, canonical(url) or url, ctype, redirects, method)
+        answer = Answer(status, url, ctype, redirects, method)
         try:
             _, text = html_to_unicode(ctype, body)
             facts = extract.parse(text, url)
@@ -320,7 +332,7 @@ class Verifier:
         host = parts.hostname or ""
         if parts.scheme not in ("http", "https") or not host:
             raise Failed("other", f"unsupported URL {url}")
-        ip = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
+        ip = await lookup(host)
         if ip is None:
             raise Failed("dns", host)
         if not self.address_policy.allows(ip):
@@ -389,7 +401,7 @@ class Verifier:
 
     async def _robots_request(self, url: str) -> tuple[int, Any, bytes | None]:
         host = urlsplit(url).hostname or ""
-        ip = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
+        ip = await lookup(host)
         if ip is None or not self.address_policy.allows(ip):
             raise Failed("dns" if ip is None else "private", host)
         slot = self._slots.setdefault(ip, _Slot(self.opt.per_ip_concurrency, self.opt.delay))
