@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import delete, or_, select
 
-from checks import classify, dates
+from checks import classify, dates, jsonrows
 from checks.base import CheckContext
 from checks.listparse import NAV_HINT, Group, Row, Summary, summarise
 from store.models import Column, Item, Link, Page
@@ -490,6 +490,7 @@ def build(ctx: CheckContext) -> SiteColumns:
     home_html = ctx.html(home) or ""
     home_summary = summarise(home_html, home.url)
     b.summarise_pages(home)
+    jsonrows.attach(ctx, [home_summary, *b.summaries.values()])  # rows loaded from JSON
     template = b.template_links(b.sample_ids(home))
     tblocks = b.template_blocks(home_summary)
     home_targets = b.home_links(home)
@@ -548,8 +549,14 @@ def build(ctx: CheckContext) -> SiteColumns:
         if rows:
             col.kind = "section" if section else "list"
             col.items = _date_items(rows, b)
+        elif s1.json_lists and not s1.json_read:  # its JSON list was not read: a shell's
+            # 暂无数据 is what it shows before its script runs, not evidence of a blank column
+            col.kind = "spa"
+            col.note = "列表由脚本从接口加载，接口未能读取，需浏览器核对（未判断是否空白）"
         elif (ph := _placeholder(s1, tblocks, b.vocab)) is not None:
             col.kind, col.note = "blank", f"页面仅显示“{ph}”"
+        elif s1.json_read:  # the list's JSON endpoint answered with no rows
+            col.kind, col.note = "blank", "栏目列表接口未返回任何信息"
         elif s1.spa and not s1.datastore:
             col.kind, col.note = "spa", "列表由脚本从接口加载，需浏览器才能抓取（未判断是否空白）"
         elif s1.frames:

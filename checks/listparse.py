@@ -20,7 +20,7 @@ import lxml.html
 from lxml import etree
 
 from checks import dates
-from crawler import paging
+from crawler import jsonlists, paging
 from crawler.urls import canonical, is_ignored_href
 
 CONTAINERS = ("ul", "ol", "table", "tbody", "div", "dl", "section", "td", "article")
@@ -81,6 +81,8 @@ class Summary:
     spa: bool = False
     article: bool = False
     datastore: bool = False  # rows came from a Hanweb datastore (page or dataproxy answer)
+    json_lists: list[str] = field(default_factory=list)  # JSON endpoints its scripts call
+    json_read: bool = False  # a stored JSON answer was read as its list (checks/jsonrows.py)
     hidden: paging.Hidden = field(default_factory=paging.Hidden)
 
 
@@ -398,6 +400,8 @@ def summarise(text: str, url: str, *, want_blocks: bool = True) -> Summary:
     scripts = " ".join((sc.text or "") for sc in doc.iter("script")
                        if (sc.get("type") or "text/javascript").lower() != "text/xml")
     s.spa = bool(SPA_SIGNS.search(scripts) or re.search(r"v-for=|ng-repeat=|\{\{\s*\w", text))
+    if s.spa:
+        s.json_lists = [e.url for e in jsonlists.discover(text, url)]
     if want_blocks:
         s.blocks = _blocks(body)
     s.article = is_article_text(text, s.metas)

@@ -26,6 +26,7 @@ import yaml
 from lxml import etree
 from sqlalchemy import select
 
+from checks import jsonrows
 from crawler import paging
 from crawler.urls import canonical, is_ignored_href
 
@@ -820,6 +821,9 @@ def _discover(ctx: Any) -> Interaction:
             if html is None:
                 continue
             recs, empty = list_records(html, url, ctx.as_of, messages=messages, vocab=vocab)
+            loaded = jsonrows.board_records(ctx, html, url, vocab, messages)
+            if loaded is not None:  # rows its script loads from a stored JSON answer
+                recs, empty = recs + loaded[0], loaded[1] and not recs
             board.empty = board.empty or (empty and url == board.url)
             board.records.extend(recs)
         for url in board.pages[1:]:

@@ -267,3 +267,19 @@ def test_demo_shows_the_content_and_security_findings(demo: DemoRun) -> None:
     assert by_rule.get("content.hidden_link"), sorted(by_rule)
     assert any("www.slxxh.org.cn" in u for u in by_rule.get("link.hijacked", [])), sorted(
         by_rule)
+
+
+def test_demo_reads_the_json_backed_column(demo: DemoRun) -> None:
+    """图片新闻 is an empty shell filled by its script from a JSON endpoint (two pages)."""
+    from store.models import Column
+
+    with demo.session() as s:
+        run_id = s.scalars(select(Run.id).order_by(Run.id.desc())).first()
+        col = s.scalars(select(Column).where(Column.run_id == run_id,
+                                             Column.name == "图片新闻")).one()
+        answers = s.scalars(select(Page.url).where(Page.run_id == run_id,
+                                                   Page.content_type.ilike("%json%"))).all()
+    assert (col.kind, col.paging, col.items, col.dated) == ("list", "json", 8, 8)
+    assert col.newest is not None and col.parent_name == "新闻动态"
+    assert sorted(u.rsplit("pageIndex=", 1)[1] for u in answers) == ["1&pageSize=6",
+                                                                      "2&pageSize=6"]

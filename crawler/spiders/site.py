@@ -18,7 +18,7 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler import extract, paging
+from crawler import extract, jsonlists, paging
 from crawler.netguard import AddressPolicy
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
@@ -146,6 +146,9 @@ class SiteSpider(scrapy.Spider):
             "content_hash": hashlib.sha1(response.body).hexdigest() if response.body else None,
             "body": None, "links": [], "homepage": meta["homepage"],
         }
+        if "json" in meta:  # an answer of a list's JSON endpoint: stored by crawler/jsonlists.py
+            yield from jsonlists.parse(self, site, response, page)
+            return
         stats = self.stats_by_site[site.code]
         stats["pages"] += 1
         if response.status >= 400:
@@ -177,6 +180,8 @@ class SiteSpider(scrapy.Spider):
                                             hidden_paging=True)
                         if req is not None:
                             yield req
+                # rows loaded by the page's script from a JSON endpoint (stored as pages)
+                yield from jsonlists.follow(self, site, text, response.url, meta)
             for link in facts.links:
                 target_site = site_for(link.url)
                 same = target_site is not None and target_site.code == site.code

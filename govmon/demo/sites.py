@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -354,6 +355,12 @@ def build_portal(h: Hosts) -> RouteTable:
 
     for col in (ywdt, bmdt):
         publish_trs(t, look, col, home)
+    # 图片新闻: the list page is an empty shell its script fills from a JSON endpoint (dates
+    # in epoch milliseconds, two pages) — read through crawler/jsonlists.py; fresh.
+    tpxw = Column("图片新闻", "/xwdt/tpxw/", "要闻动态", parent=xwdt, per_page=6)
+    tpxw.items = [it for i, it in enumerate(ywdt.items[:len(offsets)]) if i % 3 == 0]
+    _json_column(t, look, tpxw, [home, xwdt, ("图片新闻", None)], "/interface/pic/list.do", 5331)
+    t.plant("json_column", tpxw.path)
     publish_trs(t, look, tzgg, home)
     publish_trs(t, look, zcwj, home, date_fmt="{y}年{m:02d}月{d:02d}日")
     for col in (zcjd, rsxx, ghjh, czyjs, ndbg):
@@ -438,7 +445,8 @@ def build_portal(h: Hosts) -> RouteTable:
     t.plant("guide_incomplete", "/bsfw/bszn/bszn_1003.html")
 
     # Channel pages.
-    t.directory("/xwdt/", p.trs_channel(look, "新闻动态", [(ywdt, ywdt.path), (bmdt, bmdt.path)],
+    t.directory("/xwdt/", p.trs_channel(look, "新闻动态", [(ywdt, ywdt.path), (bmdt, bmdt.path),
+                                                          (tpxw, tpxw.path)],
                                         [home, ("新闻动态", None)]))
     t.directory("/zwgk/", p.trs_channel(look, "政务公开", [(col, col.path) for col in (
         tzgg, zcwj, zcjd, rsxx, ghjh, czyjs, ndbg)], [home, ("政务公开", None)]))
@@ -478,7 +486,8 @@ def build_portal(h: Hosts) -> RouteTable:
 
     # Site furniture.
     sitemap = "".join(f'<li><a href="{e(href)}">{e(name)}</a></li>' for name, href in [
-        ("要闻动态", ywdt.path), ("部门动态", bmdt.path), ("通知公告", tzgg.path),
+        ("要闻动态", ywdt.path), ("部门动态", bmdt.path), ("图片新闻", tpxw.path),
+        ("通知公告", tzgg.path),
         ("政策文件", zcwj.path), ("政策解读", zcjd.path), ("人事信息", rsxx.path),
         ("规划计划", ghjh.path), ("财政预决算", czyjs.path), ("政府信息公开年报", ndbg.path),
         ("市情概况", sqgk.path), ("机构概况", jggk.path), ("领导信息", ldxx.path),
@@ -509,6 +518,42 @@ def build_portal(h: Hosts) -> RouteTable:
 
     t.page("/", _portal_home(look, h, ywdt, bmdt, tzgg, zcwj, zcjd, topic))
     return t
+
+
+def _json_column(t: RouteTable, look: Look, col: Column, crumbs: list, api: str,
+                 column_id: int) -> None:
+    """A column whose list page is a shell: its script loads the rows from ``api`` (JSON,
+    ``docRelTime`` in epoch milliseconds, ``pageIndex`` paging announced by ``totalPage``)."""
+    script = (f"var columnId = {column_id};\n$(function () {{\n  $.ajax({{url: \"{api}\", "
+              f"type: \"get\", dataType: \"json\",\n    data: {{columnId: columnId, pageIndex: 1, "
+              f"pageSize: {col.per_page}}},\n    success: function (res) {{ renderList(res.data); }}"
+              "\n  });\n});")
+    main = (f'<div class="list-box"><h2 class="list-title">{e(col.name)}</h2><ul class="pic-list" '
+            'id="picList"><li class="loading">正在加载…</li></ul><div class="page" id="pager">'
+            f'</div></div><script type="text/javascript">\n{script}\n</script>')
+    t.directory(col.path, p.trs_document(look, title=col.name, main=main, crumbs=crumbs,
+                                         column=col))
+    ordered = [i for page in col.pages() for i in page]
+    china = timezone(timedelta(hours=8))
+
+    def answer(method: str, raw: str) -> Route:  # noqa: ARG001
+        q = {k: v[0] for k, v in parse_qs(urlsplit(raw).query).items()}
+        if q.get("columnId") != str(column_id):
+            body = {"code": "1", "msg": "栏目不存在", "data": None}
+        else:
+            n, size = int(q.get("pageIndex") or 1), int(q.get("pageSize") or col.per_page)
+            rows = [{"docId": int(it.path.rsplit("_", 1)[1].split(".")[0]), "docTitle": it.title,
+                     "docPubUrl": it.path,
+                     "docRelTime": int(datetime.combine(it.day, time.fromisoformat(it.time),
+                                                        china).timestamp() * 1000)}
+                    for it in ordered[(n - 1) * size:n * size]]
+            body = {"code": "0", "msg": "成功", "data": {
+                "pageIndex": n, "pageSize": size, "total": len(ordered),
+                "totalPage": -(-len(ordered) // size), "list": rows}}
+        return Route(body=json.dumps(body, ensure_ascii=False),
+                     content_type="application/json;charset=UTF-8")
+
+    t.prefix(api, answer)
 
 
 def _trs_paths(col_path: str, day: date, docid: int) -> tuple[str, str]:

@@ -1,0 +1,327 @@
+"""Rows of JSON lists as column items and mailbox messages (the rules' side of JSON lists).
+
+The crawl stores the answers of the JSON endpoints behind list pages as pages
+(``crawler/jsonlists.py``). Here they are read back for the page that calls them, so the
+column rules (``columndata`` via ``listparse.Summary`` groups) and the mailbox rules
+(``messages`` records) see JSON rows exactly like HTML rows.
+
+Field names are the ones real CMSs use (``cms-patterns.md`` "Mailboxes": ``stateInfo``,
+``answerId``, ``dateline``; TRS ``DOCTITLE``/``DOCRELTIME``; pinyin initials such as
+``fbsj`` 发布时间 or ``hfsj`` 回复时间), compared lower-cased without underscores.
+
+Dates: epoch seconds ("epoch seconds in JSON", ``cms-patterns.md`` "Dates"), epoch
+milliseconds, ISO timestamps with an offset, and the string forms ``checks/dates.py``
+reads. Instants are dated in China time (UTC+8, no daylight saving since 1991), whatever
+the time zone of the machine running the checks: 2026-11-04 00:30 CST is 11-04, although
+it is still 11-03 in UTC.
+
+Privacy as in ``checks/messages.py``: of a message only title (masked), dates, status,
+replying unit and whether a reply text exists are kept — never bodies or names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from checks import dates
+from checks.listparse import Group, Row, Summary
+from crawler import jsonlists
+from crawler.jsonlists import Endpoint, ListInfo, lookup, norm_key, row_title, row_url
+from store.models import Page
+
+CHINA = timezone(timedelta(hours=8), "CST")
+_MS_FROM = 10 ** 11  # larger epoch values are milliseconds (10**11 s is the year 5138)
+_DOTNET = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
+_ISO_ZONED = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+# Publish date of a column row, most specific first (create times only as a fallback).
+PUBLISH_KEYS = ("pubdate", "publishdate", "publishtime", "pubtime", "releasetime",
+                "releasedate", "docreltime", "fbsj", "fbrq", "showtime", "publishedat",
+                "dateline", "createtime", "createdate", "crtime", "addtime", "inputtime",
+                "posttime", "created", "createdat", "gmtcreate", "ctime", "date", "time")
+# Mailboxes: when the letter was written (来信/留言/提交时间) ...
+SUBMITTED_KEYS = ("dateline", "submittime", "submitdate", "asktime", "askdate", "writetime",
+                  "writedate", "lettertime", "letterdate", "consulttime", "questiontime",
+                  "lxsj", "lysj", "txsj", "tjsj", "zxsj", "createtime", "createdate",
+                  "addtime", "posttime", "inputtime", "created", "createdat", "gmtcreate",
+                  "ctime", "date", "time")
+# ... and when it was answered (回复/答复/办结时间).
+REPLIED_KEYS = ("replytime", "replydate", "answertime", "answerdate", "replydateline",
+                "answerdateline", "hfsj", "dfsj", "hfrq", "dfrq", "bjsj", "bjrq", "dealtime",
+                "handletime", "finishtime", "feedbacktime", "repliedat", "answeredat")
+# A nested reply object ({"answer": {"answerId": 8, "dateline": …, "content": …}}).
+REPLY_OBJECT_KEYS = ("answer", "reply", "replyinfo", "answerinfo", "replyvo", "answervo")
+REPLY_OBJECT_DATES = ("dateline", "replytime", "answertime", "createtime", "createdate",
+                      "addtime", "time", "date")
+STATUS_KEYS = ("stateinfo", "statename", "statusname", "statustext", "statusinfo",
+               "statusdesc", "statedesc", "dealstatename", "clzt", "blzt", "slzt", "xjzt",
+               "status", "state", "dealstate", "dealstatus", "handlestate", "handlestatus")
+ANSWER_ID_KEYS = ("answerid", "replyid")
+ANSWERED_FLAGS = ("isreply", "isanswer", "hasreply", "hasanswer", "isreplied", "isanswered",
+                  "replyflag", "answerflag", "replied", "answered", "sfhf", "sfdf")
+UNIT_KEYS = ("answerdept", "answerunit", "answerorg", "replydept", "replyunit", "replyorg",
+             "dealdept", "dealunit", "handledept", "handleunit", "hfdw", "dfdw", "bldw",
+             "cldw")
+# Where the letter went (jact 提交部门): the replying unit only inside a reply object.
+ADDRESSEE_KEYS = ("deptname", "unitname", "orgname", "dept", "acceptdept", "acceptunit",
+                  "tjbm", "sldw")
+REPLY_TEXT_KEYS = ("replycontent", "answercontent", "replytext", "answertext", "hfnr", "dfnr",
+                   "reply", "answer")
+REPLY_OBJECT_TEXT = ("content", "replycontent", "answercontent", "text", "reply", "answer")
+PINNED_KEYS = ("istop", "top", "settop", "ontop", "zhiding", "topflag", "sticky")
+ID_KEYS = ("id", "docid", "articleid", "infoid", "mailid", "letterid", "uuid")
+WIDGET_PAGES = 3  # list pages calling one endpoint alike: a template widget
+_TRUE = {"1", "true", "y", "yes", "是"}
+_FALSE = {"0", "false", "n", "no", "否"}
+
+
+# -- dates -------------------------------------------------------------------------------
+def epoch_date(value: Any) -> date | None:
+    """The China-time date of an epoch timestamp in seconds or milliseconds (numbers or
+    digit strings); None for 0, negatives and years outside ``dates.MIN_YEAR..MAX_YEAR``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        v = value.strip()
+        if not re.fullmatch(r"\d{9,14}(?:\.\d+)?", v):
+            return None
+        value = float(v)
+    if not isinstance(value, (int, float)) or value <= 0:
+        return None
+    seconds = value / 1000 if value >= _MS_FROM else value
+    try:
+        day = datetime.fromtimestamp(seconds, tz=CHINA).date()
+    except (OverflowError, OSError, ValueError):
+        return None
+    return day if dates.MIN_YEAR <= day.year <= dates.MAX_YEAR else None
+
+
+def value_date(value: Any) -> date | None:
+    """A JSON field's date: an epoch (s or ms), ``/Date(ms)/``, an ISO timestamp with an
+    offset (converted to China time), or a date string as pages write it."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return epoch_date(value)
+    if not isinstance(value, str):
+        return None
+    v = value.strip()
+    if not v:
+        return None
+    m = _DOTNET.match(v)
+    if m:
+        return epoch_date(int(m.group(1)))
+    if v.isdigit():
+        return epoch_date(v)
+    if _ISO_ZONED.match(v):
+        try:
+            return datetime.fromisoformat(v.replace(" ", "T", 1)).astimezone(CHINA).date()
+        except ValueError:
+            pass
+    return dates.parse_date(v)
+
+
+def _date(row: dict[str, Any], keys: tuple[str, ...]) -> date | None:
+    have = {norm_key(k): v for k, v in row.items() if isinstance(k, str)}
+    for k in keys:
+        if k in have:
+            d = value_date(have[k])
+            if d is not None:
+                return d
+    return None
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in _TRUE:
+            return True
+        if v in _FALSE or not v:
+            return False
+    return None
+
+
+def _has(row: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of ``keys`` that ``row`` has (filled or not)."""
+    have = {norm_key(k) for k in row if isinstance(k, str)}
+    return next((k for k in keys if k in have), None)
+
+
+def _get(row: dict[str, Any], key: str) -> Any:
+    return next((v for k, v in row.items() if isinstance(k, str) and norm_key(k) == key), None)
+
+
+# -- column rows -------------------------------------------------------------------------
+def item_row(row: dict[str, Any], list_url: str, position: int) -> Row | None:
+    """A column list row: title, link (else the list page, marked by the row's id), publish
+    date, pinned flag."""
+    title = row_title(row)
+    if not title:
+        return None
+    url = row_url(row, list_url)
+    if url is None:
+        ident = lookup(row, ID_KEYS)
+        url = f"{list_url}#{ident if ident is not None else position + 1}"
+    day = _date(row, PUBLISH_KEYS)
+    found = dates.Found(day.year, day.month, day.day, 0, 0) if day else None
+    pinned = any(_flag(_get(row, k)) for k in PINNED_KEYS if _has(row, (k,)))
+    return Row(title=title[:500], url=url, found=found, pinned=pinned)
+
+
+# -- stored answers ----------------------------------------------------------------------
+def _stored(ctx: Any) -> dict[str, Page]:
+    """The run's stored JSON answers of the site, by URL (read once per check context)."""
+    cached = getattr(ctx, "_json_pages", None)
+    if cached is None:
+        q = select(Page).where(Page.run_id == ctx.run.id, Page.site_id == ctx.site.id,
+                               Page.status >= 200, Page.status < 300,
+                               Page.content_type.ilike("%json%"))
+        cached = {p.url: p for p in ctx.session.scalars(q)}
+        ctx._json_pages = cached
+    return cached
+
+
+def _info(ctx: Any, url: str) -> ListInfo | None:
+    page = _stored(ctx).get(url)
+    if page is None:
+        return None
+    text = ctx.html(page)
+    data = jsonlists.parse_json_text(text) if text is not None else None
+    return jsonlists.list_info(data) if data is not None else None
+
+
+def read_list(ctx: Any, endpoint_url: str) -> list[dict[str, Any]] | None:
+    """All rows of the JSON list starting at ``endpoint_url`` (its later pages joined the
+    way the crawler found them); None when its first answer was not stored or not
+    recognised as a list (unknown, not empty)."""
+    info = _info(ctx, endpoint_url)
+    if info is None or info.rows is None:
+        return None
+    rows = list(info.rows)
+    for ep in jsonlists.later_pages(Endpoint(endpoint_url), info):
+        more = _info(ctx, ep.url)
+        if more is not None and more.rows:
+            rows.extend(more.rows)
+    return rows
+
+
+def _page_key(url: str) -> str:
+    """``/a/``, ``/a/index.html`` and ``/a/index.shtml?x`` are one list page."""
+    path = urlsplit(url).path
+    name = path.rsplit("/", 1)[-1]
+    return path[: len(path) - len(name)] if name.startswith(("index", "default")) else path
+
+
+def attach(ctx: Any, summaries: Iterable[Summary]) -> None:
+    """Give each list page whose script loads a stored JSON list a ``json`` row group
+    (an empty answer marks the page as read: its column is then blank, not unknown).
+
+    An endpoint that many list pages call alike (a template's 热点信息 sidebar) is a
+    widget, not any one column's list: it is left out."""
+    summaries = list(summaries)
+    users: dict[str, set[str]] = {}
+    for s in summaries:
+        for ep_url in s.json_lists:
+            users.setdefault(ep_url, set()).add(_page_key(s.url))
+    widgets = {ep for ep, pages in users.items() if len(pages) >= WIDGET_PAGES}
+    stored = bool(_stored(ctx))
+    for s in summaries:
+        s.json_lists = [ep for ep in s.json_lists if ep not in widgets]
+        for ep_url in s.json_lists if stored else ():
+            rows = read_list(ctx, ep_url)
+            if rows is None:
+                continue
+            s.json_read = True
+            group = Group(rows=[r for i, d in enumerate(rows)
+                                if (r := item_row(d, s.url, i)) is not None], source="json")
+            if group.rows:
+                s.groups.insert(0, group)
+            if not s.hidden.family:
+                s.hidden.family = "json"
+
+
+# -- mailbox messages --------------------------------------------------------------------
+def record(row: dict[str, Any], list_url: str, vocab: Any) -> Any:
+    """A mailbox message (``messages.Record``) from a JSON row: status from ``stateInfo``
+    and the like, else ``answerId`` / an answered flag / a reply object."""
+    from checks.messages import Record, mask_private, norm, normalise_status
+
+    title = row_title(row)
+    if not title:
+        return None
+    rec = Record(title=mask_private(norm(title))[:200], url=row_url(row, list_url),
+                 evidence=True)
+    reply = next((v for k in REPLY_OBJECT_KEYS
+                  if isinstance(v := _get(row, k), dict)), None)
+    rec.submitted = _date(row, SUBMITTED_KEYS)
+    rec.replied = _date(row, REPLIED_KEYS) or (_date(reply, REPLY_OBJECT_DATES) if reply else None)
+    for k in STATUS_KEYS:
+        v = _get(row, k)
+        if isinstance(v, str) and (word := normalise_status(v, vocab)):
+            rec.status_word, rec.raw_status = word, v.strip()[:20]
+            break
+    if rec.status_word is None:
+        if (k := _has(row, ANSWER_ID_KEYS)) is not None:
+            v = _get(row, k)
+            rec.status_word = "answered" if v not in (None, "", 0, "0") else "pending"
+        elif (k := _has(row, ANSWERED_FLAGS)) is not None and _flag(_get(row, k)) is not None:
+            rec.status_word = "answered" if _flag(_get(row, k)) else "pending"
+        elif reply:
+            rec.status_word = "answered"
+    unit = lookup(row, UNIT_KEYS) or (lookup(reply, UNIT_KEYS + ADDRESSEE_KEYS) if reply
+                                      else None)
+    for name, value in (("unit", unit), ("addressee", lookup(row, ADDRESSEE_KEYS))):
+        if isinstance(value, str) and norm(value) and norm(value) not in vocab.placeholders:
+            setattr(rec, name, mask_private(norm(value))[:60])
+    text_key = _has(row, REPLY_TEXT_KEYS)
+    text = _get(row, text_key) if text_key else None
+    if reply is not None and not isinstance(text, str):
+        text_key = _has(reply, REPLY_OBJECT_TEXT)
+        text = _get(reply, text_key) if text_key else None
+    if text_key is not None and not isinstance(text, dict):
+        value = norm(dates.strip_html(text)) if isinstance(text, str) else ""
+        rec.reply_text = bool(value) and value not in vocab.placeholders
+    rec.dates = [d for d in (rec.submitted, rec.replied) if d]
+    return rec
+
+
+def _message_like(row: dict[str, Any], vocab: Any) -> bool:
+    """A row only a mailbox has: a status word, an ``answerId`` or answered flag, a reply
+    date or reply object (a numeric ``status`` of a news row is no evidence)."""
+    from checks.messages import normalise_status
+
+    if any(isinstance(v := _get(row, k), str) and normalise_status(v, vocab)
+           for k in STATUS_KEYS):
+        return True
+    return bool(_has(row, ANSWER_ID_KEYS + ANSWERED_FLAGS) or _date(row, REPLIED_KEYS)
+                or any(isinstance(_get(row, k), dict) for k in REPLY_OBJECT_KEYS))
+
+
+def board_records(ctx: Any, html: str, page_url: str, vocab: Any,
+                  messages: bool = True) -> tuple[list[Any], bool] | None:
+    """(records, the list is empty) of the JSON lists a board page's script loads; None
+    when no stored JSON list was read for it. ``messages``: only lists whose rows carry
+    message fields (a status, ``answerId``, a reply) — not a sidebar of news."""
+    if not _stored(ctx):
+        return None
+    read = False
+    recs: list[Any] = []
+    for ep in jsonlists.discover(html, page_url):
+        rows = read_list(ctx, ep.url)
+        if rows is None:
+            continue
+        if messages and rows and not any(_message_like(r, vocab) for r in rows):
+            continue
+        read = True
+        recs.extend(r for d in rows if (r := record(d, page_url, vocab)) is not None)
+    return (recs, not recs) if read else None
