@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefresh
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as _Redirect
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
@@ -128,3 +130,23 @@ def parse_retry_after(value: bytes | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class _KeepReferer:
+    """Keeps the Referer the spider set (the page carrying the link) across redirects.
+    Scrapy's RefererMiddleware is off (settings.py); without it Scrapy's redirect
+    middlewares drop the header and log a warning per worker."""
+
+    def handle_referer(self, request: Request, response: Response) -> None:  # noqa: ARG002
+        return None
+
+    def _engine_started(self) -> None:
+        return None  # Scrapy looks for RefererMiddleware here only to warn of its absence
+
+
+class RedirectMiddleware(_KeepReferer, _Redirect):
+    pass
+
+
+class MetaRefreshMiddleware(_KeepReferer, _MetaRefresh):
+    pass

@@ -113,7 +113,7 @@ class StorePipeline:
                 if link_rows:
                     conn.execute(insert(LINKS), link_rows)
             for group in check_groups.values():
-                conn.execute(insert(CHECKS), group)
+                conn.execute(_insert_new_checks(conn.dialect.name), group)
             self._update_run_sites(conn, spider)
         self._report(spider)
 
@@ -141,6 +141,20 @@ class StorePipeline:
             progress.put({code: dict(st) for code, st in stats.items()})
         except (OSError, ValueError):
             pass
+
+
+def _insert_new_checks(dialect: str):  # noqa: ANN202
+    """INSERT of link checks that skips a target already checked in the run: one check
+    per target is the rule (UNIQUE(run, target)), and one duplicate — e.g. a worker killed
+    between its write and its report — must not take the whole batch (pages included)
+    down with it."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        return insert(CHECKS)
+    return dialect_insert(CHECKS).on_conflict_do_nothing(index_elements=["run_id", "target"])
 
 
 def _cut(url: str | None, limit: int = 2048) -> str | None:

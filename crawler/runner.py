@@ -40,6 +40,9 @@ class CrawlResult:
     run_id: int
     status: str
     sites: list[dict[str, Any]] = field(default_factory=list)
+    # targets left to the verification phase after the crawl (the rest were verified
+    # while it ran, or were crawled pages)
+    verified_after: int = 0
 
 
 def scrapy_settings(settings: Settings, db_url: str) -> dict[str, Any]:
@@ -132,6 +135,7 @@ class Crawl:
         self.log_dir = log_dir  # worker logs go here (not to the terminal) when set
         self.ctx = mp.get_context("spawn")
         self.interrupted = False
+        self.verified_after = 0
 
     # -- run bookkeeping --------------------------------------------------------------
     def _new_run(self, codes: list[str], options: dict[str, Any]) -> int:
@@ -366,9 +370,17 @@ class Crawl:
             return
         state = self._resume_state(run_id, codes) if resume else {}
         hosts = [(c, self.registry.by_code(c).home_host) for c in codes]
+        groups = _partition_by_address(hosts, self.settings.workers)
+        # Links are verified during the crawl (crawler/crawltime.py) unless a download delay
+        # asks for requests spaced out per server: borrowed places would not respect it.
+        during = self.settings.delay == 0
+        verified = self._checked_targets(run_id) if resume and during else None
         jobs = []
-        for group in _partition_by_address(hosts, self.settings.workers):
+        for index, group in enumerate(groups):
             jobs.append({
+                "verify_share": (index, len(groups)) if during else None,
+                "verify_external": self.settings.verify_external, "verified": verified,
+                "recheck_delay": self.settings.recheck_delay,
                 "registry": self.registry, "codes": group, "run_id": run_id,
                 "max_pages": self.settings.max_pages, "max_depth": self.settings.max_depth,
                 "max_query_variants": self.settings.max_query_variants,
@@ -376,10 +388,15 @@ class Crawl:
             })
         self._spawn("crawl", jobs)
 
+    def _checked_targets(self, run_id: int) -> set[str]:
+        with self.sessions() as s:
+            return set(s.scalars(select(LinkCheck.target).where(LinkCheck.run_id == run_id)))
+
     def _verify_phase(self, run_id: int) -> None:
         targets = self._derive_checks(run_id)
         if not self.settings.verify_external:
             targets = [(t, c) for t, c in targets if self.registry.site_for(t) is not None]
+        self.verified_after = len(targets)
         if not targets:
             return
         by_key = {t: site for t, site in targets}
@@ -488,7 +505,8 @@ class Crawl:
                 run.status = "partial"
             run.finished_at = datetime.now()
             prune_snapshots(s, self.settings.snapshot_runs)
-            return CrawlResult(run_id=run_id, status=run.status, sites=summary)
+            return CrawlResult(run_id=run_id, status=run.status, sites=summary,
+                               verified_after=self.verified_after)
 
 
 def _keep_shallowest(best: dict[str, tuple[int, str, bool]], target: str, depth: int,

@@ -62,6 +62,10 @@ DOWNLOADER_MIDDLEWARES = {
     # No allowed_domains (scope is the registry's, checked before a request exists) and no
     # HTTP auth: two middleware calls less per request.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
 # Every spider middleware wraps each callback's output in another async generator: that

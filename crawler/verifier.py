@@ -148,7 +148,8 @@ class Verifier:
     """Checks targets and hands each result (a ``check`` item) to ``sink``."""
 
     def __init__(self, registry: Registry, run_id: int, options: VerifyOptions,
-                 sink: Any = None, progress: Any = None):
+                 sink: Any = None, progress: Any = None,
+                 stats: dict[str, dict[str, int]] | None = None):
         self.registry = registry
         self.run_id = run_id
         self.opt = options
@@ -157,7 +158,8 @@ class Verifier:
         hosts = [h for s in registry.sites for h, _ in s.scope()]
         self.address_policy = AddressPolicy([h.split(":")[0] for h in hosts],
                                             registry.trusted_networks)
-        self.stats_by_site: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.stats_by_site: dict[str, dict[str, int]] = (
+            stats if stats is not None else defaultdict(lambda: defaultdict(int)))
         self.results: list[dict[str, Any]] = []  # kept when there is no sink (tests, library)
         self._slots: dict[str, _Slot] = {}
         self._robots: dict[str, asyncio.Future[Protego | None]] = {}
@@ -168,17 +170,35 @@ class Verifier:
     async def run(self, targets: list[tuple[str, str]]) -> None:
         """Verify ``(target, site code)`` pairs; transient failures once more after the
         recheck delay."""
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=False,
-                                         resolver=_CachedResolver(), ttl_dns_cache=None)
-        async with aiohttp.ClientSession(
-                connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                headers={"User-Agent": self.opt.user_agent, "Accept": ACCEPT}) as session:
-            self._session = session
+        try:
             again = await self._round(targets, attempt=1)
             if again:
                 await asyncio.sleep(self.opt.recheck_delay)
                 await self._round(again, attempt=2)
-        self._session = None
+        finally:
+            await self.close()
+
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session, made on first use inside the running event loop."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=False,
+                                             resolver=_CachedResolver(), ttl_dns_cache=None)
+            self._session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": self.opt.user_agent, "Accept": ACCEPT})
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    def gate(self, ip: str) -> Any:
+        """What a request to ``ip`` holds while it runs: the per-address politeness slot."""
+        slot = self._slots.get(ip)
+        if slot is None:
+            slot = self._slots[ip] = _Slot(self.opt.per_ip_concurrency, self.opt.delay)
+        return slot
 
     async def _round(self, targets: list[tuple[str, str]],
                      attempt: int) -> list[tuple[str, str]]:
@@ -339,13 +359,11 @@ class Verifier:
             raise Failed("private", ip)
         if not await self._robots_allow(url):
             raise Failed("robots", url)
-        slot = self._slots.setdefault(ip, _Slot(self.opt.per_ip_concurrency, self.opt.delay))
         headers = {"Range": TITLE_RANGE} if ranged else None
         target = URL(url, encoded=True) if url.isascii() else url
-        assert self._session is not None
-        async with self._total, slot:
+        async with self._total, self.gate(ip):
             try:
-                async with self._session.request(
+                async with self.session().request(
                         method, target, headers=headers, allow_redirects=False,
                         timeout=aiohttp.ClientTimeout(total=self.opt.timeout)) as resp:
                     body = None
@@ -404,11 +422,9 @@ class Verifier:
         ip = await lookup(host)
         if ip is None or not self.address_policy.allows(ip):
             raise Failed("dns" if ip is None else "private", host)
-        slot = self._slots.setdefault(ip, _Slot(self.opt.per_ip_concurrency, self.opt.delay))
-        assert self._session is not None
-        async with self._total, slot:
+        async with self._total, self.gate(ip):
             try:
-                async with self._session.get(
+                async with self.session().get(
                         url, timeout=aiohttp.ClientTimeout(total=self.opt.timeout),
                         max_redirects=MAX_REDIRECTS) as resp:
                     return resp.status, resp.headers, await resp.content.read(512 * 1024)
