@@ -304,8 +304,10 @@ def path_and_query(url: str) -> str:
 
 
 def sample_key(url: str) -> str:
-    """A stable pseudo-random order of pages (same sample run after run)."""
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()
+    """A stable pseudo-random order of pages (same sample run after run). Path and query
+    only: a site that moves to https, a new host name or port keeps its sample (and the
+    demo, served on a free port each time, shows the same findings every run)."""
+    return hashlib.sha1(path_and_query(url).encode("utf-8")).hexdigest()
 
 
 # -- the per-site scan -------------------------------------------------------------------

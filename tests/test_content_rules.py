@@ -407,3 +407,14 @@ def test_hijack_evidence_rules() -> None:
     assert hijack.evidence("http://www.xx.gov.cn/", None, "打击网络赌博 娱乐城", scopes) == []
     assert hijack.evidence("http://expo.org.cn/", "http://bet.example.net/", None, scopes) == [
         "跳转到无关域名 bet.example.net"]
+
+
+def test_meta_sample_ignores_scheme_host_and_port() -> None:
+    """The F8 sample must not change when a site moves host, port or scheme."""
+    from checks._pageview import sample_key
+
+    paths = [f"/col/art/{n}.html" for n in range(40)]
+    order_a = sorted(paths, key=lambda p: sample_key("http://127.0.0.2:8080" + p))
+    order_b = sorted(paths, key=lambda p: sample_key("https://www.example.gov.cn" + p))
+    assert order_a == order_b
+    assert order_a != sorted(paths)  # still a pseudo-random order, not the crawl order
