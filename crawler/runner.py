@@ -33,6 +33,9 @@ from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 
 ProgressFn = Callable[[str, dict[str, dict[str, int]]], None]
+# Leftovers of in-crawl verification up to this many are verified in the crawl command's
+# own process (a worker process takes ~1.5 s to start; 2,000 HEADs take well under that)
+VERIFY_HERE_MAX = 2000
 
 
 @dataclass
@@ -399,6 +402,9 @@ class Crawl:
         self.verified_after = len(targets)
         if not targets:
             return
+        if len(targets) <= VERIFY_HERE_MAX:
+            self._verify_here(run_id, targets)
+            return
         by_key = {t: site for t, site in targets}
         from urllib.parse import urlsplit
 
@@ -409,6 +415,25 @@ class Crawl:
                          "targets": [(t, by_key[t]) for t in group],
                          "recheck_delay": self.settings.recheck_delay})
         self._spawn("verify", jobs)
+
+    def _verify_here(self, run_id: int, targets: list[tuple[str, str]]) -> None:
+        """Verify a few leftover targets in this process: most are verified during the
+        crawl now, and a worker process costs more to start than they take."""
+        import asyncio
+
+        from crawler.pipelines import StorePipeline
+        from crawler.verifier import Verifier, VerifyOptions
+
+        options = VerifyOptions.from_scrapy(scrapy_settings(self.settings, self.db_url),
+                                            self.settings.recheck_delay)
+        store = StorePipeline(self.db_url)
+        store.open_spider()
+        verifier = Verifier(self.registry, run_id, options, sink=store,
+                            progress=_ProgressRelay(self.on_progress, "verify"))
+        try:
+            asyncio.run(verifier.run(targets))
+        finally:  # also on Ctrl-C: what was verified is kept
+            store.close_spider(verifier)
 
     def _derive_checks(self, run_id: int) -> list[tuple[str, str]]:
         """Store checks for targets the crawl already fetched; return the rest to verify.
@@ -516,6 +541,18 @@ def _keep_shallowest(best: dict[str, tuple[int, str, bool]], target: str, depth:
     have = best.get(target)
     if have is None or (depth, not hidden) < (have[0], not have[2]):
         best[target] = (depth, referrer, hidden)
+
+
+class _ProgressRelay:
+    """The ``put`` of a worker's progress queue, for work done in this process."""
+
+    def __init__(self, on_progress: ProgressFn | None, kind: str):
+        self.on_progress = on_progress
+        self.kind = kind
+
+    def put(self, msg: dict[str, dict[str, int]]) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.kind, msg)
 
 
 def _link_counts_by_site(s, run_id: int) -> dict[int, tuple[int, int]]:  # noqa: ANN001

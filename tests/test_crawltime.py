@@ -5,6 +5,8 @@ left to the verification phase; every target still gets exactly one check."""
 
 from __future__ import annotations
 
+import pytest
+
 from govmon.demo.server import Route
 from tests.conftest import html, spec
 
@@ -76,10 +78,20 @@ def test_other_workers_servers_left_to_the_verify_phase(serve, crawl) -> None:  
     assert a.hits("/banner.png", "HEAD") == 1 and b.hits("/banner.png", "HEAD") == 1
 
 
-def test_download_delay_means_verify_after_the_crawl(serve, crawl) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("here_max", [2000, 0], ids=["in-process", "worker-processes"])
+def test_download_delay_means_verify_after_the_crawl(serve, crawl, monkeypatch,  # noqa: ANN001
+                                                     here_max: int) -> None:
     """Borrowed places cannot keep a per-address delay: with one, nothing is verified
-    during the crawl."""
-    srv = serve(_site_routes("丙"))
+    during the crawl. The leftovers are verified in the crawl command's process when they
+    are few, else in worker processes: both paths give the same checks."""
+    monkeypatch.setattr("crawler.runner.VERIFY_HERE_MAX", here_max)
+    routes = _site_routes("丙")
+    routes["/files/0.pdf"] = Route(status=404)
+    srv = serve(routes)
     done = crawl([spec(srv.url("/"))], delay=0.01)
     assert done.result.verified_after == PAGES * (IMAGES + 1)
-    assert all(c.outcome == "ok" for c in done.checks().values())
+    checks = done.checks()
+    assert checks.pop(srv.url("/files/0.pdf")).outcome == "broken"
+    assert all(c.outcome == "ok" for c in checks.values())
+    rs = done.run_site(done.result.sites[0]["code"])
+    assert rs.links_verified == len(done.checks())  # counted for the summary either way
