@@ -75,8 +75,14 @@ def is_vendor_credit(anchor: str | None, url: str) -> bool:
 
 def bad_words(*texts: str | None) -> list[str]:
     """Gambling / pornography keywords found in any of ``texts`` (URLs are unquoted)."""
+    return words_in(risk(), *texts)
+
+
+def words_in(r: LinkRisk, *texts: str | None) -> list[str]:
+    """``bad_words`` with the lists already read (a caller judging many links of one page
+    reads them once)."""
     joined = " ".join(unquote(t).lower() for t in texts if t)
-    return [w for w in risk().bad_keywords if w in joined]
+    return [w for w in r.bad_keywords if w in joined]
 
 
 def registrable(host: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from scoring.durations import Duration
@@ -86,20 +86,35 @@ class CheckContext:
 
     def html(self, page: Page) -> str | None:
         """The page's HTML as served, decoded with the encoding the crawl detected."""
-        snap = self.session.get(Snapshot, page.id)
-        if snap is None:
+        # The body alone (no ORM object): rules read thousands of snapshots per site.
+        body = self.session.scalar(select(Snapshot.body).where(Snapshot.page_id == page.id))
+        if body is None:
             return None
-        raw = zlib.decompress(snap.body)
+        raw = zlib.decompress(body)
         try:
             return raw.decode(page.encoding or "utf-8", errors="replace")
         except LookupError:
             return raw.decode("utf-8", errors="replace")
 
-    def links(self) -> Iterator[tuple[Link, Page]]:
-        q = (select(Link, Page).join(Page, Page.id == Link.page_id)
+    def links(self, *, kinds: tuple[str, ...] | None = None,
+              outcome: str | None = None) -> Iterator[Row]:
+        """The site's links in this run as plain rows (``target``, ``kind``, ``anchor``,
+        ``tag``, ``page_id``, ``page_url``), in storage order; optionally only links of
+        some ``kinds`` and only targets whose link check has ``outcome``.
+
+        Plain column tuples, not ORM objects, and filtered in SQL: a 50,000-page crawl has
+        1.46 M links, and building a (Link, Page) pair for each cost minutes per rule.
+        """
+        q = (select(Link.target, Link.kind, Link.anchor, Link.tag, Link.page_id,
+                    Page.url.label("page_url"))
+             .join(Page, Page.id == Link.page_id)
              .where(Link.run_id == self.run.id, Link.site_id == self.site.id))
-        for row in self.session.execute(q):
-            yield row[0], row[1]
+        if kinds is not None:
+            q = q.where(Link.kind.in_(kinds))
+        if outcome is not None:
+            q = q.join(LinkCheck, (LinkCheck.run_id == Link.run_id)
+                       & (LinkCheck.target == Link.target)).where(LinkCheck.outcome == outcome)
+        return iter(self.session.execute(q.order_by(Link.id)))
 
     def link_checks(self, targets: set[str]) -> dict[str, LinkCheck]:
         out: dict[str, LinkCheck] = {}

@@ -207,16 +207,19 @@ class _Builder:
         return found
 
     def anchors_for(self, targets: set[str]) -> dict[str, Counter]:
+        """Link texts of the site's <a> links to ``targets`` (each target's in link order).
+
+        One pass over the site's links: menu targets are linked from every page, so
+        chunks of ``target IN (...)`` read most of the site's links once per chunk."""
         out: dict[str, Counter] = {}
-        items = sorted(targets)
-        for i in range(0, len(items), 500):
-            chunk = items[i:i + 500]
-            q = select(Link.target, Link.anchor).where(
-                Link.run_id == self.ctx.run.id, Link.site_id == self.ctx.site.id,
-                Link.tag == "a", Link.target.in_(chunk))
-            for target, anchor in self.ctx.session.execute(q):
-                if anchor:
-                    out.setdefault(target, Counter())[anchor.strip()] += 1
+        if not targets:
+            return out
+        q = select(Link.target, Link.anchor).where(
+            Link.run_id == self.ctx.run.id, Link.site_id == self.ctx.site.id,
+            Link.tag == "a").order_by(Link.id)
+        for target, anchor in self.ctx.session.execute(q):
+            if anchor and target in targets:
+                out.setdefault(target, Counter())[anchor.strip()] += 1
         return out
 
     def home_links(self, home: Page) -> set[str]:

@@ -33,6 +33,7 @@ ITEM_TITLE = re.compile(r"^(.{2,}?)\s*[-—_:：|]*\s*(?:办事|服务)指南")
 TITLE_SPLIT = re.compile(r"\s*[-_|—–]+\s*")
 NUMBERING = r"(?:[（(【\[]?(?:[一二三四五六七八九十]+|\d{1,2})[、.．)）】\]]\s*)?"
 SAMPLE = 5
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Elements:
     classes: tuple[str, ...]
     by_label: dict[str, str]  # label -> class
     line: re.Pattern
+    # Characters a label line can start with (brackets, numbering, labels' first
+    # characters; digits too); None when any can (an empty label).
+    starts: frozenset[str] | None = None
 
 
 def load(path: Path = DATA) -> Elements:
@@ -57,7 +61,9 @@ def load(path: Path = DATA) -> Elements:
     alternatives = "|".join(re.escape(x) for x in sorted(by_label, key=len, reverse=True))
     line = re.compile(rf"^{NUMBERING}(?:[【\[]({alternatives})[】\]]|[（(]?({alternatives})"
                       rf"[）)]?(?:[：:]|$))")
-    return Elements(tuple(str(c) for c in raw), by_label, line)
+    starts = None if "" in by_label else frozenset(
+        "（(【[一二三四五六七八九十" + "".join(label[0] for label in by_label))
+    return Elements(tuple(str(c) for c in raw), by_label, line, starts)
 
 
 @lru_cache(maxsize=4)
@@ -74,13 +80,28 @@ def labels_in(lines: list[str], spec: Elements | None = None) -> set[str]:
     spec = spec or elements()
     found: set[str] = set()
     for line in lines:
-        compact = re.sub(r"\s+", "", line)
+        compact = _SPACES.sub("", line)
         if not compact or len(compact) > 400:
             continue
         m = spec.line.match(compact)
         if m:
             found.add(spec.by_label[m.group(1) or m.group(2)])
     return found
+
+
+def _label_line(spec: Elements, line: str) -> bool:
+    """Whether a text line starts with an element label (``Elements.line``). Most lines
+    of a page are ruled out by their first character without stripping them."""
+    if spec.starts is not None:
+        first = line.lstrip()[:1]  # the first character once whitespace is removed
+        if first not in spec.starts and not first.isdecimal():  # isdecimal: what \d is
+            return False
+    return _label_match(spec.line, line)
+
+
+@lru_cache(maxsize=1 << 15)  # menu and footer lines repeat on every page
+def _label_match(line_re: re.Pattern, line: str) -> bool:
+    return line_re.match(_SPACES.sub("", line)) is not None
 
 
 def item_name(view: PageView) -> str | None:
@@ -97,7 +118,7 @@ def extract_page(view: PageView) -> dict | None:
     """{'present': [...classes], 'name': str} for a guide page, None for other pages."""
     spec = elements()
     says_guide = bool(GUIDE_TITLE.search(view.heading) or GUIDE_TITLE.search(view.title))
-    if not says_guide and not any(spec.line.match(re.sub(r"\s+", "", x)) for x in view.lines):
+    if not says_guide and not any(_label_line(spec, x) for x in view.lines):
         return None
     present = labels_in(view.main_lines, spec)
     name = item_name(view)

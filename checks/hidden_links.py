@@ -25,7 +25,15 @@ from typing import Any
 
 from lxml.cssselect import CSSSelector
 
-from checks._linkrisk import bad_words, host_of, is_counter, is_trusted, is_vendor_credit
+from checks._linkrisk import (
+    LinkRisk,
+    host_of,
+    is_counter,
+    is_trusted,
+    is_vendor_credit,
+    risk,
+    words_in,
+)
 from checks._pageview import (
     PageView,
     in_scopes,
@@ -172,46 +180,58 @@ def _selector(sel: str) -> CSSSelector | None:
         return None
 
 
+@lru_cache(maxsize=512)
+def _css_rules(css: str) -> tuple[tuple[str, str | None, bool], ...]:
+    """(selector, how it hides, whether it reveals) for the rules of a <style> block that
+    hide or reveal. Parsed once per distinct block: templates repeat them on every page."""
+    out = []
+    for m in _RULE.finditer(_strip_media(_COMMENT.sub("", css))):
+        decls = declarations(m.group(2))
+        how = hiding(decls)
+        reveal = decls.get("display", "none") != "none" or decls.get("visibility") == "visible"
+        if how is None and not reveal:
+            continue
+        for sel in m.group(1).split(","):
+            sel = sel.strip()
+            if sel:
+                out.append((sel, how, reveal))
+    return tuple(out)
+
+
 def _style_rules(doc: Any) -> tuple[dict[Any, str], set[Any]]:
     """Elements hidden by <style> rules (element -> how) and elements :hover reveals."""
     hidden: dict[Any, str] = {}
     revealed: set[Any] = set()
     for style in doc.iter("style"):
-        css = _strip_media(_COMMENT.sub("", style.text or ""))
-        for m in _RULE.finditer(css):
-            decls = declarations(m.group(2))
-            how = hiding(decls)
-            reveal = decls.get("display", "none") != "none" or decls.get(
-                "visibility") == "visible"
-            if how is None and not reveal:
+        for sel, how, reveal in _css_rules(style.text or ""):
+            if _PSEUDO_REVEAL.search(sel):
+                if reveal:
+                    compiled = _selector(_PSEUDO_REVEAL.sub("", sel))
+                    if compiled is not None:
+                        revealed.update(compiled(doc))
                 continue
-            for sel in m.group(1).split(","):
-                sel = sel.strip()
-                if not sel:
-                    continue
-                if _PSEUDO_REVEAL.search(sel):
-                    if reveal:
-                        compiled = _selector(_PSEUDO_REVEAL.sub("", sel))
-                        if compiled is not None:
-                            revealed.update(compiled(doc))
-                    continue
-                if how is None or ":" in sel:
-                    continue
-                compiled = _selector(sel)
-                if compiled is None:
-                    continue
-                for el in compiled(doc):
-                    hidden.setdefault(el, how)
+            if how is None or ":" in sel:
+                continue
+            compiled = _selector(sel)
+            if compiled is None:
+                continue
+            for el in compiled(doc):
+                hidden.setdefault(el, how)
     return hidden, revealed
+
+
+@lru_cache(maxsize=4096)
+def _inline_hiding(style: str) -> str | None:
+    """How an inline ``style`` hides its element (memoised: templates repeat them)."""
+    return hiding(declarations(style))
 
 
 def _toggled_ids(view: PageView) -> set[str]:
     """Element ids that scripts or event handlers refer to (menus they show and hide)."""
-    doc = view.doc
-    text = " ".join(view.inline_scripts)
-    for el in doc.iter():
-        if isinstance(el.tag, str):
-            text += " " + " ".join(v for k, v in el.attrib.items() if k.startswith("on"))
+    # Every on* attribute value, found by libxml2 rather than a Python loop over all
+    # elements; the space-joined texts give the same names (a name cannot span a space).
+    handlers = view.doc.xpath("//@*[starts-with(name(), 'on')]")
+    text = " ".join([" ".join(view.inline_scripts), *handlers])
     return set(re.findall(r"[\"'#]([A-Za-z][\w-]*)", text))
 
 
@@ -267,7 +287,8 @@ def _hidden_anchors(view: PageView, doc: Any, rules: dict[Any, str],
                 result = memo[node]
                 break
             chain.append(node)
-            how = hiding(declarations(node.get("style"))) if node.get("style") else None
+            style = node.get("style")
+            how = _inline_hiding(style) if style else None
             if how is None and node.get("hidden") is not None:
                 how = "hidden attribute"
             how = how or rules.get(node)
@@ -280,6 +301,7 @@ def _hidden_anchors(view: PageView, doc: Any, rules: dict[Any, str],
         return result
 
     toggled: set[str] | None = None
+    risks: LinkRisk | None = None
     colours = _Colours()
     out = []
     for a in anchors:
@@ -295,10 +317,26 @@ def _hidden_anchors(view: PageView, doc: Any, rules: dict[Any, str],
         if toggled is None:
             toggled = _toggled_ids(view)
         anchor = re.sub(r"\s+", " ", text_of(a) or a.get("title") or "").strip()[:200]
+        if risks is None:
+            risks = risk()  # read once per page, not once per link
         out.append({"target": target, "how": found[0], "anchor": anchor,
                     "menu": _menu_like(found[1], revealed, toggled),
-                    "words": bad_words(anchor, target, a.get("title"))})
+                    "words": words_in(risks, anchor, target, a.get("title"))})
     return out
+
+
+@lru_cache(maxsize=4096)
+def _style_fg(style: str) -> str | None:
+    return colour(declarations(style).get("color"))
+
+
+@lru_cache(maxsize=4096)
+def _style_bg(style: str) -> str | None:
+    decls = declarations(style)
+    value = decls.get("background-color") or decls.get("background") or ""
+    if "url(" in value or "gradient" in value:
+        return "image"  # a picture behind the text: colour comparison is meaningless
+    return colour(value)
 
 
 class _Colours:
@@ -328,7 +366,7 @@ class _Colours:
     @staticmethod
     def _own_fg(node: Any) -> str | None:
         style = node.get("style")
-        fg = colour(declarations(style).get("color")) if style and "color" in style else None
+        fg = _style_fg(style) if style and "color" in style else None
         if fg is None and node.tag == "font":
             fg = colour(node.get("color"))
         return fg
@@ -337,11 +375,7 @@ class _Colours:
     def _own_bg(node: Any) -> str | None:
         style = node.get("style")
         if style and "background" in style:
-            decls = declarations(style)
-            value = decls.get("background-color") or decls.get("background") or ""
-            if "url(" in value or "gradient" in value:
-                return "image"  # a picture behind the text: colour comparison is meaningless
-            found = colour(value)
+            found = _style_bg(style)
             if found is not None:
                 return found
         return colour(node.get("bgcolor")) if node.get("bgcolor") else None

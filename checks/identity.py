@@ -34,7 +34,9 @@ NEEDS_COMPLETE = False  # a page seen without its footer item lacks it, however 
 
 # Province abbreviations (ICP uses 蜀/黔/滇/陇 as well as 川/贵/云/甘).
 PROVINCES = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川蜀贵黔云滇藏陕甘陇青宁新"
-SITE_CODE = re.compile(r"(?:政府)?网站标识码\s*[：:]?\s*(bm\d{8}|\d{10})(?!\d)", re.I)
+# The leading lookahead (a match starts with 政 or 网) lets ``re`` skip ahead instead of
+# trying the pattern at every position of the text: same matches, twice as fast.
+SITE_CODE = re.compile(r"(?=[政网])(?:政府)?网站标识码\s*[：:]?\s*(bm\d{8}|\d{10})(?!\d)", re.I)
 VALID_CODE = re.compile(r"^(?:bm\d{8}|\d{10})$", re.I)
 ICP = re.compile(rf"[{PROVINCES}]\s*ICP\s*[备证]\s*[：:]?\s*\d{{6,10}}\s*号", re.I)
 PSB = re.compile(rf"[{PROVINCES}]\s*公网安备\s*[：:]?\s*\d{{14}}")
@@ -45,11 +47,15 @@ JIUCUO_TEXT = re.compile(r"找\s*错")
 JIUCUO_TAG = re.compile(r"<script\b[^>]*jiucuo[^>]*>", re.I)
 TAG_SITECODE = re.compile(r"sitecode\s*=\s*[\"']?\s*([0-9a-z]+)", re.I)
 URL_SITECODE = re.compile(r"jiucuo[^\"'<>\s]*?[?&]site_?code=([0-9a-z]+)", re.I)
-SPONSOR = re.compile(r"主\s*办\s*(?:单\s*位)?\s*[：:]|主办单位|[\u4e00-\u9fff]{2,}\s*主办(?![方的了过])")
+# SPONSOR and CONTACT are only searched for (does the footer show one?): two CJK
+# characters before 主办 exist wherever two or more do, and one character before an @
+# wherever several do; the open-ended ``{2,}`` / ``+`` made every position of a long run
+# of text rescan the rest of the run.
+SPONSOR = re.compile(r"主\s*办\s*(?:单\s*位)?\s*[：:]|主办单位|[\u4e00-\u9fff]{2}\s*主办(?![方的了过])")
 CONTACT = re.compile(
     r"(?:电\s*话|热\s*线|传\s*真|Tel|TEL|Phone)\s*[：:]?\s*[(（+]?\d|"
     r"(?<!\d)0\d{2,3}\s*[-－—–]\s*\d{7,8}(?!\d)|"
-    r"地\s*址\s*[：:]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:邮\s*箱|E-?mail)\s*[：:]|联系我们|联系方式",
+    r"地\s*址\s*[：:]|[\w.+-]@[\w-]+(?:\.[\w-]+)+|(?:邮\s*箱|E-?mail)\s*[：:]|联系我们|联系方式",
     re.I)
 TAIL_CHARS = 2000
 
@@ -88,21 +94,52 @@ class IdentityFacts:
         return bool(self.codes) if item == "site_code" else getattr(self, item)
 
 
+# Characters that ``re.IGNORECASE`` matches to an ASCII letter although ``str.lower`` does
+# not give that letter: İ ı (i), ſ (s), K (k). İ is also the only character whose
+# lower case is longer than one character.
+_FOLD_EXOTIC = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _fold(text: str) -> str | None:
+    """``text.lower()`` when it can stand in for case-insensitive searches of ASCII words
+    in ``text`` (same positions); None when it cannot."""
+    if any(ch in text for ch in _FOLD_EXOTIC):
+        return None
+    return text.lower()
+
+
+def _search_from(word: str, folded: str | None, rx: re.Pattern, raw: str) -> re.Match | None:
+    """``rx.search(raw)`` for a case-insensitive pattern whose matches all start with
+    ``word``: started at the first place the word occurs (a plain substring search) instead
+    of trying the pattern at every position of the page."""
+    if folded is None:
+        return rx.search(raw)
+    at = folded.find(word)
+    return rx.search(raw, at) if at >= 0 else None
+
+
 def _detect(facts: IdentityFacts, text: str, footer: str, raw: str) -> None:
     """Fill ``facts`` from the text (what readers see), the footer part of it, and the
     raw markup (links, script tags, widget attributes)."""
-    facts.codes |= {m.group(1).lower() for m in SITE_CODE.finditer(text)}
+    folded = _fold(raw)
+    if "网站标识码" in text:  # every SITE_CODE match holds it
+        facts.codes |= {m.group(1).lower() for m in SITE_CODE.finditer(text)}
     facts.icp = facts.icp or bool(ICP.search(text))
-    facts.psb = facts.psb or bool(PSB.search(text) or PSB_LINK.search(raw))
-    facts.conac = facts.conac or bool(CONAC.search(raw))
-    facts.jiucuo = facts.jiucuo or bool(JIUCUO.search(raw) or JIUCUO_TEXT.search(text))
+    facts.psb = facts.psb or bool(PSB.search(text)
+                                  or _search_from("beian", folded, PSB_LINK, raw))
+    facts.conac = facts.conac or bool(CONAC.search(raw) if folded is None
+                                      else "conac.cn" in folded or "_ideconac" in folded)
+    widget = _search_from("jiucuo", folded, JIUCUO, raw)
+    facts.jiucuo = facts.jiucuo or bool(widget or JIUCUO_TEXT.search(text))
     facts.sponsor = facts.sponsor or bool(SPONSOR.search(footer))
     facts.contact = facts.contact or bool(CONTACT.search(footer))
+    if widget is None:
+        return  # both patterns below contain "jiucuo": nothing to find
     for tag in JIUCUO_TAG.findall(raw):
         for code in TAG_SITECODE.findall(tag):
             if VALID_CODE.match(code):
                 facts.jiucuo_codes.add(code.lower())
-    for code in URL_SITECODE.findall(raw):
+    for code in URL_SITECODE.findall(raw, widget.start()):  # its matches start at "jiucuo"
         if VALID_CODE.match(code):
             facts.jiucuo_codes.add(code.lower())
 
@@ -120,9 +157,9 @@ def extract_page(view: PageView) -> IdentityFacts:
             for name in ("alt", "title", "value"):
                 if el.get(name):
                     attrs.append(el.get(name))
-        for el in doc.iter():
-            if not isinstance(el.tag, str):
-                continue
+        # Only a <footer> or an element with an id or class can be a footer container:
+        # libxml2 picks those out (in document order) instead of a Python loop over all.
+        for el in doc.xpath("//footer | //*[@id or @class]"):
             if is_footer(el):
                 footer_parts.append(text_of(el))
     written = [script_markup(js) for js in view.inline_scripts]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import html as htmllib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urljoin
 
 import lxml.html
@@ -21,6 +20,7 @@ from lxml import etree
 
 from checks import dates
 from crawler import jsonlists, paging
+from crawler.extract import resolve as resolve_url
 from crawler.urls import canonical, is_ignored_href
 
 CONTAINERS = ("ul", "ol", "table", "tbody", "div", "dl", "section", "td", "article")
@@ -103,14 +103,12 @@ def _classes(el: etree._Element, up: int = 4) -> str:
     return " ".join(o for o in out if o)
 
 
-_canonical = lru_cache(maxsize=1 << 16)(canonical)  # menus repeat the same URLs on every page
-
-
 def _href(a: etree._Element, base: str) -> str | None:
     raw = a.get("href")
     if raw is None or is_ignored_href(raw):
         return None
-    return _canonical(urljoin(base, raw.strip()))
+    # canonical(urljoin(...)) memoised by the join's inputs: menus repeat on every page
+    return resolve_url(base, raw.strip())
 
 
 def _pinned(row: etree._Element, text: str) -> bool:

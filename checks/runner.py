@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import checks
+from checks._pageview import FAMILIES, ScanPool, scanning_ahead
 from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, load_thresholds
 from store.models import CheckRun, Finding, Run, RunSite, Site
 
@@ -57,6 +58,7 @@ class CheckSummary:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # site, module, reason
     errors: list[tuple[str, str, str]] = field(default_factory=list)
     elapsed: float = 0.0
+    scans_ahead: int = 0  # sites whose pages a worker process scanned (``workers`` > 1)
 
 
 def _default_severity(rule: str) -> str:
@@ -70,11 +72,25 @@ def latest_run(session: Session) -> Run | None:
                            .order_by(Run.started_at.desc(), Run.id.desc())).first()
 
 
+def _skip_reason(module: ModuleType, rs: RunSite) -> str | None:
+    """Why ``module`` does not run on this site's crawl (None: it runs)."""
+    if rs.status == "unreachable" and not getattr(module, "RUNS_ON_UNREACHABLE", False):
+        return "首页无法访问，无法检查"
+    if getattr(module, "NEEDS_COMPLETE", True) and not rs.complete:
+        return f"抓取不完整 ({rs.note or rs.status})，结果未知"
+    return None
+
+
 def run_checks(session: Session, run: Run, *, registry: Any = None,
                system_path: Path = DEFAULT_SYSTEM,
                severity: Callable[[str], str] | None = None,
-               modules: list[ModuleType] | None = None) -> CheckSummary:
-    """Check every crawled site of ``run``; stores findings and returns a summary."""
+               modules: list[ModuleType] | None = None, workers: int = 1) -> CheckSummary:
+    """Check every crawled site of ``run``; stores findings and returns a summary.
+
+    With ``workers`` > 1 the page scans of the next sites run in that many worker
+    processes while this one runs the other rules (same results, less wall time); the
+    crawl data must then be committed, as it is after ``govmon crawl``.
+    """
     started = time.monotonic()
     thresholds = load_thresholds(system_path)
     severity = severity or _default_severity
@@ -84,6 +100,23 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
     session.execute(delete(CheckRun).where(CheckRun.run_id == run.id))
     run_sites = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
                                                       RunSite.status != "skipped")).all()
+    scanners = [m for m in modules if m.__name__.rsplit(".", 1)[-1] in FAMILIES]
+    scanned = [rs.site_id for rs in run_sites
+               if any(_skip_reason(m, rs) is None for m in scanners)]
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    with scanning_ahead(url, run.id, scanned, workers) as pool:
+        _check_sites(session, run, run_sites, modules, registry, thresholds, severity,
+                     summary, pool)
+        summary.scans_ahead = pool.used if pool is not None else 0
+    session.flush()
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
+                 modules: list[ModuleType], registry: Any, thresholds: dict[str, Any],
+                 severity: Callable[[str], str], summary: CheckSummary,
+                 pool: ScanPool | None) -> None:
     as_of = run.started_at.date()
     for rs in run_sites:
         site = session.get(Site, rs.site_id)
@@ -97,12 +130,10 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
                               rules=list(module.RULES), status="ran",
                               checked_at=datetime.now())
             t0 = time.monotonic()
-            unreachable = rs.status == "unreachable" and not getattr(
-                module, "RUNS_ON_UNREACHABLE", False)
-            if unreachable or (getattr(module, "NEEDS_COMPLETE", True) and not rs.complete):
+            reason = _skip_reason(module, rs)
+            if reason is not None:
                 record.status = "skipped"
-                record.reason = ("首页无法访问，无法检查" if unreachable
-                                 else f"抓取不完整 ({rs.note or rs.status})，结果未知")
+                record.reason = reason
                 summary.skipped.append((site.code, name, record.reason))
             else:
                 try:
@@ -118,9 +149,8 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
             session.add(record)
         _store(session, run, site, drafts, severity, summary)
         summary.sites += 1
-    session.flush()
-    summary.elapsed = time.monotonic() - started
-    return summary
+        if pool is not None:
+            pool.release(site.id)
 
 
 def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:

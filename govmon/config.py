@@ -42,7 +42,7 @@ class Settings:
     max_response_bytes: int = 10 * 1024 * 1024  # larger responses are cut off
     max_query_variants: int = 100  # per path: bounds query-string explosions
     recheck_delay: float = 30.0  # seconds before transiently failed links are re-verified
-    workers: int = 2  # crawl processes (one Python process uses one core)
+    workers: int = 2  # crawl / page-scan processes (one Python process uses one core)
     snapshot_runs: int = 8  # keep page snapshots of this many most recent runs (0 = all)
     verify_external: bool = True
     probe_timeout: float = 15.0  # national indicator: homepage must open within 15 s
@@ -63,7 +63,7 @@ per_ip_concurrency: 4    # requests in flight per server address (many sites sha
 delay: 0.0               # seconds between requests to one server address
 timeout: 20.0
 obey_robots: true        # set false (or --ignore-robots) only for your own sites
-workers: 2               # crawl processes; one per core
+workers: 2               # crawl and check processes; one per core
 snapshot_runs: 8         # keep HTML snapshots of the newest N runs (0 = keep all)
 recheck_delay: 30.0      # wait before re-verifying links that failed transiently
 probe_timeout: 15.0

@@ -146,6 +146,7 @@ class Link(Base):
     __table_args__ = (
         Index("ix_links_run_target", "run_id", "target"),
         Index("ix_links_page", "page_id"),
+        Index("ix_links_run_site", "run_id", "site_id"),  # rules read a site's links
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ incomplete guides that must be ignored. X1–X4 are "external" sites on other ad
 from __future__ import annotations
 
 import io
+import json
 import zlib
 from datetime import datetime
 
@@ -418,3 +419,37 @@ def test_meta_sample_ignores_scheme_host_and_port() -> None:
     order_b = sorted(paths, key=lambda p: sample_key("https://www.example.gov.cn" + p))
     assert order_a == order_b
     assert order_a != sorted(paths)  # still a pseudo-random order, not the crawl order
+
+
+# -- page scans in worker processes ------------------------------------------------------
+def _stored_findings(s, run_id: int) -> list[tuple]:  # noqa: ANN001
+    return sorted((f.site_id, f.rule, f.url, f.source, f.severity, f.message,
+                   json.dumps(f.detail, sort_keys=True, ensure_ascii=False), f.fingerprint,
+                   f.state) for f in s.scalars(select(Finding).where(Finding.run_id == run_id)))
+
+
+def test_scans_in_worker_processes_give_the_same_findings(world) -> None:  # noqa: ANN001
+    """``workers`` > 1: the sites' pages are scanned in other processes, with the same
+    findings as the scan in the checking process (the fixture checked with one)."""
+    crawled = world["crawled"]
+    with crawled.sessions() as s:
+        inline = _stored_findings(s, crawled.result.run_id)
+    with crawled.sessions.begin() as s:
+        run = s.get(Run, crawled.result.run_id)
+        summary = run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM,
+                             modules=MODULES, workers=2)
+        parallel = _stored_findings(s, run.id)
+    assert not summary.errors
+    assert summary.scans_ahead == 2  # both sites' scans came from the workers
+    assert {rule for _, rule, *_ in inline} >= {"content.hidden_link", "guide.incomplete",
+                                                "link.hijacked", "content.secret_marking"}
+    assert parallel == inline
+
+
+def test_no_worker_processes_for_one_worker_or_an_in_memory_store(tmp_path) -> None:  # noqa: ANN001
+    from checks._pageview import scanning_ahead
+
+    with scanning_ahead("sqlite://", 1, [1, 2], workers=4) as pool:
+        assert pool is None  # other processes cannot see an in-memory database
+    with scanning_ahead(f"sqlite:///{tmp_path / 'x.db'}", 1, [1, 2], workers=1) as pool:
+        assert pool is None

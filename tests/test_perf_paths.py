@@ -1,4 +1,4 @@
-"""The crawl's fast paths must give exactly what the plain versions give.
+"""The crawl's and the checks' fast paths must give exactly what the plain versions give.
 
 ``ScopeIndex`` (behind ``Registry.site_for``) stands in for the plain scan and ``extract.resolve`` for
 ``canonical(urljoin(...))`` on every link of every page (bench/README.md): a difference
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 from urllib.parse import urljoin
+
+import pytest
 
 from crawler import extract
 from crawler.urls import canonical
@@ -88,3 +90,182 @@ def test_scope_index_matches_registry_site_for() -> None:
         assert registry.site_for(url) is got, url
     # Equal prefixes: the site listed first wins in both.
     assert index.site_for("http://127.0.0.10:8/jyj/x.html").code == "5101000002"
+
+
+# -- checks: the page scan's fast paths ---------------------------------------------------
+# The page scan runs every content rule on every stored page (50,000 on a large crawl), so
+# its hot spots were rewritten: a C tree walk for text lines, XPath for on* handlers and
+# footer candidates, existence-only or lookahead-led regexes, case-insensitive searches
+# started at a plain substring hit. Each must give exactly what the plain version gives.
+HTML_CASES = [
+    "<html><body><div>a<!-- c -->t<script>x</script>s<p>p1<b>bb</b>pt</p>dt</div>end</body></html>",
+    "<html><head><title>T</title><style>.x{}</style></head><body><?pi x?>after-pi<ul>"
+    "<li>一<br>二</li><li>三<noscript>no</noscript>尾</li></ul><footer>页脚<p>版权</p></footer>"
+    "外<div id='foot'>主办单位：某局</div><div class='bottom'><span>地址：</span></div>"
+    "<table><tr><td>甲</td><td>乙</td></tr></table><template>t</template>后</body></html>",
+    "<html><body onload=\"show('menu1')\"><div id='menu1' onclick='toggle(\"sub-2\")' "
+    "onmouseover=\"#x\">m</div><a href='#' onfocus=\"a('b c')\">l</a><p>  多   空白 </p>"
+    "<div class='copyright'>© <em>2026</em></div><!-- end --></body></html>",
+]
+
+
+def _plain_text_lines(root, skip=None):  # noqa: ANN001, ANN202 - the former stack walk
+    from checks._pageview import _WS, BLOCK_TAGS, SKIP_TAGS
+
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def newline() -> None:
+        if buf:
+            line = _WS.sub(" ", "".join(buf)).strip()
+            buf.clear()
+            if line:
+                lines.append(line)
+
+    stack = [(root, False)]
+    while stack:
+        el, closing = stack.pop()
+        tag = el.tag if isinstance(el.tag, str) else None
+        if closing:
+            if tag in BLOCK_TAGS:
+                newline()
+            if el.tail:
+                buf.append(el.tail)
+            continue
+        if tag is None or tag in SKIP_TAGS or (skip is not None and skip(el)):
+            if el.tail:
+                buf.append(el.tail)
+            continue
+        if tag in BLOCK_TAGS:
+            newline()
+        if el.text:
+            buf.append(el.text)
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
+    newline()
+    return lines
+
+
+def test_text_lines_match_the_plain_walk() -> None:
+    from checks._pageview import is_footer, parse_html, text_lines
+
+    for case in HTML_CASES:
+        doc = parse_html(case)
+        assert text_lines(doc) == _plain_text_lines(doc)
+        assert text_lines(doc, skip=is_footer) == _plain_text_lines(doc, skip=is_footer)
+    lines = text_lines(parse_html(HTML_CASES[0]))
+    assert lines == ["ats", "p1bbpt", "dt", "end"]  # comment, script left out; tails kept
+
+
+def test_handler_ids_and_footers_match_the_plain_loops() -> None:
+    import re
+
+    from checks import hidden_links
+    from checks._pageview import PageView, is_footer, text_of
+
+    for case in HTML_CASES:
+        view = PageView(url="http://h/", html=case)
+        text = " ".join(view.inline_scripts)
+        for el in view.doc.iter():
+            if isinstance(el.tag, str):
+                text += " " + " ".join(v for k, v in el.attrib.items() if k.startswith("on"))
+        assert hidden_links._toggled_ids(view) == set(re.findall(r"[\"'#]([A-Za-z][\w-]*)", text))
+        plain = [text_of(el) for el in view.doc.iter() if isinstance(el.tag, str) and is_footer(el)]
+        fast = [text_of(el) for el in view.doc.xpath("//footer | //*[@id or @class]")
+                if is_footer(el)]
+        assert fast == plain
+    assert hidden_links._toggled_ids(PageView(url="http://h/", html=HTML_CASES[2])) >= {
+        "menu1", "sub-2", "x", "b"}
+
+
+RUN = "示例市人民政府办公室主办承办单位示例市大数据中心" * 40
+TEXTS = [
+    "", RUN, RUN + "主办", "主办方：某公司", "甲乙 主办的活动", "由甲 主办", "主 办 单 位 ：某局",
+    "电话：028-61234567", "联系我们", "信箱 abc.def+x@mail.example.gov.cn 欢迎",
+    RUN + "x@y", RUN + "a@b.c", "邮箱：", "E-MAIL:", "tel 12", "028 - 61234567", "10285-1234567",
+    'class="TRS_Editor"', "<UCAPCONTENT>", "ID = 'Zoom'>", 'class = "x article-content"',
+    "İd='zoom'", "ſearch", "/SEARCH/", "was5/web/search", "jrobot/search?x", "xsearch",
+    "网站标识码：5101000001", "政府网站标识码bm12345678", "网站标识码 123", "K", "KONAC.CN",
+]
+
+
+def test_existence_only_and_lookahead_patterns_match_the_originals() -> None:
+    import re
+
+    from checks import identity, search
+    from checks._pageview import CONTAINER
+
+    originals = {
+        identity.SPONSOR: re.compile(
+            r"主\s*办\s*(?:单\s*位)?\s*[：:]|主办单位|[\u4e00-\u9fff]{2,}\s*主办(?![方的了过])"),
+        identity.CONTACT: re.compile(
+            r"(?:电\s*话|热\s*线|传\s*真|Tel|TEL|Phone)\s*[：:]?\s*[(（+]?\d|"
+            r"(?<!\d)0\d{2,3}\s*[-－—–]\s*\d{7,8}(?!\d)|"
+            r"地\s*址\s*[：:]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:邮\s*箱|E-?mail)\s*[：:]|联系我们|联系方式",
+            re.I),
+    }
+    for fast, plain in originals.items():  # used as "is there one?": same answer
+        assert [bool(fast.search(t)) for t in TEXTS] == [bool(plain.search(t)) for t in TEXTS]
+    leading = {  # a lookahead in front: the very same matches
+        CONTAINER: re.compile(
+            r"<ucapcontent\b|\bid\s*=\s*[\"']?(?:zoom|ucap-content|article-content|artibody)"
+            r"[\"'\s>]|\bclass\s*=\s*[\"'][^\"']*\b(?:trs_ueditor|trs_editor|pages_content|"
+            r"article-content|article_content)\b", re.I),
+        search.SEARCH_URL: re.compile(r"was5|was40|jsearch|jrobot|(?<![a-z])search|sousuo|/so/|"
+                                      r"/ss/|query\.do|fulltext|retrieval", re.I),
+        search.SCRIPT_SEARCH: re.compile(r"was5/web/search|was40/search|jsearchfront|"
+                                         r"jrobot/search|search\.do|searchword", re.I),
+        identity.SITE_CODE: re.compile(r"(?:政府)?网站标识码\s*[：:]?\s*(bm\d{8}|\d{10})(?!\d)",
+                                       re.I),
+    }
+    for fast, plain in leading.items():
+        for t in TEXTS:
+            assert [m.span() for m in fast.finditer(t)] == [m.span() for m in plain.finditer(t)]
+
+
+@pytest.mark.parametrize("raw", [
+    '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=51010402000123">',
+    '<A HREF="HTTP://WWW.BEIAN.GOV.CN/x?code=51010402000123">', '<span id="_IDECONAC">',
+    '<script id="_jiucuo_" sitecode="5101000001" src="https://x/exposure/JIUCUO.js"></script>',
+    '<a href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=5101000009">找错</a>',
+    # characters that re.IGNORECASE matches to ASCII letters but str.lower() does not:
+    '<span id="_İdeConac">', '<a href="http://beıan.gov.cn/x?code=51010402000123">',
+    '<script sitecode="5101000001" src="/JİUCUO.js"></script>', "KONAC.CN ſ",
+    "no identifiers at all",
+])
+def test_detect_with_substring_starts_matches_plain_searches(raw: str) -> None:
+    from checks import identity
+
+    fast = identity.IdentityFacts()
+    identity._detect(fast, "", "", raw)
+    plain = identity.IdentityFacts()
+    plain.psb = bool(identity.PSB_LINK.search(raw))
+    plain.conac = bool(identity.CONAC.search(raw))
+    plain.jiucuo = bool(identity.JIUCUO.search(raw))
+    for tag in identity.JIUCUO_TAG.findall(raw):
+        plain.jiucuo_codes.update(c.lower() for c in identity.TAG_SITECODE.findall(tag)
+                                  if identity.VALID_CODE.match(c))
+    plain.jiucuo_codes.update(c.lower() for c in identity.URL_SITECODE.findall(raw)
+                              if identity.VALID_CODE.match(c))
+    assert (fast.psb, fast.conac, fast.jiucuo, fast.jiucuo_codes) == (
+        plain.psb, plain.conac, plain.jiucuo, plain.jiucuo_codes)
+
+
+def test_guide_label_lines_ruled_out_by_first_character_only_when_they_cannot_match(
+        tmp_path) -> None:  # noqa: ANN001
+    import re
+
+    from checks import guides
+
+    spec = guides.elements()
+    assert spec.starts is not None
+    lines = ["办理时限：5个工作日", "  （三）办理地点", "【收费标准】免费", "3. 申请条件", "١٢、设定依据",
+             "一、办理流程：", "(办理时间)", "本局召开会议", "　 受理条件", "法定时限", "x办理时限",
+             "", "   ", "申请材料 清单", "十二 . 咨询电话：", "网站地图 | 联系我们", "〔办理依据〕",
+             "收 费 标 准", "A办理时限"]
+    plain = [spec.line.match(re.sub(r"\s+", "", line)) is not None for line in lines]
+    assert [guides._label_line(spec, line) for line in lines] == plain
+    assert any(plain) and not all(plain)
+    data = tmp_path / "elements.yaml"
+    data.write_text("elements:\n  事项名称: [名称, \" \"]\n", encoding="utf-8")
+    assert guides.load(data).starts is None  # an empty label: no first character rules out

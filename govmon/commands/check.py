@@ -9,10 +9,17 @@ from govmon.console import console
 from reports.terminal import check_summary_table
 
 
+def positive_int(text: str) -> int:
+    from govmon.cli import positive_int as parse
+
+    return parse(text)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="对最近一次抓取运行检查规则，生成问题清单")
     p.add_argument("--run", type=int, help="检查指定的抓取任务 (默认: 最近一次)")
     p.add_argument("--system", help="指标体系文件 (默认: scoring/systems/national-2019.yaml)")
+    p.add_argument("--workers", type=positive_int, help="并行解析页面的进程数 (默认: 设置中的 workers)")
     p.set_defaults(func=cmd_check)
 
 
@@ -32,6 +39,7 @@ def cmd_check(ctx: Any) -> int:
         except IndicatorFileError as exc:
             raise CliError(str(exc)) from None
         summary = run_checks(s, run, registry=registry, system_path=system.path,
-                             severity=system.rule_severity)
+                             severity=system.rule_severity,
+                             workers=ctx.args.workers or ctx.settings.workers)
         console.print(check_summary_table(s, summary))
     return 0

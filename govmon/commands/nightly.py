@@ -84,7 +84,8 @@ def cmd_nightly(ctx: Any) -> int:
             if run_id is None:
                 console.print(_summary(pipe, sessions, None, None, started))
                 return EXIT_INTERRUPTED
-            checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0])
+            checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0],
+                                 ctx.args.workers or ctx.settings.workers)
             pipe.stage("评分", _score, sessions, run_id, systems)
             pipe.stage("报告", _report, ctx, sessions, run_id, systems, console)
         except StageFailed as exc:
@@ -134,13 +135,15 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
                            f"{len(result.sites)} 个网站，完整 {done} 个")
 
 
-def _check(sessions: Any, run_id: int, registry: Any, system: Any) -> tuple[Any, str]:
+def _check(sessions: Any, run_id: int, registry: Any, system: Any,
+           workers: int = 1) -> tuple[Any, str]:
     from checks.runner import run_checks
     from store.models import Run
 
     with sessions.begin() as s:
         summary = run_checks(s, s.get(Run, run_id), registry=registry,
-                             system_path=system.path, severity=system.rule_severity)
+                             system_path=system.path, severity=system.rule_severity,
+                             workers=workers)
     text = (f"{summary.findings} 个问题 (新增 {summary.new + summary.regressed}，"
             f"已整改 {summary.fixed})")
     if summary.errors:
