@@ -34,7 +34,10 @@ from crawler.verifier import Verifier, VerifyOptions, lookup
 
 log = logging.getLogger(__name__)
 
-BORROW_POLL = 0.02  # seconds between looks for a free place in a busy crawl slot
+# A waiting verification request looks again when a request leaves the downloader for its
+# address (Scrapy's request_left_downloader signal) and at least this often (seconds).
+# Polling every 20 ms instead cost ~1.5 ms of CPU per crawled page on the 50k bench.
+BORROW_RECHECK = 1.0
 
 
 class BorrowedPlace:
@@ -48,7 +51,7 @@ class BorrowedPlace:
 
     async def __aenter__(self) -> None:
         while not self.owner.can_borrow(self.ip):
-            await asyncio.sleep(BORROW_POLL)
+            await self.owner.place_freed(self.ip)
         self.slot = self.owner.downloader.slots.get(self.ip)
         if self.slot is not None:
             self.slot.transferring.add(self)
@@ -60,6 +63,7 @@ class BorrowedPlace:
             self.slot.transferring.discard(self)
             if self.slot.queue:  # a crawl request waited for this place
                 self.owner.downloader._process_queue(self.slot)
+        self.owner.wake(self.ip)
 
 
 class CrawlTimeVerifier(Verifier):
@@ -82,6 +86,7 @@ class CrawlTimeVerifier(Verifier):
         self.queues: dict[str, deque[tuple[str, str]]] = defaultdict(deque)
         self.running: dict[str, int] = defaultdict(int)
         self.borrowed: dict[str, int] = defaultdict(int)
+        self.freed: dict[str, asyncio.Event] = {}  # address -> set when a place frees up
         self.tasks: set[asyncio.Future] = set()
         self.on_idle: Callable[[], None] | None = None
         self.cancelled = False
@@ -127,6 +132,27 @@ class CrawlTimeVerifier(Verifier):
         if slot is None:  # the crawl has not used this address yet (or not lately)
             return self.borrowed[ip] < self.opt.per_ip_concurrency
         return not slot.queue and slot.free_transfer_slots() > 0
+
+    async def place_freed(self, ip: str) -> None:
+        """Wait until a place of ``ip``'s slot may have freed up."""
+        event = self.freed.get(ip)
+        if event is None:
+            event = self.freed[ip] = asyncio.Event()
+        try:
+            await asyncio.wait_for(event.wait(), BORROW_RECHECK)
+        except asyncio.TimeoutError:
+            pass
+
+    def wake(self, ip: str | None) -> None:
+        """A request to ``ip`` ended: its waiters look again."""
+        event = self.freed.pop(ip, None) if ip else None
+        if event is not None:
+            event.set()
+
+    def request_left(self, request: Any, spider: Any = None) -> None:  # noqa: ARG002
+        """Scrapy signal handler: a crawl request left the downloader."""
+        if self.freed:
+            self.wake(request.meta.get("download_slot"))
 
     # -- work -----------------------------------------------------------------------------
     def _emit(self, site: str, item: dict[str, Any]) -> None:

@@ -376,7 +376,7 @@ class Crawl:
         groups = _partition_by_address(hosts, self.settings.workers)
         # Links are verified during the crawl (crawler/crawltime.py) unless a download delay
         # asks for requests spaced out per server: borrowed places would not respect it.
-        during = self.settings.delay == 0
+        during = self.settings.verify_during_crawl and self.settings.delay == 0
         verified = self._checked_targets(run_id) if resume and during else None
         jobs = []
         for index, group in enumerate(groups):

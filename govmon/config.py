@@ -45,6 +45,9 @@ class Settings:
     workers: int = 2  # crawl / page-scan processes (one Python process uses one core)
     snapshot_runs: int = 8  # keep page snapshots of this many most recent runs (0 = all)
     verify_external: bool = True
+    # verify images/attachments inside the crawl workers while they crawl (crawler/crawltime.py);
+    # off by default: on the 2-core 50k bench it cost more CPU than a phase after the crawl
+    verify_during_crawl: bool = False
     probe_timeout: float = 15.0  # national indicator: homepage must open within 15 s
     rectify_working_days: int = 15
 

@@ -1,4 +1,5 @@
-"""Link verification during the crawl (crawler/crawltime.py), end to end on loopback servers:
+"""Link verification during the crawl (crawler/crawltime.py, ``verify_during_crawl``), end to
+end on loopback servers:
 images and attachments are verified by the crawl worker while it crawls, within the
 per-address limit it shares with the crawl; what belongs to another worker's servers is
 left to the verification phase; every target still gets exactly one check."""
@@ -38,7 +39,8 @@ def test_verified_while_crawling_within_per_address_limit(serve, crawl) -> None:
     site = spec(srv.url("/"))
     srv.routes["/"] = Route(html("甲首页", [f"/p{i}.html" for i in range(PAGES)],
                                  body=f'<img src="{ext.url("/logo.png")}">'))
-    done = crawl([site], trusted=[f"{ext.host}/32"], per_ip_concurrency=2, recheck_delay=0.3)
+    done = crawl([site], trusted=[f"{ext.host}/32"], per_ip_concurrency=2, recheck_delay=0.3,
+                 verify_during_crawl=True)
     checks = done.checks()
     images = [srv.url(f"/img/{i}-{k}.jpg") for i in range(PAGES) for k in range(IMAGES)]
     files = [srv.url(f"/files/{i}.pdf") for i in range(PAGES)]
@@ -70,7 +72,8 @@ def test_other_workers_servers_left_to_the_verify_phase(serve, crawl) -> None:  
         me.routes["/banner.png"] = Route(b"PNG", content_type="image/png")
         me.routes["/"] = Route(html("首页", [f"/p{i}.html" for i in range(PAGES)], body=(
             f'<img src="{other.url("/banner.png")}"><img src="{ext.url("/logo.png")}">')))
-    done = crawl([spec(a.url("/")), spec(b.url("/"))], trusted=[f"{ext.host}/32"], workers=2)
+    done = crawl([spec(a.url("/")), spec(b.url("/"))], trusted=[f"{ext.host}/32"], workers=2,
+                 verify_during_crawl=True)
     assert done.result.verified_after == 2
     targets = {link.target for link in done.links()}
     assert targets == set(done.checks())
@@ -88,7 +91,7 @@ def test_download_delay_means_verify_after_the_crawl(serve, crawl, monkeypatch, 
     routes = _site_routes("丙")
     routes["/files/0.pdf"] = Route(status=404)
     srv = serve(routes)
-    done = crawl([spec(srv.url("/"))], delay=0.01)
+    done = crawl([spec(srv.url("/"))], delay=0.01, verify_during_crawl=True)
     assert done.result.verified_after == PAGES * (IMAGES + 1)
     checks = done.checks()
     assert checks.pop(srv.url("/files/0.pdf")).outcome == "broken"

@@ -117,6 +117,8 @@ class SiteSpider(scrapy.Spider):
             self, VerifyOptions.from_scrapy(self.crawler.settings, self.recheck_delay), stores[0],
             engine.downloader, own, everyone, tuple(self.verify_share),
             verify_external=self.verify_external, done=self.verified)
+        self.crawler.signals.connect(self.verification.request_left,
+                                     signal=signals.request_left_downloader)
         return self.verification
 
     # -- scheduling -------------------------------------------------------------------
