@@ -258,8 +258,9 @@ class SiteSpider(scrapy.Spider):
                     req = self._script_request(site, link.url, meta, response.encoding)
                     if req is not None:
                         yield req
-                elif kind in VERIFY_NOW or (kind == "external" and target_site is None):
-                    # never fetched by the crawl: verify now if this worker may
+                elif self.verify_share is not None and (
+                        kind in VERIFY_NOW or (kind == "external" and target_site is None)):
+                    # never fetched by the crawl: verify now (verify_during_crawl)
                     verification = self.verification or self._crawl_time_verifier()
                     if verification is not None:
                         verification.submit(link.url, site.code, target_site is None)
