@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from store.bulk import insert_many
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, RunSite, Site, Snapshot
 
@@ -89,11 +90,11 @@ class StorePipeline:
                 "target": t[:2048], "tag": tag, "attr": attr,
                 "anchor": anchor[:500] if anchor else None, "kind": kind,
             } for t, tag, attr, anchor, kind in p["links"]])
-        check_groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        check_rows = []
         for c in checks:
             row = {k: v for k, v in c.items() if k not in ("_type", "site")}
             row["checked_at"] = now
-            check_groups.setdefault(tuple(row), []).append(row)
+            check_rows.append(row)
         with self.session_factory.begin() as s:
             conn = s.connection()
             if rows:
@@ -108,12 +109,10 @@ class StorePipeline:
                     for link in page_links:
                         link["page_id"] = page_id
                     link_rows.extend(page_links)
-                if snap_rows:
-                    conn.execute(insert(SNAPSHOTS), snap_rows)
-                if link_rows:
-                    conn.execute(insert(LINKS), link_rows)
-            for group in check_groups.values():
-                conn.execute(_insert_new_checks(conn.dialect.name), group)
+                insert_many(conn, SNAPSHOTS, snap_rows)
+                insert_many(conn, LINKS, link_rows)
+            if check_rows:
+                _insert_new_checks(conn, check_rows)
             self._update_run_sites(conn, spider)
         self._report(spider)
 
@@ -143,18 +142,16 @@ class StorePipeline:
             pass
 
 
-def _insert_new_checks(dialect: str):  # noqa: ANN202
+def _insert_new_checks(conn, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
     """INSERT of link checks that skips a target already checked in the run: one check
     per target is the rule (UNIQUE(run, target)), and one duplicate — e.g. a worker killed
     between its write and its report — must not take the whole batch (pages included)
     down with it."""
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        return insert(CHECKS)
-    return dialect_insert(CHECKS).on_conflict_do_nothing(index_elements=["run_id", "target"])
+    if conn.dialect.name in ("sqlite", "postgresql"):
+        insert_many(conn, CHECKS, rows, ignore_conflicts=True)
+    else:  # Core needs one key set per executemany
+        for keys in {tuple(r) for r in rows}:
+            conn.execute(insert(CHECKS), [r for r in rows if tuple(r) == keys])
 
 
 def _cut(url: str | None, limit: int = 2048) -> str | None:

@@ -138,6 +138,13 @@ def test_migrations_produce_the_models_schema(pg_url: str) -> None:
     open_store(pg_url)  # a second open is a no-op upgrade
 
 
+def test_bulk_insert_on_postgres(pg_url: str) -> None:
+    """store.bulk's driver-level inserts (placeholders, ON CONFLICT, processors) on psycopg."""
+    from test_bulk import exercise
+
+    exercise(pg_url)
+
+
 def test_crawl_probe_retention_and_cli_on_postgres(pg_url: str, serve) -> None:  # noqa: ANN001
     long_anchor = "很长的链接文字" * 120  # 840 characters: more than the column's 500
     server = serve({

@@ -1,0 +1,65 @@
+"""store.bulk.insert_many: the crawl's fast path must store what SQLAlchemy's Core insert
+would (column defaults, JSON, datetimes, booleans) and skip duplicate link checks.
+
+``exercise`` is shared with tests/test_postgres.py, which runs it on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+
+from store.bulk import insert_many
+from store.db import open_store
+from store.models import LinkCheck, Page, Run, Site
+
+CHECKS = LinkCheck.__table__
+PAGES = Page.__table__
+
+
+def exercise(url: str) -> None:
+    sessions = open_store(url)
+    when = datetime(2026, 11, 22, 9, 30, 15, 123456)
+    with sessions.begin() as s:
+        site = Site(code="4401000001", name="市政府", url="http://127.0.0.1/", kind="portal",
+                    status="运行", updated_at=when)
+        run = Run(started_at=when, status="running", options={})
+        s.add_all([site, run])
+        s.flush()
+        run_id, site_id = run.id, site.id
+    check = {"run_id": run_id, "target": "http://127.0.0.1/a.pdf", "outcome": "ok",
+             "status": 200, "method": "HEAD", "checked_at": when}
+    with sessions.begin() as s:
+        conn = s.connection()
+        # rows leave out redirects/attempts: the models' Python-side defaults must apply
+        insert_many(conn, CHECKS, [check, {**check, "target": "http://127.0.0.1/b.doc",
+                                           "outcome": "broken", "status": 404}],
+                    ignore_conflicts=True)
+        # a second check of the same target (a worker killed between write and report)
+        insert_many(conn, CHECKS, [{**check, "outcome": "broken"},
+                                   {**check, "target": "http://127.0.0.1/c.xls",
+                                    "redirects": [{"url": "http://127.0.0.1/d", "status": 301}]}],
+                    ignore_conflicts=True)
+        insert_many(conn, PAGES, [{"run_id": run_id, "site_id": site_id, "url": "http://x/",
+                                   "status": 200, "fetched_at": when, "soft404": True}])
+        conn.execute(insert(PAGES), [{"run_id": run_id, "site_id": site_id, "url": "http://y/",
+                                      "status": 200, "fetched_at": when, "soft404": True}])
+    with sessions() as s:
+        got = {c.target.rsplit("/", 1)[1]: c for c in s.scalars(select(LinkCheck))}
+        assert sorted(got) == ["a.pdf", "b.doc", "c.xls"]
+        assert got["a.pdf"].outcome == "ok"  # the duplicate was skipped, not applied
+        assert (got["a.pdf"].redirects, got["a.pdf"].attempts) == ([], 1)
+        assert got["b.doc"].status == 404
+        assert got["c.xls"].redirects == [{"url": "http://127.0.0.1/d", "status": 301}]
+        assert got["a.pdf"].checked_at == when
+        fast, core = (s.scalars(select(Page).where(Page.url == u)).one()
+                      for u in ("http://x/", "http://y/"))
+        # the same row as the Core insert stores, column by column (defaults included)
+        for col in PAGES.columns:
+            if col.name not in ("id", "url"):
+                assert getattr(fast, col.name) == getattr(core, col.name), col.name
+        assert fast.soft404 is True and fast.depth == 0 and fast.fetched_at == when
+
+
+def test_insert_many_on_sqlite(tmp_path) -> None:  # noqa: ANN001
+    exercise(f"sqlite:///{tmp_path / 'bulk.db'}")
