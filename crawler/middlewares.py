@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefresh
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as _Redirect
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 
 from crawler.netguard import AddressPolicy, resolve
 
@@ -149,4 +149,25 @@ class RedirectMiddleware(_KeepReferer, _Redirect):
 
 
 class MetaRefreshMiddleware(_KeepReferer, _MetaRefresh):
-    pass
+    """Scrapy's, after a byte test: a page without "refresh" near its top has no meta
+    refresh, and Scrapy decoded and searched the first 4,096 characters of every page
+    (2 % of a crawl worker's CPU)."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if not _may_refresh(response):
+            return response
+        return super().process_response(request, response)
+
+
+# 4,096 characters (what Scrapy reads) are at most 16 KiB in any ASCII-compatible encoding
+_REFRESH_HEAD = 4 * 4096
+
+
+def _may_refresh(response: Response) -> bool:
+    """False only when the page surely has no ``http-equiv="refresh"`` where Scrapy looks."""
+    if not isinstance(response, HtmlResponse):
+        return False  # Scrapy's middleware ignores these too
+    encoding = (response.encoding or "").lower().replace("_", "-")
+    if encoding.startswith(("utf-16", "utf-32", "utf16", "utf32")):
+        return True  # letters are not single bytes: let Scrapy decode
+    return b"refresh" in response.body[:_REFRESH_HEAD].lower()

@@ -66,7 +66,7 @@ def _portal_routes(sub_home: str) -> dict[str, Route]:
             "javascript:void(0)", "JavaScript:alert('x')", "mailto:zwgk@example.gov.cn",
             "tel:12345", "#top", "#", "/cal?month=1", "/list.html", "/events/1/",
             "/big.html", "/flaky.html", "/busy.html", "/private/secret.html",
-            "/private/other.html",
+            "/private/other.html", "/moved.html",
         ])),
         "/news/index.html": Route(html("新闻动态", ["/news/2024/a.html", "/"])),
         "/news/2024/a.html": Route(html("新闻一", ["/news/2024/a/detail.html"])),
@@ -98,6 +98,11 @@ def _portal_routes(sub_home: str) -> dict[str, Route]:
         "/busy.html": Route(html("限流页面"), before=[(429, {"Retry-After": "1"})]),
         "/private/secret.html": Route(html("不应抓取")),
         "/private/other.html": Route(html("不应抓取")),
+        # a GBK page that forwards by <meta refresh> (upper case, as old CMS templates write it)
+        "/moved.html": Route(html("页面已迁移", head='<META HTTP-EQUIV="REFRESH" '
+                                  'CONTENT="0; URL=/moved/new.html">').encode("gbk"),
+                             content_type=gbk),
+        "/moved/new.html": Route(html("迁移后的新页面")),
     }
 
 
@@ -243,6 +248,16 @@ def test_base_href_and_dot_dot_links(cluster: Crawled) -> None:
     assert srv.hits("/base/z.html") == 0 and srv.hits("/z.html") == 0
 
 
+def test_meta_refresh_followed(cluster: Crawled) -> None:
+    """A page forwarding by <meta refresh> is stored with where it landed; the redirect
+    middleware's byte test must not miss an upper-case REFRESH in a GBK page."""
+    srv = cluster.srv["portal"]
+    page = cluster.pages()[srv.url("/moved.html")]
+    assert (page.status, page.final_url, page.title) == (
+        200, srv.url("/moved/new.html"), "迁移后的新页面")
+    assert srv.hits("/moved/new.html", "GET") == 1
+
+
 def test_chinese_and_spaces_in_paths(cluster: Crawled) -> None:
     srv = cluster.srv["portal"]
     url = srv.url(quote(CHINESE_PATH))
@@ -297,9 +312,9 @@ def test_every_stored_html_page_has_snapshot_and_links(cluster: Crawled) -> None
         home = cluster.srv["portal"].url("/")
         home_id = s.scalar(select(Page.id).where(Page.url == home))
         n = s.scalar(select(func.count()).select_from(Link).where(Link.page_id == home_id))
-        # 27 hrefs on the homepage: 6 pseudo-links (javascript:, mailto:, tel:, #...)
+        # 28 hrefs on the homepage: 6 pseudo-links (javascript:, mailto:, tel:, #...)
         # drop out and /about.html#team is /about.html.
-        assert n == 27 - 6 - 1
+        assert n == 28 - 6 - 1
 
 
 # -- one shared crawl: per-address politeness and sites that are down or slow ---------
