@@ -80,8 +80,10 @@ class _Vars:
 
     def get(self, name: str) -> int | None:
         if name not in self.cache:
-            m = re.search(r"\b" + re.escape(name) + r"""\s*=\s*['"]?(\d+)['"]?\s*(?:[;,\n]|//)""",
-                          self.text)
+            # the substring test first: the regex scans the whole page from every position
+            m = name in self.text and re.search(
+                r"\b" + re.escape(name) + r"""\s*=\s*['"]?(\d+)['"]?\s*(?:[;,\n]|//)""",
+                self.text)
             self.cache[name] = int(m.group(1)) if m else None
         return self.cache[name]
 

@@ -188,7 +188,9 @@ class SiteSpider(scrapy.Spider):
     def parse(self, response: Response):  # noqa: ANN201
         meta = response.meta
         site = self.by_code[meta["site"]]
-        final = canonical(response.url) or response.url
+        # meta["url"] is canonical already: re-canonicalise only where a redirect led
+        final = (meta["url"] if response.url == meta["url"]
+                 else canonical(response.url) or response.url)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200]
         page: dict[str, Any] = {
             "_type": "page", "run_id": self.run_id, "site": site.code, "url": meta["url"],
