@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -20,12 +20,13 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import extract, jsonlists, paging
-from crawler.crawltime import CrawlTimeVerifier
 from crawler.netguard import AddressPolicy, resolve
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
-from crawler.verifier import VerifyOptions
 from govmon.registry import Registry, SiteSpec
+
+if TYPE_CHECKING:  # imported on use: aiohttp and the verifier cost a crawl worker ~0.3 s
+    from crawler.crawltime import CrawlTimeVerifier
 
 FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
 # <script src> files on the page's own server are fetched once per run and stored (footers
@@ -103,7 +104,9 @@ class SiteSpider(scrapy.Spider):
         """The verifier of this worker, made on first use (it needs the running engine)."""
         if self.verification is not None or self.verify_share is None:
             return self.verification
+        from crawler.crawltime import CrawlTimeVerifier
         from crawler.pipelines import StorePipeline
+        from crawler.verifier import VerifyOptions
 
         engine = self.crawler.engine
         stores = [m for m in engine.scraper.itemproc.middlewares if isinstance(m, StorePipeline)]
