@@ -50,6 +50,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="用 py-spy 采样整个进程树 (结果写到 bench/out/)")
     p.add_argument("--code", help="用这个源码目录里的 govmon 运行 (对比改动前后)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="写入工作区 govmon.yaml 的额外设置 (可多次)，如 verify_during_crawl=true")
     p.add_argument("--out", default=str(HERE / "out" / "results.json"))
     return p.parse_args(argv)
 
@@ -66,6 +68,9 @@ def write_workspace(ws: Path, cluster, args: argparse.Namespace) -> None:  # noq
              "timeout: 20.0"]
     if args.concurrency:
         lines.append(f"concurrency: {args.concurrency}")
+    for item in args.set:
+        key, _, value = item.partition("=")
+        lines.append(f"{key.strip()}: {value.strip()}")
     (ws / "govmon.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
