@@ -52,7 +52,8 @@ class PageFacts:
 def _clean(text: str | None, limit: int = 200) -> str | None:
     if not text:
         return None
-    text = _WS.sub(" ", text).strip()
+    # str.split() and the regex \s agree on whitespace (both follow str.isspace)
+    text = " ".join(text.split())
     return text[:limit] or None
 
 
@@ -87,7 +88,9 @@ def parse(body: str, url: str) -> PageFacts:
         seen.add((target, tag))
         anchor = None
         if tag in ("a", "area"):
-            anchor = _clean(el.text_content()) or _clean(el.get("title")) or _clean(
+            # a childless <a> is its own text: text_content() runs an XPath per link
+            anchor = _clean(el.text_content() if len(el) else el.text) or _clean(
+                el.get("title")) or _clean(
                 next((i.get("alt") for i in el.iter("img")), None))
         elif tag == "img":
             anchor = _clean(el.get("alt"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -83,6 +84,7 @@ def is_ignored_href(href: str) -> bool:
     return not h or h.startswith("#") or h.startswith(IGNORED_SCHEMES)
 
 
+@lru_cache(maxsize=65536)  # twice per link (attachment? image?), same URLs on every page
 def extension(url: str) -> str:
     path = urlsplit(url).path.lower()
     name = path.rsplit("/", 1)[-1]

@@ -605,6 +605,9 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
                      path=existing.path if existing else None), added, updated)
 
 
+MEMO_MAX = 100_000
+
+
 class ScopeIndex:
     """Scopes by host, longest prefix first: ``Registry.site_for`` without rebuilding every
     site's scope on each call (a fifth of a crawl worker's CPU when it did)."""
@@ -617,8 +620,21 @@ class ScopeIndex:
         # Longest prefix first; the sort is stable, so among equal prefixes the site listed
         # first wins, as in Registry.site_for.
         self.by_host = {h: sorted(v, key=lambda e: -len(e[0])) for h, v in by_host.items()}
+        # Menus and footers repeat the same URLs on every page of a site: answers are kept
+        # (bounded; cleared when full) so most links cost one dict lookup.
+        self._memo: dict[str, SiteSpec | None] = {}
 
     def site_for(self, url: str) -> SiteSpec | None:
+        try:
+            return self._memo[url]
+        except KeyError:
+            pass
+        if len(self._memo) >= MEMO_MAX:
+            self._memo.clear()
+        site = self._memo[url] = self._lookup(url)
+        return site
+
+    def _lookup(self, url: str) -> SiteSpec | None:
         parts = urlsplit(url)
         entries = self.by_host.get(parts.netloc.lower())
         if entries:

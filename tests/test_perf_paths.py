@@ -90,6 +90,48 @@ def test_scope_index_matches_registry_site_for() -> None:
         assert registry.site_for(url) is got, url
     # Equal prefixes: the site listed first wins in both.
     assert index.site_for("http://127.0.0.10:8/jyj/x.html").code == "5101000002"
+    for url in urls:  # again: answers now come from the memo
+        want = registry.scan_site_for(url)
+        got = index.site_for(url)
+        assert (got.code if got else None) == (want.code if want else None), url
+
+
+def test_scope_index_memo_is_bounded(monkeypatch) -> None:  # noqa: ANN001
+    import govmon.registry as reg
+
+    monkeypatch.setattr(reg, "MEMO_MAX", 50)
+    registry = Registry(sites=[SiteSpec(code="5101000001", name="门户",
+                                        url="http://127.0.0.10:8/", kind="portal")])
+    index = ScopeIndex(registry)
+    for i in range(500):
+        assert index.site_for(f"http://127.0.0.10:8/p{i}.html").code == "5101000001"
+        assert len(index._memo) <= 50
+
+
+def test_extract_fast_text_paths_match_the_plain_ones() -> None:
+    """extract._clean joins str.split() instead of a \\s+ regex, and a childless <a> is read
+    from .text rather than text_content(): both must give the same anchors."""
+    import re
+
+    import lxml.html
+
+    from crawler.extract import _clean, parse
+
+    samples = ["", "  ", "政务\u3000公开", "\xa0首页\xa0", "a\tb\nc\r\n d", "\x1c\x1dx\x1e\x1fy",
+               "\u2028行\u2029段\u200b零宽", "  很长" * 80, "\x85下一行"]
+    for text in samples:
+        plain = re.sub(r"\s+", " ", text).strip()[:200] or None
+        assert _clean(text) == plain, repr(text)
+    html = ("<html><body><a href='/1'> 通知\n公告 </a><a href='/2'>A &amp; B&#12288;</a>"
+            "<a href='/3'><span>新闻</span>动态</a><a href='/4'><!-- c -->注释后</a>"
+            "<a href='/5'></a><a href='/6' title=' 标题 '></a><a href='/7'><img alt='图'></a>"
+            "</body></html>")
+    doc = lxml.html.document_fromstring(html)
+    plain = {a.get("href"): _clean(a.text_content()) or _clean(a.get("title")) or _clean(
+        next((i.get("alt") for i in a.iter("img")), None)) for a in doc.iter("a")}
+    got = {link.url.rsplit("/", 1)[1]: link.anchor
+           for link in parse(html, "http://a.cn/").links if link.tag == "a"}
+    assert got == {k.strip("/"): v for k, v in plain.items()}
 
 
 # -- checks: the page scan's fast paths ---------------------------------------------------
