@@ -467,9 +467,15 @@ def run_worker(settings: dict[str, Any], job: dict[str, Any], progress: Any) -> 
                         VerifyOptions.from_scrapy(settings, job["recheck_delay"]),
                         sink=store, progress=progress)
 
+    targets = job["targets"]
+    if targets is None:  # started before its targets were known (crawler.runner)
+        targets = _wait_for_targets(job["feed"])
+        if targets is None:
+            return
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        task = asyncio.ensure_future(verifier.run(job["targets"]))
+        task = asyncio.ensure_future(verifier.run(targets))
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
         _watch_parent(loop, task)
@@ -481,6 +487,24 @@ def run_worker(settings: dict[str, Any], job: dict[str, Any], progress: Any) -> 
             store.close_spider(verifier)
 
     asyncio.run(main())
+
+
+def _wait_for_targets(feed: Any) -> list[tuple[str, str]] | None:
+    """The targets the crawl command sends once it knows them; None when it is gone or
+    this worker is interrupted first (SIGINT raises KeyboardInterrupt here)."""
+    import multiprocessing as mp
+    import queue
+
+    parent = mp.parent_process()
+    try:
+        while True:
+            try:
+                return feed.get(timeout=1.0)
+            except queue.Empty:
+                if parent is not None and not parent.is_alive():
+                    return None
+    except KeyboardInterrupt:
+        return None
 
 
 def _watch_parent(loop: asyncio.AbstractEventLoop, task: asyncio.Future) -> None:
