@@ -246,8 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             busy0 = cpu_busy()
             self0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.monotonic()
+            # With --code the command runs from that directory: "python -m" puts the current
+            # directory first on sys.path, ahead of PYTHONPATH.
             proc = subprocess.Popen(govmon_cmd(ws, args), stdout=log, stderr=subprocess.STDOUT,
-                                    env=env)
+                                    env=env, cwd=Path(args.code).resolve() if args.code else None)
             sampler = TreeSampler(proc.pid).start()
             spy = None
             if args.profile:

@@ -7,23 +7,49 @@ verifier.
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 
 TRANSIENT_CLASSES = {"timeout", "reset", "refused", "http5xx"}
 _LOOP_MSG = re.compile(r"max redirections", re.I)
 _ERROR_PAGE = re.compile(r"(^|/)(404|error|notfound|not_found|pagenotfound)[^/]*$", re.I)
 
 
+def _cause_class(exc: BaseException) -> str | None:
+    """Error class read from the low-level cause of a wrapped download error.
+
+    Scrapy's aiohttp download handler re-raises aiohttp's connection errors as its own
+    (``DownloadConnectionRefusedError`` for every failed connect, TLS included), with a
+    message naming the connection key ("ssl:default") whatever went wrong."""
+    cause = exc.__cause__
+    if cause is None:
+        return None
+    if getattr(cause, "certificate_error", None) is not None:  # certificate not accepted
+        return "tls"
+    for err in (getattr(cause, "os_error", None), cause):  # aiohttp keeps the OSError
+        if isinstance(err, ssl.SSLError | ssl.CertificateError):
+            return "tls"
+        if isinstance(err, ConnectionRefusedError):
+            return "refused"
+        if isinstance(err, socket.gaierror):
+            return "dns"
+    return None
+
+
 def classify_exception(exc: BaseException) -> str:
     """Error class of a failed download: dns, refused, timeout, tls, reset, redirect_loop,
     too_large, private, robots, or other."""
     name = type(exc).__name__
-    text = f"{name} {exc}".lower()
+    text = f"{name} {exc}".lower().replace("ssl:default", "")
     if name == "BlockedAddress":
         return "private"
     if _LOOP_MSG.search(text):
         return "redirect_loop"
     if "robots.txt" in text:
         return "robots"
+    from_cause = _cause_class(exc)
+    if from_cause is not None:
+        return from_cause
     if "ssl" in text or "certificate" in text or "tls" in text or "handshake" in text:
         return "tls"
     if name in ("CannotResolveHostError", "DNSLookupError") or "dns" in text:

@@ -662,3 +662,16 @@ def test_killed_worker_leaves_run_resumable(serve, tmp_path) -> None:  # noqa: A
         rs = s.scalars(select(RunSite).where(RunSite.run_id == run.id)).one()
     assert run.status == "interrupted"
     assert (rs.status, rs.complete, rs.note) == ("incomplete", False, "抓取被中断")
+
+
+def test_tls_failure_and_refused_connection_classified(serve, crawl) -> None:  # noqa: ANN001
+    """An https homepage whose server speaks plain HTTP fails its TLS handshake ("tls"),
+    a closed port is "refused": the download handler wraps both in one exception type,
+    whose message names "ssl:default" either way."""
+    plain = serve({"/": Route(html("明文站点"))})
+    tls_site = spec(plain.url("/").replace("http://", "https://"), name="证书错误")
+    closed = spec(dead_url(), kind="department", name="端口关闭")
+    done = crawl([tls_site, closed], workers=1)
+    notes = {s["code"]: s["note"] for s in done.result.sites}
+    assert notes[tls_site.code] == "首页无法访问 (tls)"
+    assert notes[closed.code] == "首页无法访问 (refused)"
