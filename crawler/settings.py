@@ -13,6 +13,8 @@ DEPTH_PRIORITY = 1
 DEPTH_LIMIT = 0  # the spider applies per-site depth budgets itself
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Sites advance in proportion to their backlog, not all at one rate (crawler/scheduling.py)
+SCHEDULER_PRIORITY_QUEUE = "crawler.scheduling.BacklogPriorityQueue"
 # The spider drops already-seen URLs before building requests (cheaper than fingerprints).
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
