@@ -675,3 +675,31 @@ def test_tls_failure_and_refused_connection_classified(serve, crawl) -> None:  #
     notes = {s["code"]: s["note"] for s in done.result.sites}
     assert notes[tls_site.code] == "首页无法访问 (tls)"
     assert notes[closed.code] == "首页无法访问 (refused)"
+
+
+def test_hostile_pages_do_not_stop_the_crawl(serve, crawl) -> None:  # noqa: ANN001
+    """A redirect loop, a response whose headers contradict its body, and undecodable GBK
+    are each recorded on their own page; the rest of the site is crawled."""
+    srv = serve({
+        "/": Route(html("首页", ["/loop", "/liar.html", "/broken-gbk.html", "/ok.html"])),
+        "/loop": Route(status=302, headers={"Location": "/loop2"}),
+        "/loop2": Route(status=302, headers={"Location": "/loop"}),
+        # two different Content-Lengths: no HTTP client can tell where the body ends
+        "/liar.html": Route(html("说谎的页面"), headers={"Content-Length": "99999"}),
+        "/broken-gbk.html": Route(b"<html><head><title>\xd5\xfe\xb8\xae\xff\xfe</title></head>"
+                                  b"<body><a href='/ok.html'>\x81</a></body></html>",
+                                  content_type="text/html; charset=gbk"),
+        "/ok.html": Route(html("正常页面")),
+    })
+    site = spec(srv.url("/"))
+    done = crawl([site], workers=1)
+    pages = done.pages()
+    assert done.result.sites[0]["status"] == "complete"
+    assert (pages[srv.url("/ok.html")].status, pages[srv.url("/ok.html")].title) == (200, "正常页面")
+    loop = pages[srv.url("/loop")]
+    assert (loop.status, loop.error) == (0, "redirect_loop")
+    liar = pages[srv.url("/liar.html")]
+    assert (liar.status, liar.error) == (0, "reset"), (liar.status, liar.error)
+    gbk = pages[srv.url("/broken-gbk.html")]
+    assert gbk.status == 200 and gbk.title.startswith("政府")
+    assert srv.hits("/ok.html", "GET") == 1
