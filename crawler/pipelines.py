@@ -160,12 +160,8 @@ def _insert_new_checks(conn, rows: list[dict[str, Any]]) -> None:  # noqa: ANN00
     """INSERT of link checks that skips a target already checked in the run: one check
     per target is the rule (UNIQUE(run, target)), and one duplicate — e.g. a worker killed
     between its write and its report — must not take the whole batch (pages included)
-    down with it."""
-    if conn.dialect.name in ("sqlite", "postgresql"):
-        insert_many(conn, CHECKS, rows, ignore_conflicts=True)
-    else:  # Core needs one key set per executemany
-        for keys in {tuple(r) for r in rows}:
-            conn.execute(insert(CHECKS), [r for r in rows if tuple(r) == keys])
+    down with it (on SQLite and PostgreSQL; see store.bulk)."""
+    insert_many(conn, CHECKS, rows, ignore_conflicts=True)
 
 
 def _cut(url: str | None, limit: int = 2048) -> str | None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, insert
 
 # dialects whose INSERT accepts "ON CONFLICT DO NOTHING" (SQLite 3.24+, PostgreSQL 9.5+)
 _ON_CONFLICT = {"sqlite", "postgresql"}
+# positional placeholders by DB-API paramstyle (sqlite3: qmark; psycopg: pyformat/format)
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 # (SQL, bind processors by position, Python-side defaults of the columns rows leave out)
 _Plan = tuple[str, list[tuple[int, Callable[[Any], Any]]], list[Callable[[], Any]]]
 _plans: dict[tuple[str, str, tuple[str, ...], bool], _Plan] = {}
@@ -40,9 +42,7 @@ def _plan(conn: Connection, table: Table, columns: tuple[str, ...],
                 continue
             defaulted.append(col.name)
         columns = columns + tuple(defaulted)
-        mark = {"qmark": "?", "numeric": None, "named": None}.get(dialect.paramstyle, "%s")
-        if mark is None:  # not used by SQLite or PostgreSQL drivers; keep it simple
-            raise ValueError(f"unsupported paramstyle {dialect.paramstyle}")
+        mark = _MARKS[dialect.paramstyle]
         prep = dialect.identifier_preparer
         sql = (f"INSERT INTO {prep.format_table(table)} "
                f"({', '.join(prep.quote(c) for c in columns)}) "
@@ -60,17 +60,21 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
     """INSERT ``rows`` (dicts of column values) into ``table``: one executemany per set of
     keys. Columns a row leaves out get the model's Python-side default, as with Core.
 
-    ``ignore_conflicts`` skips rows that would break a unique constraint (SQLite and
-    PostgreSQL only).
+    ``ignore_conflicts`` skips rows that would break a unique constraint. On SQLite and
+    PostgreSQL the rows go to the driver directly; elsewhere through Core's insert, and
+    without that skip.
     """
     if not rows:
         return
-    if ignore_conflicts and conn.dialect.name not in _ON_CONFLICT:
-        raise ValueError(f"ignore_conflicts needs SQLite or PostgreSQL, not {conn.dialect.name}")
+    dialect = conn.dialect
+    direct = dialect.name in _ON_CONFLICT and dialect.paramstyle in _MARKS
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(row), []).append(row)
     for columns, same in groups.items():
+        if not direct:
+            conn.execute(insert(table), same)
+            continue
         sql, processors, defaults = _plan(conn, table, columns, ignore_conflicts)
         if processors or defaults:
             params = []
