@@ -1,11 +1,11 @@
-"""Link verification while the crawl runs, on the crawl worker's own event loop.
+"""Link verification while the crawl runs, on the crawl worker's own event loop
+(``verify_during_crawl``, off by default: on two cores it measured slower than verifying in
+a phase after the crawl, bench/README.md).
 
-The crawl phase keeps each worker's core ~90 % busy, waiting on the network the rest of the
-time; verifying afterwards in a phase of its own cost ~20 s of a 190 s, 50,000-page run
-(bench/README.md). Targets that no crawl request will fetch — images, attachments,
-stylesheets, pages outside every monitored site — are therefore verified as soon as a page
-shows them, by a :class:`~crawler.verifier.Verifier` sharing the worker's asyncio loop
-(Scrapy runs on the asyncio reactor). Politeness still holds per server address:
+Targets that no crawl request will fetch — images, attachments, stylesheets, pages outside
+every monitored site — are verified as soon as a page shows them, by a
+:class:`~crawler.verifier.Verifier` sharing the worker's asyncio loop (Scrapy runs on
+asyncio). Politeness still holds per server address:
 
 * a worker verifies only on the addresses it crawls (the runner gives each address to one
   worker) and, among addresses of no monitored site, on those hashed to it; any other

@@ -1,8 +1,8 @@
 """Runs a crawl: crawl phase, link-verification phase, bookkeeping.
 
 Each phase runs in worker processes (one Python process uses one core; a Scrapy crawler
-process runs one crawl and cannot be restarted). Sites are split between workers by server address, so
-per-address politeness holds across the whole crawl. Workers report progress through a
+process runs one crawl and cannot be restarted). Sites are split between workers by server
+address, so per-address politeness holds across the whole crawl. Workers report progress through a
 queue; the store is the only place results go.
 """
 
@@ -35,8 +35,8 @@ from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 
 ProgressFn = Callable[[str, dict[str, dict[str, int]]], None]
-# Leftovers of in-crawl verification up to this many are verified in the crawl command's
-# own process (a worker process takes ~1.5 s to start; 2,000 HEADs take well under that)
+# Targets left to verify after the crawl, up to this many, are verified in the crawl
+# command's own process (a worker process takes ~1.5 s to start; 2,000 HEADs take less)
 VERIFY_HERE_MAX = 2000
 
 
@@ -462,8 +462,8 @@ class Crawl:
         return targets - checked - pages <= VERIFY_HERE_MAX
 
     def _verify_here(self, run_id: int, targets: list[tuple[str, str]]) -> None:
-        """Verify a few leftover targets in this process: most are verified during the
-        crawl now, and a worker process costs more to start than they take."""
+        """Verify a few leftover targets in this process: a worker process costs more to
+        start than they take."""
         import asyncio
 
         from crawler.pipelines import StorePipeline
@@ -522,8 +522,7 @@ class Crawl:
                              "status": status, "error_class": err, "method": "crawl",
                              "redirects": [], "final_url": final, "content_type": ctype,
                              "elapsed_ms": elapsed, "attempts": 1, "checked_at": now})
-            # driver-level executemany: Core's per-row parameter work took 1.5 of the 4.3 s
-            # this step needed after a 50k-page crawl
+            # driver-level executemany (store/bulk.py): ~50,000 rows after a 50k-page crawl
             insert_many(s.connection(), LinkCheck.__table__, rows)
         return sorted(targets.items())
 
