@@ -8,7 +8,7 @@ rule for sites whose crawl was incomplete: absent data is unknown, not "no probl
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -99,13 +99,13 @@ class CheckContext:
     def links(self, *, kinds: tuple[str, ...] | None = None,
               outcome: str | None = None) -> Iterator[Row]:
         """The site's links in this run as plain rows (``target``, ``kind``, ``anchor``,
-        ``tag``, ``page_id``, ``page_url``), in storage order; optionally only links of
-        some ``kinds`` and only targets whose link check has ``outcome``.
+        ``page_id``, ``page_url``), in storage order; optionally only links of some
+        ``kinds`` and only targets whose link check has ``outcome``.
 
         Plain column tuples, not ORM objects, and filtered in SQL: a 50,000-page crawl has
         1.46 M links, and building a (Link, Page) pair for each cost minutes per rule.
         """
-        q = (select(Link.target, Link.kind, Link.anchor, Link.tag, Link.page_id,
+        q = (select(Link.target, Link.kind, Link.anchor, Link.page_id,
                     Page.url.label("page_url"))
              .join(Page, Page.id == Link.page_id)
              .where(Link.run_id == self.run.id, Link.site_id == self.site.id))
@@ -115,6 +115,34 @@ class CheckContext:
             q = q.join(LinkCheck, (LinkCheck.run_id == Link.run_id)
                        & (LinkCheck.target == Link.target)).where(LinkCheck.outcome == outcome)
         return iter(self.session.execute(q.order_by(Link.id)))
+
+    def link_carriers(self, outcome: str, kinds: tuple[str, ...] | None = None,
+                      skip: Callable[[str], bool] | None = None) -> dict[str, dict[str, Any]]:
+        """target -> where the site shows it: ``pages`` (URLs), ``source`` and ``anchor``
+        (the homepage's when the homepage carries it, else the first page's), ``kind`` and
+        ``on_homepage``; for targets whose link check has ``outcome``, except those
+        ``skip`` rejects. Each entry depends on its own target's rows only."""
+        home = self.homepage
+        home_id = home.id if home is not None else None
+        carriers: dict[str, dict[str, Any]] = {}
+        skipped: dict[str, bool] = {}  # links repeat on every page: ask ``skip`` once each
+        for link in self.links(kinds=kinds, outcome=outcome):
+            if skip is not None:
+                rejected = skipped.get(link.target)
+                if rejected is None:
+                    rejected = skipped[link.target] = skip(link.target)
+                if rejected:
+                    continue
+            entry = carriers.get(link.target)
+            if entry is None:
+                entry = carriers[link.target] = {"kind": link.kind, "anchor": link.anchor,
+                                                 "source": link.page_url, "pages": set(),
+                                                 "on_homepage": False}
+            entry["pages"].add(link.page_url)
+            if link.page_id == home_id:
+                entry["on_homepage"], entry["source"] = True, link.page_url
+                entry["anchor"] = link.anchor or entry["anchor"]
+        return carriers
 
     def link_checks(self, targets: set[str]) -> dict[str, LinkCheck]:
         out: dict[str, LinkCheck] = {}

@@ -47,31 +47,13 @@ def evidence(target: str, final_url: str | None, title: str | None,
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     scopes = cluster_scopes(ctx)
-    home = ctx.homepage
-    carriers: dict[str, dict] = {}
-    home_id = home.id if home is not None else None
-    own: dict[str, bool] = {}  # target -> inside the cluster (links repeat on every page)
-    # Only external-ish targets verified ok are judged; each entry depends on its target's
-    # own rows, so reading just those rows gives the same entries as reading them all.
-    for link in ctx.links(kinds=tuple(sorted(KINDS)), outcome="ok"):
-        inside = own.get(link.target)
-        if inside is None:
-            inside = own[link.target] = in_scopes(link.target, scopes)
-        if inside:
-            continue
-        entry = carriers.get(link.target)
-        if entry is None:
-            entry = carriers[link.target] = {"source": link.page_url, "anchor": link.anchor,
-                                             "pages": set(), "on_homepage": False}
-        entry["pages"].add(link.page_url)
-        if link.page_id == home_id:
-            entry["on_homepage"], entry["source"] = True, link.page_url
-            entry["anchor"] = link.anchor or entry["anchor"]
+    # Only targets outside the cluster verified ok are judged: reading just their rows
+    # gives the same entries as reading them all.
+    carriers = ctx.link_carriers(outcome="ok", kinds=tuple(sorted(KINDS)),
+                                 skip=lambda target: in_scopes(target, scopes))
     checks = ctx.link_checks(set(carriers))
     for target, entry in sorted(carriers.items()):
-        lc = checks.get(target)
-        if lc is None or lc.outcome != "ok":
-            continue
+        lc = checks[target]  # carriers are targets whose check is ok
         found = evidence(target, lc.final_url, lc.title, scopes)
         if not found:
             continue

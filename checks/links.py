@@ -23,27 +23,12 @@ ERROR_KINDS = {"soft404", "dns", "refused", "timeout", "tls", "redirect_loop"}
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    home = ctx.homepage
-    carriers: dict[str, dict] = {}
-    home_id = home.id if home is not None else None
-    # Only broken targets become findings, and a target's entry depends on its own rows
-    # only: reading just those rows gives the same entries as reading them all.
-    for link in ctx.links(outcome="broken"):
-        entry = carriers.get(link.target)
-        if entry is None:
-            entry = carriers[link.target] = {"kind": link.kind, "anchor": link.anchor,
-                                             "source": link.page_url, "pages": set(),
-                                             "on_homepage": False}
-        entry["pages"].add(link.page_url)
-        if link.page_id == home_id:
-            entry["on_homepage"] = True
-            entry["source"] = link.page_url
-            entry["anchor"] = link.anchor or entry["anchor"]
+    # Only broken targets become findings: reading just their rows gives the same entries
+    # as reading them all.
+    carriers = ctx.link_carriers(outcome="broken")
     checks = ctx.link_checks(set(carriers))
     for target, entry in sorted(carriers.items()):
-        lc = checks.get(target)
-        if lc is None or lc.outcome != "broken":
-            continue
+        lc = checks[target]  # carriers are targets whose check is broken
         kind = lc.error_class if lc.error_class in ERROR_KINDS else entry["kind"]
         reason = f"HTTP {lc.status}" if lc.status else KIND_NAMES.get(lc.error_class or "",
                                                                        lc.error_class or "错误")
