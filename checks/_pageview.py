@@ -476,16 +476,15 @@ class ScanPool:
 
     The page scan is most of a check's CPU and sites are independent, so workers scan the
     next sites while the runner's process runs the other rules of the current one. At most
-    ``ahead`` scans are pending or waiting (each holds a site's page facts in memory).
+    ``workers + 1`` scans are pending or waiting (each holds a site's page facts in memory).
     Workers only read committed crawl data (pages, snapshots, links, sites), which a check
     never writes.
     """
 
-    def __init__(self, url: str, run_id: int, site_ids: list[int], workers: int,
-                 ahead: int | None = None):
+    def __init__(self, url: str, run_id: int, site_ids: list[int], workers: int):
         self.run_id = run_id
         self._queue = list(site_ids)
-        self._ahead = max(1, ahead if ahead is not None else workers + 1)
+        self._ahead = workers + 1
         self._futures: dict[int, Future] = {}
         self._url = url
         self.used = 0  # scans taken from the workers

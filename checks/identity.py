@@ -41,7 +41,8 @@ VALID_CODE = re.compile(r"^(?:bm\d{8}|\d{10})$", re.I)
 ICP = re.compile(rf"[{PROVINCES}]\s*ICP\s*[备证]\s*[：:]?\s*\d{{6,10}}\s*号", re.I)
 PSB = re.compile(rf"[{PROVINCES}]\s*公网安备\s*[：:]?\s*\d{{14}}")
 PSB_LINK = re.compile(r"beian\.(?:mps\.)?gov\.cn/[^\s\"'<>]*?code=\d{14}", re.I)
-CONAC = re.compile(r"conac\.cn|_ideConac", re.I)
+CONAC_WORDS = ("conac.cn", "_ideconac")  # lower case: also tested on folded markup
+CONAC = re.compile("|".join(map(re.escape, CONAC_WORDS)), re.I)
 JIUCUO = re.compile(r"jiucuo", re.I)
 JIUCUO_TEXT = re.compile(r"找\s*错")
 JIUCUO_TAG = re.compile(r"<script\b[^>]*jiucuo[^>]*>", re.I)
@@ -128,7 +129,7 @@ def _detect(facts: IdentityFacts, text: str, footer: str, raw: str) -> None:
     facts.psb = facts.psb or bool(PSB.search(text)
                                   or _search_from("beian", folded, PSB_LINK, raw))
     facts.conac = facts.conac or bool(CONAC.search(raw) if folded is None
-                                      else "conac.cn" in folded or "_ideconac" in folded)
+                                      else any(w in folded for w in CONAC_WORDS))
     widget = _search_from("jiucuo", folded, JIUCUO, raw)
     facts.jiucuo = facts.jiucuo or bool(widget or JIUCUO_TEXT.search(text))
     facts.sponsor = facts.sponsor or bool(SPONSOR.search(footer))

@@ -9,13 +9,9 @@ from govmon.console import console
 from reports.terminal import check_summary_table
 
 
-def positive_int(text: str) -> int:
-    from govmon.cli import positive_int as parse
-
-    return parse(text)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
+    from govmon.cli import positive_int
+
     p = sub.add_parser("check", help="对最近一次抓取运行检查规则，生成问题清单")
     p.add_argument("--run", type=int, help="检查指定的抓取任务 (默认: 最近一次)")
     p.add_argument("--system", help="指标体系文件 (默认: scoring/systems/national-2019.yaml)")

@@ -136,7 +136,7 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
 
 
 def _check(sessions: Any, run_id: int, registry: Any, system: Any,
-           workers: int = 1) -> tuple[Any, str]:
+           workers: int) -> tuple[Any, str]:
     from checks.runner import run_checks
     from store.models import Run
 
