@@ -21,7 +21,9 @@ from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
+    RATE_DEFINITION,
     Group,
+    PassRate,
     fmt_delta,
     group_findings,
     indicator_names,
@@ -166,9 +168,12 @@ class Dashboard:
         return sum(1 for v in self.sites if v.unreachable)
 
     @property
+    def figures(self) -> PassRate:
+        return PassRate.of([v.verdict for v in self.scored])
+
+    @property
     def pass_rate(self) -> float | None:
-        n = len(self.scored)
-        return (n - self.counts["不合格"]) / n if n else None
+        return self.figures.rate
 
     @property
     def latest_check(self) -> datetime | None:
@@ -253,7 +258,8 @@ def write_dashboard(board: Dashboard, out_dir: Path) -> list[Path]:
     (out_dir / "sites").mkdir(parents=True, exist_ok=True)
     paths = []
     index = out_dir / "index.html"
-    index.write_text(render("dashboard_index.html.j2", d=board, svg=svg), encoding="utf-8")
+    index.write_text(render("dashboard_index.html.j2", d=board, svg=svg,
+                                 rate_definition=RATE_DEFINITION), encoding="utf-8")
     paths.append(index)
     for view in board.sites:
         path = out_dir / view.href

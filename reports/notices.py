@@ -178,7 +178,7 @@ class Notice:
     def score_text(self) -> str:
         if self.card.vetoes:
             return "单项否决"
-        return f"{fmt_num(self.card.score)} 分" if self.card.score is not None else EMPTY_TEXT
+        return f"{fmt_num(self.card.score)} 分" if self.card.score is not None else "未评分"
 
     @property
     def file_stem(self) -> str:
@@ -457,6 +457,8 @@ def _opening(n: Notice) -> str:
 
 def _status_lines(n: Notice) -> list[str]:
     out = []
+    if (n.card.detail or {}).get("unreachable"):
+        return out  # the verdict's reasons already say so
     if n.site_status == "unreachable":
         out.append("检查时网站首页无法访问，页面内容未能检查，相关指标结果未知。")
     elif not n.crawl_complete:

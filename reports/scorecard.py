@@ -22,7 +22,9 @@ from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
+    RATE_DEFINITION,
     Markup,
+    PassRate,
     fmt_delta,
     fmt_rate,
     is_problem,
@@ -63,6 +65,10 @@ class RankRow:
         """For a 待定 card: the lowest score the unknowns could leave."""
         floor = (self.card.detail or {}).get("score_floor")
         return floor if self.card.verdict == "待定" and floor != self.score else None
+
+    @property
+    def unreachable(self) -> bool:
+        return bool((self.card.detail or {}).get("unreachable"))
 
     @property
     def prev_score(self) -> float | None:
@@ -124,8 +130,17 @@ class RateRow:
     prev_failed: int | None = None
 
     @property
+    def figures(self) -> PassRate:
+        return PassRate(checked=self.checked, passed=self.passed, failed=self.failed,
+                        pending=self.open)
+
+    @property
     def rate(self) -> float | None:
-        return (self.checked - self.failed) / self.checked if self.checked else None
+        return self.figures.rate
+
+    @property
+    def final_rate(self) -> float | None:
+        return self.figures.final_rate
 
     @property
     def prev_rate(self) -> float | None:
@@ -188,23 +203,24 @@ class QuarterReport:
         return self.rates[0]
 
 
+VERDICT_GROUP = {"合格": 0, "待定": 1, "不合格": 2}
+
+
 def _rank(rows: list[RankRow]) -> list[RankRow]:
-    """Final scores (合格 / 不合格) by score, ties sharing a rank; then 待定 sites (their
-    score is not final: no rank); then sites without a score (single veto)."""
-    final = sorted((r for r in rows if r.score is not None and r.card.verdict != "待定"),
-                   key=lambda r: (-r.score, r.site.code))
+    """Every site gets a rank: 合格 sites by score, then 待定 sites (by their provisional
+    score; those without any score after them), then 不合格 sites (under the pass mark by
+    score, single vetoes — no score — last). Equal verdict and score share a rank."""
+    def key(r: RankRow) -> tuple[int, int, float]:
+        group = VERDICT_GROUP.get(r.card.verdict, 3)
+        return (group, r.score is None, -(r.score or 0.0))
+
+    ordered = sorted(rows, key=lambda r: (*key(r), r.site.code))
     rank, last = 0, None
-    for i, r in enumerate(final, start=1):
-        if r.score != last:
-            rank, last = i, r.score
+    for i, r in enumerate(ordered, start=1):
+        if key(r) != last:
+            rank, last = i, key(r)
         r.rank = rank
-    pending = sorted((r for r in rows if r.card.verdict == "待定"),
-                     key=lambda r: (-(r.score or 0), r.site.code))
-    vetoed = sorted((r for r in rows if r.score is None and r.card.verdict != "待定"),
-                    key=lambda r: r.site.code)
-    for r in pending + vetoed:
-        r.rank = None
-    return final + pending + vetoed
+    return ordered
 
 
 def _rates(session: Session, cards: list[tuple[Scorecard, Site]],
@@ -307,8 +323,8 @@ def build_report(session: Session, quarter: str, *, system: Any, compare: str | 
 
 
 def write_html(report: QuarterReport, path: Path) -> Path:
-    path.write_text(render("scorecard.html.j2", r=report, svg=svg,
-                           Markup=Markup), encoding="utf-8")
+    path.write_text(render("scorecard.html.j2", r=report, svg=svg, Markup=Markup,
+                           rate_definition=RATE_DEFINITION), encoding="utf-8")
     return path
 
 

@@ -361,7 +361,8 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
         cells = [td.get_text(" ", strip=True) for td in r.find_all("td")]
         assert r["data-verdict"] == q4[code].verdict
         if q4[code].score is None:
-            assert cells[0] == "—" and cells[4] == "—" and "V5 互动回应差" in cells[6]
+            # a single veto ranks after every other verdict, with a real rank number
+            assert cells[0] == "3" and cells[4] == "—" and "V5 互动回应差" in cells[6]
             assert cells[-1] == "合格→不合格"
         else:
             assert cells[4] == f"{q4[code].score:g}"
@@ -374,8 +375,9 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
 
     rates = {r["data-scope"]: [td.text for td in r.find_all("td")]
              for r in soup.select("table.rates tr[data-scope]")}
-    assert rates["全部网站"][1:8] == ["3", "3", "100.0%", "2", "1", "0", "66.7%"]
-    assert rates["全部网站"][8:] == ["100.0%", "-33.3 个百分点"]
+    # (checked − 不合格) ÷ checked, then 合格 ÷ (合格 + 不合格): no 待定, so both agree
+    assert rates["全部网站"][1:9] == ["3", "3", "100.0%", "2", "1", "0", "66.7%", "66.7%"]
+    assert rates["全部网站"][9:] == ["100.0%", "-33.3 个百分点"]
     assert rates["门户网站"][7] == "100.0%" and rates["子站"][7] == "0.0%"
     assert rates["部门网站"][1:3] == ["1", "1"]  # the closed department is not operating
     assert soup.select_one("#pass-rate").text == "66.7%"
