@@ -311,3 +311,27 @@ def print_pdf(browser: Browser, html: Path, pdf: Path, *, footer: str = PAGE_FOO
         page.close()
     pdf.write_bytes(data)
     return pdf
+
+
+class optional_browser:  # noqa: N801 - used as a context manager, like open()
+    """``with optional_browser(warn) as browser:`` — a Browser, or None (after one line
+    through ``warn``) when Chromium is missing or does not start: documents are then
+    written without PDF and pictures, never failed. ``wanted=False`` skips the start."""
+
+    def __init__(self, warn: Callable[[str], None], *, wanted: bool = True):
+        self.warn, self.wanted = warn, wanted
+        self.browser: Browser | None = None
+
+    def __enter__(self) -> Browser | None:
+        if not self.wanted:
+            return None
+        try:
+            self.browser = Browser()
+        except BrowserUnavailable as exc:
+            self.warn(str(exc) if "Chromium" in str(exc) else unavailable_line())
+            return None
+        return self.browser
+
+    def __exit__(self, *exc: object) -> None:
+        if self.browser is not None:
+            self.browser.close()

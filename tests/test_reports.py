@@ -237,14 +237,20 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     headings = [h.get_text() for h in soup.select("h3")]
     assert any(h.startswith("（一）D2 机构职能") for h in headings), headings
     assert any("F3 可用性（扣 0.2 分，上限 1 分）" in h for h in headings), headings
-    f3 = next(t for t in soup.select("table.problems") if "link.broken" in t.get_text())
+    f3 = next(t for t in soup.select("table.problems")
+              if t.select("tr.problem[data-rule='link.broken']"))
+    # rule IDs only in the annex that maps problems to rules, never in the body text
+    body = soup.select_one("article").get_text()
+    annex = soup.select_one("#annex-rules")
+    assert "link.broken" in annex.get_text()
+    assert "link.broken" not in body.replace(annex.get_text(), "")
     assert len(f3.select("tr.problem")) == 2
     assert [h["data-rule"] for h in soup.select("tr.hint")] == ["survey.inactive"]
     fixed = soup.select("tr.fixed-problem")
     assert len(fixed) == 1 and portal_url(world) + "gone.html" in fixed[0].get_text()
     assert "已整改" in fixed[0].get_text() and "2026-08-20" in fixed[0].get_text()
     assert "于2026年10月10日前" in text and "5 个工作日" in text
-    assert text.rstrip().endswith("示例市人民政府办公室 2026年9月28日")
+    assert soup.select_one(".sign").get_text(" ", strip=True) == "示例市人民政府办公室 2026年9月28日"
 
     # the department: no problems, a first notice would say so; here the problems fixed
     stats = _soup(notices / f"notice-{world.codes['stats']}-run{world.run2}.html")
@@ -273,7 +279,10 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     assert all(row[5] == "2026-10-10" for row in problem_rows)
     assert any(XSS in row[1] for row in problem_rows)  # literal text, not markup
     assert tables[0][1][:2] == ["示例市人民政府", portal]
-    assert [t for _, t in paras][-2:] == ["示例市人民政府办公室", "2026年9月28日"]
+    texts = [t for _, t in paras]
+    sign = texts.index("2026年9月28日")
+    assert texts[sign - 1] == "示例市人民政府办公室"
+    assert "附件2" in texts[sign:] and "问题与检查规则对照" in texts[sign:]
 
     # XLSX ---------------------------------------------------------------------------
     wb = load_workbook(str(stem) + ".xlsx")
@@ -281,7 +290,8 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     header = [c.value for c in ws[1]]
     assert header[:3] == ["序号", "网站标识码", "网站名称"] and "整改期限" in header
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:O{len(problems) + 1}"
+    assert ws.auto_filter.ref == f"A1:P{len(problems) + 1}"
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.fitToWidth == 1
     assert ws.column_dimensions["H"].width == 48
     data = [dict(zip(header, (c.value for c in row), strict=True))
             for row in ws.iter_rows(min_row=2)]
@@ -289,7 +299,7 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     by_url = {r["问题网址"]: r for r in data}
     for f in problems:
         r = by_url[f.url]
-        assert r["网站标识码"] == portal and r["规则"] == f.rule
+        assert r["网站标识码"] == portal and r["检查规则编号"] == f.rule
         assert r["首次发现"].date() == f.first_seen.date()
         assert r["整改期限"].date() == date(2026, 10, 10)
     assert [c.value for c in wb["已整改"][2]][4] == "首页上的站内链接“旧栏目”无法访问 (HTTP 404)"
@@ -318,7 +328,8 @@ def test_crawled_text_is_escaped_and_neutralised_everywhere(world: World):
         assert "javascript:" not in " ".join(a.get("href", "") for a in soup.find_all("a"))
         assert "\x07" not in raw
         # self-contained: no stylesheet, image, font or script fetched from anywhere
-        assert not soup.find_all(["link", "img", "iframe", "object", "embed"]), path
+        assert not soup.find_all(["link", "iframe", "object", "embed"]), path
+        assert all(i["src"].startswith("data:image/png;base64,") for i in soup.find_all("img"))
         assert "@import" not in raw and "url(" not in raw
     portal_page = _soup(out / "dashboard" / "sites" / f"{world.codes['portal']}.html")
     assert XSS in portal_page.get_text()  # shown as text
@@ -332,8 +343,8 @@ def test_crawled_text_is_escaped_and_neutralised_everywhere(world: World):
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     texts = [c.value for c in cells if isinstance(c.value, str)]
-    assert "'" + FORMULA in texts  # the anchor text column, quoted
-    assert not [t for t in texts if t and t[0] in "=+-@"]
+    # the anchor text is kept as it is, as a text cell (no formula, no apostrophe)
+    assert FORMULA in texts and "'" + FORMULA not in texts
     assert not [t for t in texts if "\x07" in t]
     doc = Document(str(notice.with_suffix(".docx")))
     body = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
@@ -402,13 +413,20 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
     assert len(trend.select("g.point.veto")) == 1  # the education bureau in Q4
 
     wb = load_workbook(out / "scorecard-2026Q4-vs-2026Q3.xlsx")
-    assert wb.sheetnames == ["得分排名", "合格率", "主要问题", "不合格网站"]
+    assert wb.sheetnames == ["得分排名", "合格率", "主要问题", "不合格网站", "图表"]
     rank = wb["得分排名"]
-    assert rank.freeze_panes == "A2" and rank.auto_filter.ref == "A1:K4"
+    assert rank.freeze_panes == "A2" and rank.auto_filter.ref == "A1:M4"
+    assert rank.print_title_rows == "$1:$1" and int(rank.page_setup.paperSize) == 9  # A4
     assert [rank.cell(row=i, column=3).value for i in (2, 3, 4)] == [*scored, e]
-    assert rank.cell(row=4, column=5).value == "—" and rank.cell(row=4, column=6).value == "不合格"
-    assert wb["合格率"].cell(row=2, column=8).value == "66.7%"
+    # numbers are numbers: ranks and scores; a veto has no score (an empty cell)
+    assert [rank.cell(row=i, column=1).value for i in (2, 3, 4)] == [1, 2, 3]
+    assert rank.cell(row=2, column=5).value == q4[scored[0]].score
+    assert rank.cell(row=4, column=5).value is None and rank.cell(row=4, column=7).value == "不合格"
+    rate = wb["合格率"].cell(row=2, column=8)
+    assert rate.value == pytest.approx(2 / 3) and rate.number_format == "0.0%"
     assert wb["不合格网站"].cell(row=2, column=3).value == e
+    charts = wb["图表"]._charts
+    assert len(charts) == 2  # scores by site, and the quarters' trend
 
 
 def test_scorecard_refuses_what_it_cannot_compare(world: World, capsys):
@@ -423,8 +441,8 @@ def test_scorecard_refuses_what_it_cannot_compare(world: World, capsys):
     assert "季度格式错误" in err and len(err.strip().splitlines()) == 1
     assert main([*base, "report", "notices", "--site", "9999999999"]) == 2
     assert "没有网站 9999999999 的评分表" in capsys.readouterr().err
-    assert main([*base, "report", "notices", "--format", "pdf"]) == 2
-    assert "--format: 未知格式 pdf" in capsys.readouterr().err
+    assert main([*base, "report", "notices", "--format", "odt"]) == 2
+    assert "--format: 未知格式 odt" in capsys.readouterr().err
     assert main([*base, "report", "notices", "--period", "run:999"]) == 2
     assert "没有周期 run:999 的评分表" in capsys.readouterr().err
     assert main([*base, "report", "notices", "--date", "2026-13-01"]) == 2
