@@ -69,6 +69,10 @@ LINK_KINDS = {"internal": "站内链接", "external": "外部链接", "image": "
               "refused": "连接被拒绝", "timeout": "超时", "tls": "证书错误",
               "redirect_loop": "循环跳转", "article": "内容页", "column": "栏目页"}
 UPDATE_CLASSES = {"news": "动态要闻", "notice": "通知公告/政策文件", "personnel": "人事/规划计划"}
+# Values of detail keys that checks write in English (report text is Chinese).
+WHERE_NAMES = {"page": "页面正文", "title": "页面标题", "footer": "页脚", "meta": "元标签",
+               "jiucuo": "找错入口", "attachment": "附件", "body": "页面正文"}
+STATUS_NAMES = {"pending": "未答复", "answered": "已答复", "unknown": "状态不明"}
 
 
 # -- untrusted text --------------------------------------------------------------------
@@ -162,6 +166,14 @@ def _value_text(key: str, value: Any) -> str:
         return LINK_KINDS.get(str(value), clean(value))
     if key == "class":
         return UPDATE_CLASSES.get(str(value), clean(value))
+    if key == "where":
+        return WHERE_NAMES.get(str(value), clean(value))
+    if key == "status" and str(value) in STATUS_NAMES:
+        return STATUS_NAMES[str(value)]
+    if key == "how":
+        from checks.hidden_links import HOW_NAMES
+
+        return HOW_NAMES.get(str(value), clean(value))
     if key == "ratio" and isinstance(value, (int, float)):
         return f"{value * 100:.1f}%"
     if key == "level" and isinstance(value, int):

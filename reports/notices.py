@@ -348,6 +348,22 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
         notes=notes)
 
 
+def _own(f: Any) -> dict[str, Any]:
+    """The finding's detail without what its row already shows (its URL, the page it
+    was found on, a sample that is that page, a count of one page)."""
+    shown = {f.url, f.source}
+    out = {}
+    for key, value in (f.detail or {}).items():
+        if key in ("target", "final_url") and value in shown:
+            continue
+        if key == "sample" and isinstance(value, list) and set(value) <= shown:
+            continue
+        if key == "pages" and value == 1:
+            continue
+        out[key] = value
+    return out
+
+
 def _problem(no: int, g: Group, f: Any, deadline: date | None,
              shot: EvidenceShot | None = None) -> Problem:
     """One row. The body names the problem type in Chinese (``rule_label``); the rule ID
@@ -356,8 +372,8 @@ def _problem(no: int, g: Group, f: Any, deadline: date | None,
         no=no, indicator=f"{g.id} {g.name}" if g.id else g.name,
         severity=SEVERITY_LABELS.get(f.severity, f.severity), rule=f.rule,
         rule_label=rule_title(f.rule), message=clean(f.message), url=clean(f.url),
-        source=clean(f.source), page_text=page_text(f), evidence=evidence_items(f.detail),
-        evidence_text=evidence_text(f.detail), first_seen=f.first_seen.date(),
+        source=clean(f.source), page_text=page_text(f), evidence=evidence_items(_own(f)),
+        evidence_text=evidence_text(_own(f)), first_seen=f.first_seen.date(),
         state=STATE_LABELS.get(f.state, f.state), deadline=deadline, shot=shot)
 
 
@@ -391,13 +407,14 @@ def write_docx(notice: Notice, path: Path) -> Path:
         dx.para(doc, "本次检查未发现需要整改的问题。")
     for i, g in enumerate(n.groups, start=1):
         doc.add_heading(f"（{_cn_num(i)}）{g.heading}", level=2)
-        dx.table(doc, ["序号", "问题描述", "问题网址 / 发现页面", "证据", "存在时间", "整改期限"],
+        dx.table(doc, ["序号", "问题描述", "问题网址 / 发现页面", "证据", "存在时间 / 整改期限"],
                  [[str(p.no), f"{p.message}\n【{p.rule_label}】" + _figure_ref(p),
                    p.url + (f"\n发现页面：{p.source}" if p.source and p.source != p.url
                             else ""),
                    p.evidence_text or EMPTY_TEXT,
-                   f"{iso(p.first_seen)} 起\n（{p.state}）", iso(p.deadline)] for p in g.problems],
-                 widths_mm=(10, 40, 40, 30, 18, 18))
+                   f"{iso(p.first_seen)} 起\n（{p.state}）\n整改期限：\n{iso(p.deadline)}"]
+                  for p in g.problems],
+                 widths_mm=(10, 46, 40, 34, 26))
     section = 3
     if n.hints:
         doc.add_heading(f"{_cn_num(section)}、其他提示事项（不扣分）", level=1)
