@@ -60,6 +60,7 @@ EVIDENCE_LABELS = {
     "marking": "密级标志", "failures": "失败次数", "probes": "探测次数", "ratio": "失败比例",
     "title": "页面标题", "name": "名称", "where": "位置", "reason": "原因",
     "crawl_error": "抓取错误", "note": "备注", "ratio_share": "失败比例",
+    "also_missing": "另缺", "links": "链接", "probe_note": "可用性探测",
 }
 # Keys that only help the checks (vocabulary, internal bookkeeping): not evidence.
 EVIDENCE_SKIP = {"keywords", "present", "uncrawlable_columns", "category", "newest_source",
@@ -73,6 +74,17 @@ UPDATE_CLASSES = {"news": "动态要闻", "notice": "通知公告/政策文件",
 WHERE_NAMES = {"page": "页面正文", "title": "页面标题", "footer": "页脚", "meta": "元标签",
                "jiucuo": "找错入口", "attachment": "附件", "body": "页面正文"}
 STATUS_NAMES = {"pending": "未答复", "answered": "已答复", "unknown": "状态不明"}
+REASON_NAMES = {"absent": "未找到", "broken": "无法使用"}
+# Connection errors the crawler notes in English, as a notice says them.
+ERROR_NAMES = {"refused": "连接被拒绝", "timeout": "连接超时", "dns": "域名无法解析",
+               "tls": "证书错误", "reset": "连接被重置", "redirect_loop": "循环跳转",
+               "private": "地址不允许访问", "too_large": "响应过大"}
+_ERROR_NOTE = re.compile(r"\s?\((" + "|".join(ERROR_NAMES) + r")\)")
+
+
+def official(text: Any) -> str:
+    """A finding's message for an official document: ``(refused)`` → （连接被拒绝）."""
+    return _ERROR_NOTE.sub(lambda m: f"（{ERROR_NAMES[m.group(1)]}）", clean(text))
 
 
 # -- untrusted text --------------------------------------------------------------------
@@ -168,6 +180,10 @@ def _value_text(key: str, value: Any) -> str:
         return UPDATE_CLASSES.get(str(value), clean(value))
     if key == "where":
         return WHERE_NAMES.get(str(value), clean(value))
+    if key == "reason":
+        return REASON_NAMES.get(str(value), clean(value))
+    if key in ("crawl_error", "error_class") and str(value) in ERROR_NAMES:
+        return ERROR_NAMES[str(value)]
     if key == "status" and str(value) in STATUS_NAMES:
         return STATUS_NAMES[str(value)]
     if key == "how":

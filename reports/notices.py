@@ -41,6 +41,7 @@ from reports.common import (
     indicator_names,
     is_problem,
     iso,
+    official,
     page_text,
     period_cards,
     quarter_label,
@@ -315,7 +316,7 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
     if card.run_id is not None:
         previous = _previous_checked_run(session, card.run_id, site.id)
         for f in fixed_findings(session, card.run_id, site.id):
-            fixed.append(FixedProblem(rule_label=rule_title(f.rule), message=clean(f.message),
+            fixed.append(FixedProblem(rule_label=rule_title(f.rule), message=official(f.message),
                                       url=clean(f.url), first_seen=f.first_seen.date(),
                                       last_seen=f.last_seen.date()))
     rs = run_site(session, card.run_id, site.id)
@@ -352,7 +353,12 @@ def _own(f: Any) -> dict[str, Any]:
     """The finding's detail without what its row already shows (its URL, the page it
     was found on, a sample that is that page, a count of one page)."""
     shown = {f.url, f.source}
-    out = {}
+    out: dict[str, Any] = {}
+    if f.rule == "site.unreachable" and not (f.detail or {}).get("probes"):
+        # no probe ran in the window: "失败 0 / 探测 0" would read as a clean record
+        out["probe_note"] = "监测期内没有探测记录，尚无法按失败比例判定"
+        return {**out, **{k: v for k, v in (f.detail or {}).items()
+                          if k not in ("failures", "probes", "ratio")}}
     for key, value in (f.detail or {}).items():
         if key in ("target", "final_url") and value in shown:
             continue
@@ -371,7 +377,7 @@ def _problem(no: int, g: Group, f: Any, deadline: date | None,
     return Problem(
         no=no, indicator=f"{g.id} {g.name}" if g.id else g.name,
         severity=SEVERITY_LABELS.get(f.severity, f.severity), rule=f.rule,
-        rule_label=rule_title(f.rule), message=clean(f.message), url=clean(f.url),
+        rule_label=rule_title(f.rule), message=official(f.message), url=clean(f.url),
         source=clean(f.source), page_text=page_text(f), evidence=evidence_items(_own(f)),
         evidence_text=evidence_text(_own(f)), first_seen=f.first_seen.date(),
         state=STATE_LABELS.get(f.state, f.state), deadline=deadline, shot=shot)

@@ -390,12 +390,16 @@ def score_site(session: Session, system: IndicatorSystem, run_id: int | None, si
                       unreachable=bool(run_site and run_site.status == "unreachable"),
                       crawl_error=run_site.note if run_site else None)
     if res.vetoes or res.unreachable:
-        res.verdict = FAIL
+        why = "单项否决，不计分" if res.vetoes else "首页无法访问，未能检查，不计分"
+        res.verdict = FAIL if res.vetoes else OPEN
         for r in results:
             if r.kind == "deduct" and r.status != "not_applicable":
-                r.status, r.needs_person, r.note = "not_scored", False, "单项否决，不计分"
+                if res.vetoes:
+                    r.status, r.needs_person, r.note = "not_scored", False, why
                 r.lost, r.raw, r.items, r.findings = Fraction(0), Fraction(0), [], []
-        res.indicators += [scorer.bonus(b, False, "单项否决，不计分") for b in system.bonus]
+        res.indicators += [scorer.bonus(b, False, why) for b in system.bonus]
+        if not res.vetoes:
+            res.pending_reasons = _unreachable_reasons(res, system)
         return res
 
     deductions = [r for r in results if r.kind == "deduct" and r.status != "not_applicable"]
