@@ -276,7 +276,7 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
                     for row in t[1:]]
     assert len(problem_rows) == 4
     assert {row[0] for row in problem_rows} == {"1", "2", "3", "4"}
-    assert all(row[5] == "2026-10-10" for row in problem_rows)
+    assert all(row[4].endswith("整改期限：\n2026-10-10") for row in problem_rows)
     assert any(XSS in row[1] for row in problem_rows)  # literal text, not markup
     assert tables[0][1][:2] == ["示例市人民政府", portal]
     texts = [t for _, t in paras]
