@@ -563,3 +563,53 @@ def test_demo_history_is_seeded_scored_and_labelled(tmp_path: Path, template: Pa
         assert report.compare == "2026Q3" and "2026Q3" in report.sample_notes
         assert "不是真实检查结果" in report.sample_notes["2026Q3"]
         assert build_dashboard(s, system=NATIONAL).sample_note
+
+
+def test_without_chromium_documents_are_written_without_pdf_and_pictures(
+        world: World, capsys, monkeypatch):
+    """One clear line, no failure: HTML, DOCX and XLSX still written, and say why."""
+    monkeypatch.setenv("GOVMON_CHROMIUM", "")  # set and empty: no browser
+    out = world.ws / "nochrome"
+    assert main([*world.base(), "report", "notices", "--output", str(out)]) == 0
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "未找到 Chromium" in lines[0] and "PDF" in lines[0]
+    notices = out / "notices"
+    assert not list(notices.glob("*.pdf"))
+    assert len(list(notices.glob("*.html"))) == len(list(notices.glob("*.docx"))) == 3
+    soup = _soup(next(notices.glob("*.html")))
+    assert "未找到 Chromium" in soup.select_one("#shots-note").text
+    assert not soup.select("figure.shot")
+    assert main([*world.base(), "report", "scorecard", "--quarter", "2026Q4", "-o",
+                 str(out)]) == 0
+    assert not list(out.glob("*.pdf")) and list(out.glob("scorecard-*.xlsx"))
+
+
+def test_document_numbers_are_kept_and_never_repeat(world: World, monkeypatch):
+    """Regenerating one site's notice keeps its 文号; a new period takes the next one."""
+    from store.models import IssuedNotice
+
+    monkeypatch.setenv("GOVMON_CHROMIUM", "")
+    out = world.ws / "numbers"
+    base = [*world.base(), "report", "notices", "--output", str(out), "--format", "html"]
+
+    def numbers() -> dict[str, str]:
+        got = {}
+        for path in (out / "notices").glob("notice-*.html"):
+            soup = _soup(path)
+            got[soup.select_one("article")["data-site"] + soup.select_one("article")[
+                "data-period"]] = soup.select_one(".docno").text
+        return got
+
+    assert main(base) == 0
+    first = numbers()
+    edu = world.codes["edu"]
+    assert main([*base, "--site", edu, "--date", "2026-12-31"]) == 0
+    assert numbers() == first  # same number (and date) for the same site and period
+    assert main([*base, "--period", f"run:{world.run1}"]) == 0
+    every = numbers()
+    assert len(set(every.values())) == len(every) == 2 * len(first)
+    with world.sessions() as s:
+        rows = list(s.scalars(select(IssuedNotice)))
+    assert sorted(r.number for r in rows) == list(range(1, len(rows) + 1))
+    assert {r.doc_no for r in rows} == set(every.values())
