@@ -4,6 +4,13 @@ Findings are derived data: re-checking a run replaces that run's findings (the c
 they come from stays untouched). Each finding's fingerprint (site + rule + subject) links
 it to earlier runs, so it is ``new``, ``persisting`` (with the ``first_seen`` of the
 episode) or ``regressed`` (seen before, then fixed, now back).
+
+A subject that is a URL of a registered site is fingerprinted relative to that site
+(``SubjectKeys``): ``http://www.x.gov.cn:8080/a/b.html`` of site 5101000001 becomes
+``site:a/b.html``, and a URL of another registered site ``site[<code>]:…``. A site that
+moves to another port, scheme or host alias (listed in its ``hosts``) keeps its open
+problems. Stored fingerprints were rewritten once by the 0006b migration where the stored
+finding proves its subject (see there).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -43,7 +51,55 @@ def rule_modules() -> list[ModuleType]:
 
 
 def fingerprint(site_code: str, rule: str, subject: str) -> str:
+    """The identity of a problem across runs; ``subject`` as ``SubjectKeys.key`` made it."""
     return hashlib.sha1(f"{site_code}\x1f{rule}\x1f{subject}".encode()).hexdigest()
+
+
+class SubjectKeys:
+    """Subjects with the address of the registered site they belong to taken out.
+
+    A URL belongs to the site whose host names (its homepage's and its ``hosts``
+    aliases; ports and schemes ignored) and path prefix match it, longest prefix first,
+    as the registry assigns pages to sites. Anything else (external URLs, words) is kept
+    as it is.
+    """
+
+    def __init__(self, sites: list[Site]):
+        by_host: dict[str, list[tuple[str, str]]] = {}
+        for site in sites:
+            home = urlsplit(site.url or "")
+            scope = site.scope or {}
+            prefixes = scope.get("prefixes") or [_dir_of(home.path)]
+            hosts = {home.hostname or ""} | {urlsplit(f"//{h}").hostname or ""
+                                             for h in scope.get("hosts") or []}
+            for host in hosts - {""}:
+                by_host.setdefault(host, []).extend((p, site.code) for p in prefixes)
+        self.by_host = {h: sorted(v, key=lambda e: -len(e[0])) for h, v in by_host.items()}
+
+    def key(self, site_code: str, subject: str) -> str:
+        if not subject.startswith(("http://", "https://")):
+            return subject
+        try:
+            parts = urlsplit(subject)
+            host = parts.hostname or ""
+        except ValueError:
+            return subject
+        path = parts.path or "/"
+        for prefix, code in self.by_host.get(host, ()):
+            if path.startswith(prefix):
+                rest = path[len(prefix):]
+                rest += f"?{parts.query}" if parts.query else ""
+                rest += f"#{parts.fragment}" if parts.fragment else ""
+                return f"site:{rest}" if code == site_code else f"site[{code}]:{rest}"
+        return subject
+
+    @classmethod
+    def of_store(cls, session: Session) -> SubjectKeys:
+        return cls(list(session.scalars(select(Site))))
+
+
+def _dir_of(path: str) -> str:
+    return path if path.endswith("/") else (path.rsplit("/", 1)[0] + "/" if path else "/")
 
 
 @dataclass
@@ -118,6 +174,7 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
                  severity: Callable[[str], str], summary: CheckSummary,
                  pool: ScanPool | None) -> None:
     as_of = run.started_at.date()
+    keys = SubjectKeys.of_store(session)
     for rs in run_sites:
         site = session.get(Site, rs.site_id)
         spec = registry.by_code(site.code) if registry is not None else None
@@ -147,7 +204,7 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
                 drafts.extend(found)
             record.elapsed_ms = int((time.monotonic() - t0) * 1000)
             session.add(record)
-        _store(session, run, site, drafts, severity, summary)
+        _store(session, run, site, drafts, severity, summary, keys)
         summary.sites += 1
         if pool is not None:
             pool.release(site.id)
@@ -164,8 +221,10 @@ def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:
 
 
 def _store(session: Session, run: Run, site: Site, drafts: list[FindingDraft],
-           severity: Callable[[str], str], summary: CheckSummary) -> None:
+           severity: Callable[[str], str], summary: CheckSummary,
+           keys: SubjectKeys | None = None) -> None:
     now = run.started_at
+    keys = keys or SubjectKeys.of_store(session)
     previous = _previous_runs(session, site.id, run.id)
     last: dict[str, Finding] = {}
     ever: set[str] = set()
@@ -177,7 +236,7 @@ def _store(session: Session, run: Run, site: Site, drafts: list[FindingDraft],
             Finding.site_id == site.id, Finding.run_id.in_(previous)).distinct()))
     seen: set[str] = set()
     for d in drafts:
-        fp = fingerprint(site.code, d.rule, d.subject)
+        fp = fingerprint(site.code, d.rule, keys.key(site.code, d.subject))
         if fp in seen:
             continue
         seen.add(fp)

@@ -58,10 +58,31 @@ class Context:
         return self.workspace / "sites.yaml"
 
     def registry(self) -> Registry:
+        if not self.registry_path.exists() and not is_workspace(self.workspace):
+            raise not_a_workspace(self.workspace)
         return load(self.registry_path)
 
-    def store(self):  # noqa: ANN201
+    def store(self, *, create: bool = False):  # noqa: ANN201
+        """The store; outside a workspace only when a database was named (--db,
+        $GOVMON_DB, govmon.yaml) or ``create`` (init, sites import): a command run in
+        the wrong directory must not leave a stray govmon.db behind."""
+        default = self.db_url == default_url(self.workspace) and not os.environ.get("GOVMON_DB")
+        if default and not create and not is_workspace(self.workspace):
+            raise not_a_workspace(self.workspace)
         return open_store(self.db_url)
+
+
+WORKSPACE_FILES = ("sites.yaml", "govmon.yaml", "govmon.db")
+
+
+def is_workspace(path: Path) -> bool:
+    return any((path / name).exists() for name in WORKSPACE_FILES)
+
+
+def not_a_workspace(path: Path) -> CliError:
+    return CliError(f"{path} 不是 govmon 工作目录 (没有 sites.yaml、govmon.yaml 或 govmon.db)："
+                    f"先运行 govmon init {path} 创建，或用 -w 指定工作目录 "
+                    "(试用可运行 govmon demo)")
 
 
 EXAMPLE_SITES = """\
@@ -90,13 +111,16 @@ sites:
 """
 
 
+EXAMPLE_CODES = ("5101000001", "5101000002", "5101000010")
+
+
 # -- commands --------------------------------------------------------------------------
 def cmd_init(ctx: Context) -> int:
     ws = ctx.workspace
     if ws.exists() and not ws.is_dir():
         raise CliError(f"{ws}: 已存在且不是目录")
     ws.mkdir(parents=True, exist_ok=True)
-    ctx.store()  # first: a bad --db leaves no half-made workspace behind
+    ctx.store(create=True)  # first: a bad --db leaves no half-made workspace behind
     created = []
     for name, text in (("sites.yaml", EXAMPLE_SITES), ("govmon.yaml", SETTINGS_TEMPLATE)):
         path = ws / name
@@ -108,17 +132,59 @@ def cmd_init(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _is_example(site: object) -> bool:
+    """A site ``govmon init`` wrote as an example (code and example.gov.cn address)."""
+    host = getattr(site, "home_host", "")
+    return getattr(site, "code", "") in EXAMPLE_CODES and (
+        host == "example.gov.cn" or host.endswith(".example.gov.cn"))
+
+
 def cmd_sites_import(ctx: Context) -> int:
     existing = load(ctx.registry_path) if ctx.registry_path.exists() else None
-    registry, added, updated = import_file(Path(ctx.args.file), existing)
+    examples = [s for s in existing.sites if _is_example(s)] if existing else []
+    if existing and examples:  # the user's own list replaces govmon init's examples
+        existing.sites = [s for s in existing.sites if not _is_example(s)]
+    path = Path(ctx.args.file)
+    registry, added, updated = import_file(path, existing)
+    removed = []
+    if ctx.args.replace and existing:
+        listed = {s.code for s in import_file(path, None)[0].sites}
+        removed = [s.code for s in registry.sites if s.code not in listed]
+        registry.sites = [s for s in registry.sites if s.code in listed]
     ctx.workspace.mkdir(parents=True, exist_ok=True)
     from store.ops import sync_registry
 
     # The store first: if it cannot be opened, sites.yaml stays as it was.
-    with ctx.store().begin() as s:
+    with ctx.store(create=True).begin() as s:
         sync_registry(s, registry)
         registry.save(ctx.registry_path)
-    console.print(f"导入完成: 新增 {added} 个网站，更新 {updated} 个 → {ctx.registry_path}")
+    text = f"导入完成: 新增 {added} 个网站，更新 {updated} 个"
+    if removed:
+        text += f"，移出注册表 {len(removed)} 个 ({', '.join(removed)}；历史数据保留)"
+    if examples:
+        text += f"；已删除 govmon init 写入的 {len(examples)} 个示例网站"
+    console.print(f"{text} → {ctx.registry_path}")
+    return EXIT_OK
+
+
+def cmd_sites_remove(ctx: Context) -> int:
+    from store.ops import sync_registry
+
+    registry = ctx.registry()
+    codes = list(dict.fromkeys(ctx.args.codes))
+    unknown = [c for c in codes if registry.by_code(c) is None]
+    if unknown:
+        raise CliError(f"注册表中没有网站标识码 {', '.join(unknown)}")
+    children = [s for s in registry.sites if s.parent in codes and s.code not in codes]
+    if children:
+        raise CliError(f"{', '.join(sorted({s.parent for s in children}))} 是其他网站的上级网站 "
+                       f"({', '.join(s.code for s in children)})：先删除这些子站或修改其上级网站")
+    registry.sites = [s for s in registry.sites if s.code not in codes]
+    with ctx.store(create=True).begin() as s:
+        sync_registry(s, registry)
+        registry.save(ctx.registry_path)
+    console.print(f"已从注册表删除 {len(codes)} 个网站 ({', '.join(codes)})；"
+                  "它们的历史数据保留在数据库中，不再抓取")
     return EXIT_OK
 
 
@@ -197,8 +263,40 @@ class _Parser(argparse.ArgumentParser):
     """Argument errors as one line (not usage + message), exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        _error(f"{self.prog}: {message} (运行 {self.prog} -h 查看用法)")
+        _error(f"{self.prog}: {chinese_error(message)} (运行 {self.prog} -h 查看用法)")
         sys.exit(EXIT_INPUT)
+
+
+def chinese_error(message: str) -> str:
+    """argparse's English error in Chinese, with the closest command or option named."""
+    import difflib
+    import re
+
+    m = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if m:
+        where, value, options = m.groups()
+        choices = re.findall(r"'([^']*)'", options) or [o.strip() for o in options.split(",")]
+        best = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+        what = "命令" if where.startswith("{") or where in ("command", "sites_cmd",
+                                                             "report_cmd") else f"{where} 的值"
+        hint = f"，是否应为 {best[0]}？" if best else ""
+        return f"未知{what} '{value}'{hint} (可选: {', '.join(choices)})"
+    m = re.match(r"unrecognized arguments: (.*)$", message)
+    if m:
+        return f"无法识别的参数: {m.group(1)}"
+    m = re.match(r"the following arguments are required: (.*)$", message)
+    if m:
+        return f"缺少参数: {m.group(1)}"
+    m = re.match(r"argument (\S+): expected (one|at least one) argument", message)
+    if m:
+        return f"参数 {m.group(1)} 需要一个值"
+    m = re.match(r"argument (\S+): invalid \S+ value: '([^']*)'", message)
+    if m:
+        return f"参数 {m.group(1)} 的值 '{m.group(2)}' 无效"
+    m = re.match(r"argument (\S+): (.*)$", message)
+    if m:
+        return f"{m.group(1)}: {m.group(2)}"
+    return message
 
 
 def positive_int(text: str) -> int:
@@ -225,7 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                                  required=True)
     imp = sites.add_parser("import", help="从 CSV/XLSX 导入网站列表")
     imp.add_argument("file")
+    imp.add_argument("--replace", action="store_true",
+                     help="以文件为准: 注册表中文件未列出的网站被移出 (历史数据保留)")
     imp.set_defaults(func=cmd_sites_import)
+    rm = sites.add_parser("remove", help="从注册表删除网站 (历史数据保留)")
+    rm.add_argument("codes", nargs="+", metavar="CODE", help="网站标识码")
+    rm.set_defaults(func=cmd_sites_remove)
     sites.add_parser("list", help="列出注册的网站").set_defaults(func=cmd_sites_list)
 
     crawl = sub.add_parser("crawl", help="抓取网站并校验链接")

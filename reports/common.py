@@ -60,6 +60,7 @@ EVIDENCE_LABELS = {
     "marking": "密级标志", "failures": "失败次数", "probes": "探测次数", "ratio": "失败比例",
     "title": "页面标题", "name": "名称", "where": "位置", "reason": "原因",
     "crawl_error": "抓取错误", "note": "备注", "ratio_share": "失败比例",
+    "also_missing": "另缺", "links": "链接", "probe_note": "可用性探测",
 }
 # Keys that only help the checks (vocabulary, internal bookkeeping): not evidence.
 EVIDENCE_SKIP = {"keywords", "present", "uncrawlable_columns", "category", "newest_source",
@@ -69,6 +70,21 @@ LINK_KINDS = {"internal": "站内链接", "external": "外部链接", "image": "
               "refused": "连接被拒绝", "timeout": "超时", "tls": "证书错误",
               "redirect_loop": "循环跳转", "article": "内容页", "column": "栏目页"}
 UPDATE_CLASSES = {"news": "动态要闻", "notice": "通知公告/政策文件", "personnel": "人事/规划计划"}
+# Values of detail keys that checks write in English (report text is Chinese).
+WHERE_NAMES = {"page": "页面正文", "title": "页面标题", "footer": "页脚", "meta": "元标签",
+               "jiucuo": "找错入口", "attachment": "附件", "body": "页面正文"}
+STATUS_NAMES = {"pending": "未答复", "answered": "已答复", "unknown": "状态不明"}
+REASON_NAMES = {"absent": "未找到", "broken": "无法使用"}
+# Connection errors the crawler notes in English, as a notice says them.
+ERROR_NAMES = {"refused": "连接被拒绝", "timeout": "连接超时", "dns": "域名无法解析",
+               "tls": "证书错误", "reset": "连接被重置", "redirect_loop": "循环跳转",
+               "private": "地址不允许访问", "too_large": "响应过大"}
+_ERROR_NOTE = re.compile(r"\s?\((" + "|".join(ERROR_NAMES) + r")\)")
+
+
+def official(text: Any) -> str:
+    """A finding's message for an official document: ``(refused)`` → （连接被拒绝）."""
+    return _ERROR_NOTE.sub(lambda m: f"（{ERROR_NAMES[m.group(1)]}）", clean(text))
 
 
 # -- untrusted text --------------------------------------------------------------------
@@ -162,6 +178,18 @@ def _value_text(key: str, value: Any) -> str:
         return LINK_KINDS.get(str(value), clean(value))
     if key == "class":
         return UPDATE_CLASSES.get(str(value), clean(value))
+    if key == "where":
+        return WHERE_NAMES.get(str(value), clean(value))
+    if key == "reason":
+        return REASON_NAMES.get(str(value), clean(value))
+    if key in ("crawl_error", "error_class") and str(value) in ERROR_NAMES:
+        return ERROR_NAMES[str(value)]
+    if key == "status" and str(value) in STATUS_NAMES:
+        return STATUS_NAMES[str(value)]
+    if key == "how":
+        from checks.hidden_links import HOW_NAMES
+
+        return HOW_NAMES.get(str(value), clean(value))
     if key == "ratio" and isinstance(value, (int, float)):
         return f"{value * 100:.1f}%"
     if key == "level" and isinstance(value, int):
@@ -393,20 +421,75 @@ def verdict_reason(card: Scorecard) -> str:
     """Why the card has its verdict, in one Chinese phrase."""
     d = card.detail or {}
     pass_mark = d.get("pass_mark", 60)
+    pending = list(d.get("pending_reasons") or [])
     if card.vetoes:
         return f"触发单项否决指标：{vetoes_text(card)}"
     if card.score is None:
-        return "未评分"
+        return "；".join(pending) if pending else "未评分"
     text = f"得分 {fmt_num(card.score)} 分"
     if d.get("bonus_score"):
         text += f"（含加分 {fmt_num(d.get('bonus_score'))} 分）"
     if card.verdict == "不合格":
         text += f"，低于合格线 {fmt_num(pass_mark)} 分"
     elif card.verdict == "待定":
+        if pending:
+            return text + "（暂定）；" + "；".join(pending)
         floor = d.get("score_floor")
         text += "；部分指标数据不完整" + (f"，最低可能得分 {fmt_num(floor)} 分"
                                       if floor is not None and floor != card.score else "")
     return text
+
+
+@dataclass
+class PassRate:
+    """合格率 as the supervisors' 通报 compute it, and what it counts a 待定 site as.
+
+    通报口径 (indicators.md §4): (checked − 不合格) ÷ checked — a 待定 site is not 不合格,
+    so it counts as not failing. Beside it the rate over final verdicts only,
+    合格 ÷ (合格 + 不合格), so that "合格 0" never stands next to a rate above zero unexplained.
+    """
+
+    checked: int
+    passed: int
+    failed: int
+    pending: int
+
+    @property
+    def rate(self) -> float | None:
+        return (self.checked - self.failed) / self.checked if self.checked else None
+
+    @property
+    def final(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def final_rate(self) -> float | None:
+        return self.passed / self.final if self.final else None
+
+    @classmethod
+    def of(cls, verdicts: list[str]) -> PassRate:
+        return cls(checked=len(verdicts), passed=verdicts.count("合格"),
+                   failed=verdicts.count("不合格"), pending=verdicts.count("待定"))
+
+    def counts_text(self) -> str:
+        return (f"合格 {self.passed} 个，不合格 {self.failed} 个"
+                + (f"，待定 {self.pending} 个" if self.pending else ""))
+
+    def sentence(self) -> str:
+        """One line: the counts, the 通报 rate, what it counts 待定 as, the final rate."""
+        if not self.checked:
+            return "没有已评分的网站，合格率无法计算"
+        text = f"{self.counts_text()}；合格率 {fmt_rate(self.rate)}"
+        if self.pending:
+            text += (f"（{self.pending} 个待定网站按“未不合格”计入）；按已有最终结论的 "
+                     f"{self.final} 个网站计算，合格率为 {fmt_rate(self.final_rate)}")
+        return text
+
+
+RATE_DEFINITION = ("合格率按通报口径计算：合格率 =（检查网站数 − 不合格网站数）÷ 检查网站数；"
+                   "“待定”指因首页无法访问、抓取不完整或可用性探测次数不足等原因，部分指标暂无法"
+                   "判定的网站，不计为不合格，但另列按已有最终结论（合格、不合格）计算的合格率，"
+                   "即 合格数 ÷（合格数 + 不合格数）。")
 
 
 def rule_label(rule: str) -> str:

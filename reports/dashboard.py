@@ -21,7 +21,9 @@ from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
+    RATE_DEFINITION,
     Group,
+    PassRate,
     fmt_delta,
     group_findings,
     indicator_names,
@@ -67,6 +69,8 @@ class SiteView:
     quarters: list[Scorecard]
     sample_note: str | None = None
     chart: str = ""
+    notice: str | None = None  # the site's notice, relative to the dashboard directory
+    others: list[tuple[str, Scorecard]] = field(default_factory=list)  # (system, card)
 
     @property
     def slug(self) -> str:
@@ -140,6 +144,8 @@ class Dashboard:
     sites: list[SiteView]
     generated: datetime = field(default_factory=datetime.now)
     quarter_chart: str = ""
+    scorecard: str | None = None  # the quarter's scorecard, relative to the dashboard
+    other_systems: list[str] = field(default_factory=list)  # names, in column order
 
     @property
     def running(self) -> list[SiteView]:
@@ -166,9 +172,12 @@ class Dashboard:
         return sum(1 for v in self.sites if v.unreachable)
 
     @property
+    def figures(self) -> PassRate:
+        return PassRate.of([v.verdict for v in self.scored])
+
+    @property
     def pass_rate(self) -> float | None:
-        n = len(self.scored)
-        return (n - self.counts["不合格"]) / n if n else None
+        return self.figures.rate
 
     @property
     def latest_check(self) -> datetime | None:
@@ -192,9 +201,17 @@ def _problem_count(session: Session, run_id: int | None, site_id: int) -> int:
     return sum(1 for f in site_findings(session, run_id, site_id) if is_problem(f))
 
 
-def build_dashboard(session: Session, *, system: Any) -> Dashboard:
+def _short(name: str) -> str:
+    return re.sub(r"（\d{4}）$", "", name)
+
+
+def build_dashboard(session: Session, *, system: Any, others: list[Any] | None = None
+                    ) -> Dashboard:
+    """Every site's latest card under ``system``; ``others`` (more indicator systems) are
+    shown beside it where the same run was scored under them."""
     samples = sample_runs(session)
     cards = _run_cards(session, system.id)
+    other_cards = {o.id: _run_cards(session, o.id) for o in others or []}
     quarters = quarter_periods(session, system.id)
     sites = list(session.scalars(select(Site).order_by(Site.code)))
     kind_rank = {k: i for i, k in enumerate(KIND_ORDER)}
@@ -224,6 +241,10 @@ def build_dashboard(session: Session, *, system: Any) -> Dashboard:
                         previous=history[-2] if len(history) > 1 else None,
                         history=history, quarters=q_cards,
                         sample_note=next((samples[h.run.id] for h in history if h.sample), None))
+        for o in others or []:
+            same = [c for c, r in other_cards[o.id].get(site.id, []) if run and r.id == run.id]
+            if same:
+                view.others.append((_short(o.name), same[0]))
         if history:
             pass_mark = float((card.detail or {}).get("pass_mark", 60))
             view.chart = charts.line_chart(
@@ -233,7 +254,8 @@ def build_dashboard(session: Session, *, system: Any) -> Dashboard:
                 "历次检查得分", legend=False, pass_mark=pass_mark, width=760, height=280)
         views.append(view)
     views.sort(key=lambda v: (v.closed, kind_rank.get(v.site.kind, 9), v.site.code))
-    board = Dashboard(system_id=system.id, system_name=system.name, sites=views)
+    board = Dashboard(system_id=system.id, system_name=system.name, sites=views,
+                      other_systems=[_short(o.name) for o in others or []])
     if quarters:
         by_site = {v.site.id: {c.period: c for c in v.quarters} for v in views}
         series = [charts.Series(v.site.name, [
@@ -253,7 +275,8 @@ def write_dashboard(board: Dashboard, out_dir: Path) -> list[Path]:
     (out_dir / "sites").mkdir(parents=True, exist_ok=True)
     paths = []
     index = out_dir / "index.html"
-    index.write_text(render("dashboard_index.html.j2", d=board, svg=svg), encoding="utf-8")
+    index.write_text(render("dashboard_index.html.j2", d=board, svg=svg,
+                                 rate_definition=RATE_DEFINITION), encoding="utf-8")
     paths.append(index)
     for view in board.sites:
         path = out_dir / view.href
@@ -263,7 +286,31 @@ def write_dashboard(board: Dashboard, out_dir: Path) -> list[Path]:
     return paths
 
 
-def generate_dashboard(session: Session, out_dir: Path, *, system: Any
-                       ) -> tuple[Dashboard, list[Path]]:
-    board = build_dashboard(session, system=system)
+def _newest(folder: Path, pattern: str) -> Path | None:
+    found = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime) if folder.is_dir() \
+        else []
+    return found[-1] if found else None
+
+
+def link_documents(board: Dashboard, out_dir: Path, *, notices: Path | None = None,
+                   scorecard: Path | None = None) -> None:
+    """Link each site to its notice and the board to the scorecard: the files given, or
+    the newest ones next to the dashboard (``../notices/``, ``../scorecard-*.html``)."""
+    import os
+
+    notices = notices or out_dir.parent / "notices"
+    for view in board.sites:
+        found = _newest(notices, f"notice-{view.site.code}-*.html")
+        if found is not None:
+            view.notice = os.path.relpath(found, out_dir)
+    found = scorecard or _newest(out_dir.parent, "scorecard-*.html")
+    if found is not None and found.exists():
+        board.scorecard = os.path.relpath(found, out_dir)
+
+
+def generate_dashboard(session: Session, out_dir: Path, *, system: Any,
+                       others: list[Any] | None = None, notices: Path | None = None,
+                       scorecard: Path | None = None) -> tuple[Dashboard, list[Path]]:
+    board = build_dashboard(session, system=system, others=others)
+    link_documents(board, out_dir, notices=notices, scorecard=scorecard)
     return board, write_dashboard(board, out_dir)

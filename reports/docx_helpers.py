@@ -184,3 +184,63 @@ def table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]],
                 cell.width = Mm(w)
     return t
 
+
+
+def _field(run: Any, code: str) -> None:
+    """A Word field (e.g. PAGE) inside ``run``: begin, instruction, separate, end."""
+    for kind, text in (("begin", None), (None, code), ("separate", None), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        run._r.append(el)
+
+
+def page_numbers(doc: Any) -> None:
+    """GB/T 9704 page numbers: "— 1 —" centred in the footer, 4号 (14 pt)."""
+    p = doc.sections[0].footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text in ("— ", None, " —"):
+        run = p.add_run(text or "")
+        run.font.size = Pt(14)
+        _fonts(run, "宋体")
+        if text is None:
+            _field(run, "PAGE")
+
+
+def signature(doc: Any, sender: str, day: str) -> None:
+    """The sender and date, right-aligned, kept on one page with each other and with the
+    paragraph before them (Word's keep-with-next)."""
+    doc.add_paragraph().paragraph_format.keep_with_next = True
+    for text in (sender, day):
+        p = para(doc, text, indent=False, align="right")
+        p.paragraph_format.keep_with_next = text == sender
+        p.paragraph_format.keep_together = True
+        p.paragraph_format.right_indent = Pt(32)
+
+
+def annex_heading(doc: Any, label: str, title: str) -> None:
+    """附件N on a new page, 黑体, then its title centred."""
+    p = doc.add_paragraph()
+    p.paragraph_format.page_break_before = True
+    run = p.add_run(clean(label))
+    _fonts(run, HEADING_FONT)
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(clean(title))
+    _fonts(run, TITLE_FONT)
+    run.font.size = Pt(18)
+
+
+def picture(doc: Any, png: bytes, *, width_mm: float) -> None:
+    """A PNG centred at ``width_mm``, kept with its caption (the next paragraph)."""
+    import io
+
+    doc.add_picture(io.BytesIO(png), width=Mm(width_mm))
+    last = doc.paragraphs[-1]
+    last.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    last.paragraph_format.keep_with_next = True
+    last.paragraph_format.first_line_indent = None

@@ -12,9 +12,11 @@ are listed as 已整改.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +41,11 @@ from reports.common import (
     indicator_names,
     is_problem,
     iso,
+    official,
     page_text,
     period_cards,
     quarter_label,
     render,
-    rule_label,
     run_periods,
     run_site,
     safe_href,
@@ -53,9 +55,11 @@ from reports.common import (
     verdict_reason,
 )
 from reports.xlsx import add_table, new_workbook
-from store.models import CheckRun, Run, Scorecard, Site
+from scoring.rules_catalogue import rule_title
+from store.models import CheckRun, EvidenceShot, IssuedNotice, Run, Scorecard, Site
 
-FORMATS = ("html", "docx", "xlsx")
+FORMATS = ("html", "docx", "xlsx", "pdf")
+DEFAULT_FORMATS = ("html", "docx", "xlsx", "pdf")
 DEFAULT_PREFIX = "网监整改"
 EMPTY_TEXT = "—"
 
@@ -97,6 +101,8 @@ class Problem:
     first_seen: date
     state: str
     deadline: date | None
+    shot: EvidenceShot | None = None
+    figure: int | None = None  # 图 N in the annex of screenshots
 
     @property
     def href(self) -> str | None:
@@ -105,6 +111,21 @@ class Problem:
     @property
     def source_href(self) -> str | None:
         return safe_href(self.source)
+
+    @property
+    def picture(self) -> bytes | None:
+        return self.shot.png if self.shot is not None and self.shot.status == "ok" else None
+
+    @property
+    def picture_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.picture or b"").decode()
+
+    @property
+    def figure_caption(self) -> str:
+        shot = self.shot
+        where = clean(shot.page_url) if shot is not None and shot.page_url else self.url
+        what = shot.caption if shot is not None and shot.caption else "无页面快照"
+        return f"图{self.figure}　问题{self.no}（{self.rule_label}）：{what}。页面：{where}"
 
 
 @dataclass
@@ -154,6 +175,18 @@ class Notice:
     site_status: str | None
     crawl_complete: bool
     notes: list[str] = field(default_factory=list)
+    shots_note: str = ""  # why a notice has no pictures (no Chromium), else ""
+
+    @property
+    def figures(self) -> list[Problem]:
+        return [p for p in self.problems if p.figure is not None]
+
+    @property
+    def rule_rows(self) -> list[tuple[str, str, str, str]]:
+        """Annex: (problem no, problem type, rule ID, indicator) for every problem."""
+        rows = [(str(p.no), p.rule_label, p.rule, p.indicator) for p in self.problems]
+        rows += [(f"提示{h.no}", h.rule_label, h.rule, h.indicator) for h in self.hints]
+        return rows
 
     @property
     def title(self) -> str:
@@ -178,7 +211,7 @@ class Notice:
     def score_text(self) -> str:
         if self.card.vetoes:
             return "单项否决"
-        return f"{fmt_num(self.card.score)} 分" if self.card.score is not None else EMPTY_TEXT
+        return f"{fmt_num(self.card.score)} 分" if self.card.score is not None else "未评分"
 
     @property
     def file_stem(self) -> str:
@@ -242,8 +275,10 @@ def _period_text(card: Scorecard, run: Run | None) -> str:
 
 def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: date,
                  deadline_days: int, sender: str | None = None, doc_no: str = "",
-                 systems: dict[str, Any] | None = None) -> Notice:
-    """Everything one notice says, read from the store."""
+                 systems: dict[str, Any] | None = None,
+                 shots: dict[str, EvidenceShot] | None = None) -> Notice:
+    """Everything one notice says, read from the store (``shots``: the pictures of its
+    findings, by fingerprint, see ``reports.evidence``)."""
     run = session.get(Run, card.run_id) if card.run_id else None
     findings = site_findings(session, card.run_id, site.id)
     d = card.detail or {}
@@ -264,18 +299,24 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
             items = []
             for f in problems:
                 no += 1
-                items.append(_problem(no, g, f, deadline))
+                items.append(_problem(no, g, f, deadline, (shots or {}).get(f.fingerprint)))
             groups.append(ProblemGroup(heading=g.heading, kind=g.kind, problems=items))
         hints += [_problem(0, g, f, None) for f in others]
     for i, h in enumerate(hints, start=1):
         h.no = i
+    figure = 0
+    for g in groups:
+        for p in g.problems:
+            if p.shot is not None:
+                figure += 1
+                p.figure = figure
 
     fixed: list[FixedProblem] = []
     previous = None
     if card.run_id is not None:
         previous = _previous_checked_run(session, card.run_id, site.id)
         for f in fixed_findings(session, card.run_id, site.id):
-            fixed.append(FixedProblem(rule_label=rule_label(f.rule), message=clean(f.message),
+            fixed.append(FixedProblem(rule_label=rule_title(f.rule), message=official(f.message),
                                       url=clean(f.url), first_seen=f.first_seen.date(),
                                       last_seen=f.last_seen.date()))
     rs = run_site(session, card.run_id, site.id)
@@ -308,14 +349,38 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
         notes=notes)
 
 
-def _problem(no: int, g: Group, f: Any, deadline: date | None) -> Problem:
+def _own(f: Any) -> dict[str, Any]:
+    """The finding's detail without what its row already shows (its URL, the page it
+    was found on, a sample that is that page, a count of one page)."""
+    shown = {f.url, f.source}
+    out: dict[str, Any] = {}
+    if f.rule == "site.unreachable" and not (f.detail or {}).get("probes"):
+        # no probe ran in the window: "失败 0 / 探测 0" would read as a clean record
+        out["probe_note"] = "监测期内没有探测记录，尚无法按失败比例判定"
+        return {**out, **{k: v for k, v in (f.detail or {}).items()
+                          if k not in ("failures", "probes", "ratio")}}
+    for key, value in (f.detail or {}).items():
+        if key in ("target", "final_url") and value in shown:
+            continue
+        if key == "sample" and isinstance(value, list) and set(value) <= shown:
+            continue
+        if key == "pages" and value == 1:
+            continue
+        out[key] = value
+    return out
+
+
+def _problem(no: int, g: Group, f: Any, deadline: date | None,
+             shot: EvidenceShot | None = None) -> Problem:
+    """One row. The body names the problem type in Chinese (``rule_label``); the rule ID
+    appears only in the annex that maps problems to rules."""
     return Problem(
         no=no, indicator=f"{g.id} {g.name}" if g.id else g.name,
         severity=SEVERITY_LABELS.get(f.severity, f.severity), rule=f.rule,
-        rule_label=rule_label(f.rule), message=clean(f.message), url=clean(f.url),
-        source=clean(f.source), page_text=page_text(f), evidence=evidence_items(f.detail),
-        evidence_text=evidence_text(f.detail), first_seen=f.first_seen.date(),
-        state=STATE_LABELS.get(f.state, f.state), deadline=deadline)
+        rule_label=rule_title(f.rule), message=official(f.message), url=clean(f.url),
+        source=clean(f.source), page_text=page_text(f), evidence=evidence_items(_own(f)),
+        evidence_text=evidence_text(_own(f)), first_seen=f.first_seen.date(),
+        state=STATE_LABELS.get(f.state, f.state), deadline=deadline, shot=shot)
 
 
 # -- output ----------------------------------------------------------------------------
@@ -331,6 +396,7 @@ def write_html(notice: Notice, path: Path) -> Path:
 def write_docx(notice: Notice, path: Path) -> Path:
     n = notice
     doc = dx.new_document()
+    dx.page_numbers(doc)
     dx.red_header(doc, n.sender, n.doc_no)
     doc.add_paragraph(n.title, style="Title")
     dx.para(doc, f"{n.addressee}：", indent=False)
@@ -347,19 +413,21 @@ def write_docx(notice: Notice, path: Path) -> Path:
         dx.para(doc, "本次检查未发现需要整改的问题。")
     for i, g in enumerate(n.groups, start=1):
         doc.add_heading(f"（{_cn_num(i)}）{g.heading}", level=2)
-        dx.table(doc, ["序号", "问题描述", "问题网址 / 发现页面", "证据", "存在时间", "整改期限"],
-                 [[str(p.no), f"{p.message}\n【{p.rule_label}】",
-                   p.url + (f"\n发现页面：{p.source}" if p.source else ""),
+        dx.table(doc, ["序号", "问题描述", "问题网址 / 发现页面", "证据", "存在时间 / 整改期限"],
+                 [[str(p.no), f"{p.message}\n【{p.rule_label}】" + _figure_ref(p),
+                   p.url + (f"\n发现页面：{p.source}" if p.source and p.source != p.url
+                            else ""),
                    p.evidence_text or EMPTY_TEXT,
-                   f"{iso(p.first_seen)} 起\n（{p.state}）", iso(p.deadline)] for p in g.problems],
-                 widths_mm=(10, 36, 40, 32, 20, 18))
+                   f"{iso(p.first_seen)} 起\n（{p.state}）\n整改期限：\n{iso(p.deadline)}"]
+                  for p in g.problems],
+                 widths_mm=(10, 46, 40, 34, 26))
     section = 3
     if n.hints:
         doc.add_heading(f"{_cn_num(section)}、其他提示事项（不扣分）", level=1)
         section += 1
         dx.table(doc, ["序号", "指标", "提示", "网址"],
                  [[str(h.no), h.indicator, f"{h.message}\n【{h.rule_label}】", h.url]
-                  for h in n.hints], widths_mm=(10, 28, 63, 55))
+                  for h in n.hints], widths_mm=(10, 28, 68, 50))
     doc.add_heading(f"{_cn_num(section)}、上次检查以来已整改的问题", level=1)
     section += 1
     if n.fixed:
@@ -368,7 +436,7 @@ def write_docx(notice: Notice, path: Path) -> Path:
         dx.table(doc, ["序号", "问题描述", "网址", "首次发现", "最后发现", "状态"],
                  [[str(i), f"{f.message}\n【{f.rule_label}】", f.url, iso(f.first_seen),
                    iso(f.last_seen), "已整改"] for i, f in enumerate(n.fixed, start=1)],
-                 widths_mm=(10, 48, 44, 20, 20, 14))
+                 widths_mm=(10, 50, 44, 19, 19, 14))
     else:
         dx.para(doc, _no_fixed_text(n))
     if n.needs_person or n.data_gaps or n.to_confirm:
@@ -379,22 +447,46 @@ def write_docx(notice: Notice, path: Path) -> Path:
     doc.add_heading(f"{_cn_num(section)}、整改要求", level=1)
     for line in _requirement_lines(n):
         dx.para(doc, line)
-    doc.add_paragraph()
-    dx.para(doc, n.sender, indent=False, align="right")
-    dx.para(doc, cn_date(n.notice_date), indent=False, align="right")
+    dx.signature(doc, n.sender, cn_date(n.notice_date))
     for line in n.notes:
         dx.para(doc, f"注：{line}", size=12)
+    _docx_annexes(doc, n)
     doc.core_properties.title = n.title
-    doc.core_properties.author = "govmon"
+    doc.core_properties.author = n.sender
     doc.save(str(path))
     return path
 
 
+def _figure_ref(p: Problem) -> str:
+    return f"\n（截图见附件1图{p.figure}）" if p.figure is not None else ""
+
+
+def _docx_annexes(doc: Any, n: Notice) -> None:
+    """附件1 问题截图, 附件2 问题与检查规则对照 (the only place rule IDs appear)."""
+    annex = 0
+    if n.figures:
+        annex += 1
+        dx.annex_heading(doc, f"附件{annex}", "问题截图")
+        for p in n.figures:
+            if p.picture:
+                dx.picture(doc, p.picture, width_mm=156)
+            else:
+                dx.para(doc, "（无页面快照）", indent=False, size=12)
+            dx.para(doc, p.figure_caption, indent=False, size=10.5, align="center")
+    if n.rule_rows:
+        annex += 1
+        dx.annex_heading(doc, f"附件{annex}", "问题与检查规则对照")
+        dx.table(doc, ["问题序号", "问题类型", "检查规则编号", "对应指标"],
+                 [list(r) for r in n.rule_rows], widths_mm=(18, 46, 52, 40))
+
+
 PROBLEM_COLUMNS = (("序号", 6), ("网站标识码", 13), ("网站名称", 22), ("指标", 16),
-                   ("类别", 9), ("问题类型", 18), ("规则", 22), ("问题描述", 48),
+                   ("类别", 9), ("问题类型", 18), ("检查规则编号", 22), ("问题描述", 48),
                    ("问题网址", 45), ("发现页面", 45), ("页面标题/链接文字", 28),
-                   ("证据", 48), ("首次发现", 12), ("状态", 10), ("整改期限", 12))
+                   ("证据", 48), ("首次发现", 12), ("状态", 10), ("整改期限", 12),
+                   ("文号", 22))
 PROBLEM_WRAP = ("问题描述", "问题网址", "发现页面", "证据", "页面标题/链接文字")
+URL_COLUMNS = ("问题网址", "发现页面", "网址")
 
 
 def _problem_rows(notices: list[Notice]) -> list[list[Any]]:
@@ -402,8 +494,9 @@ def _problem_rows(notices: list[Notice]) -> list[list[Any]]:
     for n in notices:
         for p in n.problems:
             rows.append([p.no, n.site.code, n.site.name, p.indicator, p.severity,
-                         p.rule_label.split("（")[0], p.rule, p.message, p.url, p.source,
-                         p.page_text, p.evidence_text, p.first_seen, p.state, p.deadline])
+                         p.rule_label, p.rule, p.message, p.url, p.source or None,
+                         p.page_text, p.evidence_text, p.first_seen, p.state, p.deadline,
+                         n.doc_no])
     return rows
 
 
@@ -413,27 +506,23 @@ def _fixed_rows(notices: list[Notice]) -> list[list[Any]]:
             for n in notices for i, f in enumerate(n.fixed, start=1)]
 
 
-FIXED_COLUMNS = (("序号", 6), ("网站标识码", 13), ("网站名称", 22), ("规则", 30),
+FIXED_COLUMNS = (("序号", 6), ("网站标识码", 13), ("网站名称", 22), ("问题类型", 24),
                  ("问题描述", 48), ("问题网址", 45), ("首次发现", 12), ("最后发现", 12),
                  ("状态", 9))
 
 
 def write_xlsx(notices: list[Notice], path: Path) -> Path:
-    """Problem list: one row per problem (and a sheet of the problems fixed)."""
+    """Problem list: one row per problem (and sheets of the problems fixed and hints)."""
     wb = new_workbook()
-    for sheet in (add_table(wb, "问题清单", PROBLEM_COLUMNS, _problem_rows(notices),
-                            wrap=PROBLEM_WRAP),
-                  add_table(wb, "已整改", FIXED_COLUMNS, _fixed_rows(notices),
-                            wrap=("问题描述", "问题网址"))):
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if hasattr(cell.value, "year"):
-                    cell.number_format = "yyyy-mm-dd"
+    add_table(wb, "问题清单", PROBLEM_COLUMNS, _problem_rows(notices), wrap=PROBLEM_WRAP,
+              links=URL_COLUMNS)
+    add_table(wb, "已整改", FIXED_COLUMNS, _fixed_rows(notices),
+              wrap=("问题描述", "问题网址"), links=URL_COLUMNS)
     hints = [[h.no, n.site.code, n.site.name, h.indicator, h.rule_label, h.message, h.url]
              for n in notices for h in n.hints]
     add_table(wb, "其他提示", (("序号", 6), ("网站标识码", 13), ("网站名称", 22), ("指标", 16),
-                           ("规则", 30), ("提示", 60), ("网址", 45)), hints,
-              wrap=("提示", "网址"))
+                           ("问题类型", 24), ("提示", 60), ("网址", 45)), hints,
+              wrap=("提示", "网址"), links=URL_COLUMNS)
     wb.properties.title = "整改问题清单"
     wb.properties.creator = "govmon"
     wb.save(str(path))
@@ -457,6 +546,8 @@ def _opening(n: Notice) -> str:
 
 def _status_lines(n: Notice) -> list[str]:
     out = []
+    if (n.card.detail or {}).get("unreachable"):
+        return out  # the verdict's reasons already say so
     if n.site_status == "unreachable":
         out.append("检查时网站首页无法访问，页面内容未能检查，相关指标结果未知。")
     elif not n.crawl_complete:
@@ -497,11 +588,39 @@ def _no_fixed_text(n: Notice) -> str:
 
 
 # -- the command's work ----------------------------------------------------------------
-def _doc_number(period: str, seq: int) -> str:
-    """A document number unique per period and site: run 12, 3rd site → 1203;
-    2026Q4, 3rd site → 403."""
-    head = period[5] if QUARTER_RE.match(period) else period.removeprefix("run:")
-    return f"{head}{seq:02d}"
+def issue_number(session: Session, site: Site, period: str, system_id: str, *,
+                 notice_date: date, prefix: str = DEFAULT_PREFIX) -> IssuedNotice:
+    """The stored 文号 of the notice for (site, period, system): the one issued before, or
+    the next free number of ``prefix`` in the notice date's year. A number is never given
+    twice (unique in the store); a regenerated notice keeps its number and its date."""
+    have = session.scalars(select(IssuedNotice).where(
+        IssuedNotice.site_id == site.id, IssuedNotice.period == period,
+        IssuedNotice.system == system_id)).first()
+    if have is not None:
+        return have
+    year = notice_date.year
+    last = session.scalars(select(IssuedNotice.number).where(
+        IssuedNotice.prefix == prefix, IssuedNotice.year == year)
+        .order_by(IssuedNotice.number.desc()).limit(1)).first()
+    number = (last or 0) + 1
+    now = datetime.now()
+    row = IssuedNotice(site_id=site.id, period=period, system=system_id, prefix=prefix,
+                       year=year, number=number, doc_no=f"{prefix}〔{year}〕{number}号",
+                       notice_date=notice_date, issued_at=now, rendered_at=now, files={})
+    session.add(row)
+    session.flush()
+    return row
+
+
+def has_problems(session: Session, card: Scorecard, site: Site) -> bool:
+    """A notice is due: the card failed, or its run shows a problem to rectify."""
+    if card.verdict == "不合格":
+        return True
+    return any(is_problem(f) for f in site_findings(session, card.run_id, site.id))
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def resolve_period(session: Session, period: str | None, system_id: str) -> str:
@@ -528,9 +647,19 @@ def resolve_period(session: Session, period: str | None, system_id: str) -> str:
 def generate_notices(session: Session, out_dir: Path, *, system: Any, period: str | None = None,
                      codes: list[str] | None = None, formats: tuple[str, ...] = FORMATS,
                      deadline_days: int = 15, notice_date: date | None = None,
-                     sender: str | None = None, doc_prefix: str = DEFAULT_PREFIX
-                     ) -> tuple[list[Notice], list[Path]]:
-    """Build and write the notices of ``period`` (one per site with a scorecard)."""
+                     sender: str | None = None, doc_prefix: str = DEFAULT_PREFIX,
+                     browser: Any = None, only_problems: bool = False,
+                     shots: bool = True) -> tuple[list[Notice], list[Path]]:
+    """Build and write the notices of ``period`` (one per site with a scorecard; with
+    ``only_problems`` only for sites with something to rectify).
+
+    The session must be writable: document numbers (``IssuedNotice``) and screenshots
+    (``EvidenceShot``) are stored. ``browser`` (``reports.browser.Browser``) renders the
+    screenshots and the PDF; without one, the notices carry no pictures and no PDF is
+    written (the notice says so)."""
+    from reports.browser import print_pdf
+    from reports.evidence import shots_for
+
     period = resolve_period(session, period, system.id)
     cards = period_cards(session, period, system.id)
     if not cards:
@@ -541,22 +670,42 @@ def generate_notices(session: Session, out_dir: Path, *, system: Any, period: st
         if missing:
             raise ReportError(f"周期 {period} 没有网站 {', '.join(missing)} 的评分表")
         cards = [(c, s) for c, s in cards if s.code in codes]
+    if only_problems:
+        cards = [(c, s) for c, s in cards if has_problems(session, c, s)]
     notice_date = notice_date or date.today()
     out_dir.mkdir(parents=True, exist_ok=True)
     systems = {system.id: system}
     notices, paths = [], []
-    for seq, (card, site) in enumerate(cards, start=1):
-        doc_no = f"{doc_prefix}〔{notice_date.year}〕{_doc_number(period, seq)}号"
-        n = build_notice(session, card, site, notice_date=notice_date,
-                         deadline_days=deadline_days, sender=sender, doc_no=doc_no,
-                         systems=systems)
+    for card, site in cards:
+        issued = issue_number(session, site, period, system.id, notice_date=notice_date,
+                              prefix=doc_prefix)
+        pictures = {}
+        if shots and browser is not None and card.run_id is not None:
+            pictures = shots_for(session, browser, card.run_id,
+                                 site_findings(session, card.run_id, site.id), site.url)
+        n = build_notice(session, card, site, notice_date=issued.notice_date,
+                         deadline_days=deadline_days, sender=sender, doc_no=issued.doc_no,
+                         systems=systems, shots=pictures)
+        if shots and browser is None:
+            n.shots_note = "本通知未附问题截图（生成时未找到 Chromium 浏览器）。"
         notices.append(n)
-        if "html" in formats:
-            paths.append(write_html(n, out_dir / f"{n.file_stem}.html"))
+        written: list[Path] = []
+        if "html" in formats or "pdf" in formats:
+            html = write_html(n, out_dir / f"{n.file_stem}.html")
+            if "html" in formats:
+                written.append(html)
+            if "pdf" in formats and browser is not None:
+                written.append(print_pdf(browser, html, out_dir / f"{n.file_stem}.pdf"))
+            if "html" not in formats:
+                html.unlink()
         if "docx" in formats:
-            paths.append(write_docx(n, out_dir / f"{n.file_stem}.docx"))
+            written.append(write_docx(n, out_dir / f"{n.file_stem}.docx"))
         if "xlsx" in formats:
-            paths.append(write_xlsx([n], out_dir / f"{n.file_stem}.xlsx"))
+            written.append(write_xlsx([n], out_dir / f"{n.file_stem}.xlsx"))
+        issued.files = {p.name: sha256_file(p) for p in written}
+        issued.rendered_at = datetime.now()
+        paths += written
+    session.flush()
     if "xlsx" in formats and len(notices) > 1:
         paths.append(write_xlsx(notices, out_dir / f"problems-{period_tag(period)}.xlsx"))
     return notices, paths

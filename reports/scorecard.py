@@ -22,9 +22,10 @@ from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
+    RATE_DEFINITION,
     Markup,
+    PassRate,
     fmt_delta,
-    fmt_rate,
     is_problem,
     period_cards,
     previous_quarter,
@@ -38,7 +39,7 @@ from reports.common import (
 )
 from reports.notices import ReportError
 from reports.scorecard_terminal import main_deductions
-from reports.xlsx import add_table, new_workbook
+from reports.xlsx import PERCENT_FORMAT, add_table, new_workbook
 from scoring.rules_catalogue import rule_title
 from store.models import Finding, Scorecard, Site
 
@@ -63,6 +64,10 @@ class RankRow:
         """For a 待定 card: the lowest score the unknowns could leave."""
         floor = (self.card.detail or {}).get("score_floor")
         return floor if self.card.verdict == "待定" and floor != self.score else None
+
+    @property
+    def unreachable(self) -> bool:
+        return bool((self.card.detail or {}).get("unreachable"))
 
     @property
     def prev_score(self) -> float | None:
@@ -124,8 +129,17 @@ class RateRow:
     prev_failed: int | None = None
 
     @property
+    def figures(self) -> PassRate:
+        return PassRate(checked=self.checked, passed=self.passed, failed=self.failed,
+                        pending=self.open)
+
+    @property
     def rate(self) -> float | None:
-        return (self.checked - self.failed) / self.checked if self.checked else None
+        return self.figures.rate
+
+    @property
+    def final_rate(self) -> float | None:
+        return self.figures.final_rate
 
     @property
     def prev_rate(self) -> float | None:
@@ -168,6 +182,7 @@ class QuarterReport:
     trend_svg: str
     prev_histogram_svg: str | None
     sample_notes: dict[str, str] = field(default_factory=dict)  # period -> note
+    trend_scores: dict[tuple[int, str], float | None] = field(default_factory=dict)
     sender: str = ""
     generated: datetime = field(default_factory=datetime.now)
 
@@ -188,23 +203,24 @@ class QuarterReport:
         return self.rates[0]
 
 
+VERDICT_GROUP = {"合格": 0, "待定": 1, "不合格": 2}
+
+
 def _rank(rows: list[RankRow]) -> list[RankRow]:
-    """Final scores (合格 / 不合格) by score, ties sharing a rank; then 待定 sites (their
-    score is not final: no rank); then sites without a score (single veto)."""
-    final = sorted((r for r in rows if r.score is not None and r.card.verdict != "待定"),
-                   key=lambda r: (-r.score, r.site.code))
+    """Every site gets a rank: 合格 sites by score, then 待定 sites (by their provisional
+    score; those without any score after them), then 不合格 sites (under the pass mark by
+    score, single vetoes — no score — last). Equal verdict and score share a rank."""
+    def key(r: RankRow) -> tuple[int, int, float]:
+        group = VERDICT_GROUP.get(r.card.verdict, 3)
+        return (group, r.score is None, -(r.score or 0.0))
+
+    ordered = sorted(rows, key=lambda r: (*key(r), r.site.code))
     rank, last = 0, None
-    for i, r in enumerate(final, start=1):
-        if r.score != last:
-            rank, last = i, r.score
+    for i, r in enumerate(ordered, start=1):
+        if key(r) != last:
+            rank, last = i, key(r)
         r.rank = rank
-    pending = sorted((r for r in rows if r.card.verdict == "待定"),
-                     key=lambda r: (-(r.score or 0), r.site.code))
-    vetoed = sorted((r for r in rows if r.score is None and r.card.verdict != "待定"),
-                    key=lambda r: r.site.code)
-    for r in pending + vetoed:
-        r.rank = None
-    return final + pending + vetoed
+    return ordered
 
 
 def _rates(session: Session, cards: list[tuple[Scorecard, Site]],
@@ -303,34 +319,44 @@ def build_report(session: Session, quarter: str, *, system: Any, compare: str | 
         quarter=quarter, compare=compare, system_id=system.id, system_name=system.name,
         as_of=as_of, rows=rows, rates=_rates(session, cards, prev),
         problems=_problems(session, cards), trend_periods=periods, histogram_svg=hist,
-        trend_svg=trend, prev_histogram_svg=prev_hist, sample_notes=notes, sender=sender)
+        trend_svg=trend, prev_histogram_svg=prev_hist, sample_notes=notes, sender=sender,
+        trend_scores={(sid, p): c.score for sid, cards_ in by_site.items()
+                      for p, c in cards_.items()})
 
 
 def write_html(report: QuarterReport, path: Path) -> Path:
-    path.write_text(render("scorecard.html.j2", r=report, svg=svg,
-                           Markup=Markup), encoding="utf-8")
+    path.write_text(render("scorecard.html.j2", r=report, svg=svg, Markup=Markup,
+                           rate_definition=RATE_DEFINITION), encoding="utf-8")
     return path
 
 
 def write_xlsx(report: QuarterReport, path: Path) -> Path:
+    """Sheets 得分排名, 合格率 (numbers and percentages as numbers), 主要问题, 不合格网站,
+    and 图表 (openpyxl charts over the ranking and the quarters' scores)."""
     r = report
     wb = new_workbook()
     prev = quarter_label(r.compare) if r.compare else "上季度"
-    add_table(wb, "得分排名", (("排名", 6), ("网站名称", 30), ("网站标识码", 13), ("类型", 10),
-                           ("得分", 8), ("结论", 8), ("单项否决", 26), ("主要扣分", 40),
-                           (f"{prev}得分", 12), (f"{prev}结论", 12), ("变化", 16)),
-              [[row.rank if row.rank is not None else "—", row.site.name, row.site.code,
-                row.kind_name, row.score if row.score is not None else "—",
-                row.card.verdict, row.vetoes, row.deductions,
-                row.prev_score if row.prev_score is not None else "—",
-                row.prev.verdict if row.prev else "—", row.change] for row in r.rows],
-              wrap=("单项否决", "主要扣分"))
+    ranking = add_table(
+        wb, "得分排名", (("排名", 6), ("网站名称", 30), ("网站标识码", 13), ("类型", 10),
+                     ("得分", 8), ("最低可能得分", 10), ("结论", 8), ("单项否决", 26),
+                     ("主要扣分", 40), ("说明", 40), (f"{prev}得分", 12), (f"{prev}结论", 12),
+                     ("变化", 16)),
+        [[row.rank, row.site.name, row.site.code, row.kind_name, row.score, row.floor,
+          row.card.verdict, row.vetoes or None, row.deductions or None,
+          row.reason if row.card.verdict != "合格" else None, row.prev_score,
+          row.prev.verdict if row.prev else None, row.change] for row in r.rows],
+        wrap=("单项否决", "主要扣分", "说明"), formats={"得分": "0.##", "最低可能得分": "0.##"})
     add_table(wb, "合格率", (("范围", 12), ("运行网站数", 11), ("检查网站数", 11), ("抽查比例", 10),
                           ("合格", 8), ("不合格", 8), ("待定", 8), ("合格率", 10),
-                          (f"{prev}合格率", 14), ("变化", 14)),
-              [[x.scope, x.operating, x.checked, fmt_rate(x.sampling), x.passed, x.failed,
-                x.open, fmt_rate(x.rate), fmt_rate(x.prev_rate), x.change] for x in r.rates])
-    add_table(wb, "主要问题", (("序号", 6), ("问题类型", 22), ("规则", 26), ("问题数", 9),
+                          ("最终结论合格率", 14), (f"{prev}合格率", 14), ("变化", 14)),
+              [[x.scope, x.operating, x.checked, x.sampling, x.passed, x.failed, x.open,
+                x.rate, x.final_rate, x.prev_rate, x.change] for x in r.rates],
+              formats={k: PERCENT_FORMAT for k in ("抽查比例", "合格率", "最终结论合格率",
+                                                   f"{prev}合格率")})
+    ws = wb["合格率"]
+    ws.cell(row=len(r.rates) + 3, column=1, value=RATE_DEFINITION)
+    ws.cell(row=len(r.rates) + 4, column=1, value=r.total.figures.sentence() + "。")
+    add_table(wb, "主要问题", (("序号", 6), ("问题类型", 22), ("检查规则编号", 26), ("问题数", 9),
                            ("涉及网站数", 11), ("涉及网站", 60)),
               [[i, p.title, p.rule, p.count, len(p.sites), "、".join(p.sites)]
                for i, p in enumerate(r.problems, start=1)], wrap=("涉及网站",))
@@ -338,15 +364,59 @@ def write_xlsx(report: QuarterReport, path: Path) -> Path:
                             ("原因", 60)),
               [[i, row.site.name, row.site.code, row.kind_name, row.reason]
                for i, row in enumerate(r.failing, start=1)], wrap=("原因",))
+    _charts(wb, r, ranking)
     wb.properties.title = r.title
     wb.properties.creator = "govmon"
     wb.save(str(path))
     return path
 
 
+def _charts(wb: Any, r: QuarterReport, ranking: Any) -> None:
+    """图表: scores by site (bar chart over 得分排名) and every stored quarter per site
+    (line chart over a small table of its own)."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    ws = wb.create_sheet("图表")
+    bar = BarChart()
+    bar.type = "bar"
+    bar.title = f"{quarter_label(r.quarter)}各网站得分"
+    bar.y_axis.title = "得分"
+    bar.y_axis.scaling.min, bar.y_axis.scaling.max = 0, 100
+    n = len(r.rows)
+    bar.add_data(Reference(ranking, min_col=5, min_row=1, max_row=n + 1), titles_from_data=True)
+    bar.set_categories(Reference(ranking, min_col=2, min_row=2, max_row=n + 1))
+    bar.height, bar.width = max(7.5, 1.2 * n), 18
+    bar.legend = None
+    ws.add_chart(bar, "A1")
+    # the trend table: quarters down, sites across (openpyxl charts read sheet cells)
+    periods = r.trend_periods
+    start = int(max(16, 2.4 * n)) + 2
+    ws.cell(row=start, column=1, value="季度")
+    by_site = {row.site.id: row for row in r.rows}
+    for j, row in enumerate(by_site.values(), start=2):
+        ws.cell(row=start, column=j, value=row.site.name)
+    for i, period in enumerate(periods, start=1):
+        ws.cell(row=start + i, column=1, value=quarter_label(period))
+        for j, row in enumerate(by_site.values(), start=2):
+            score = r.trend_scores.get((row.site.id, period))
+            ws.cell(row=start + i, column=j, value=score)
+    line = LineChart()
+    line.title = "各网站季度得分趋势（单项否决不计分，无点）"
+    line.y_axis.title = "得分"
+    line.y_axis.scaling.min, line.y_axis.scaling.max = 0, 100
+    line.add_data(Reference(ws, min_col=2, max_col=len(by_site) + 1, min_row=start,
+                            max_row=start + len(periods)), titles_from_data=True)
+    line.set_categories(Reference(ws, min_col=1, min_row=start + 1,
+                                  max_row=start + len(periods)))
+    line.height, line.width = 9, 18
+    ws.add_chart(line, f"J{1}")
+
+
 def generate_scorecard(session: Session, out_dir: Path, quarter: str, *, system: Any,
-                       compare: str | None = None, sender: str = ""
+                       compare: str | None = None, sender: str = "",
+                       formats: tuple[str, ...] = ("html", "xlsx", "pdf"), browser: Any = None
                        ) -> tuple[QuarterReport, list[Path]]:
+    """Write the comparison as HTML, XLSX and (with a ``browser``) PDF."""
     from scoring.engine import normalize_quarter
 
     try:
@@ -359,6 +429,18 @@ def generate_scorecard(session: Session, out_dir: Path, quarter: str, *, system:
     report = build_report(session, quarter, system=system, compare=compare, sender=sender)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"scorecard-{quarter}" + (f"-vs-{report.compare}" if report.compare else "")
-    return report, [write_html(report, out_dir / f"{stem}.html"),
-                    write_xlsx(report, out_dir / f"{stem}.xlsx")]
+    paths: list[Path] = []
+    if "html" in formats or "pdf" in formats:
+        html = write_html(report, out_dir / f"{stem}.html")
+        if "html" in formats:
+            paths.append(html)
+        if "pdf" in formats and browser is not None:
+            from reports.browser import print_pdf
+
+            paths.append(print_pdf(browser, html, out_dir / f"{stem}.pdf"))
+        if "html" not in formats:
+            html.unlink()
+    if "xlsx" in formats:
+        paths.append(write_xlsx(report, out_dir / f"{stem}.xlsx"))
+    return report, paths
 

@@ -66,17 +66,15 @@ def scorecard_table(rows: list[tuple[Scorecard, Site]], title: str) -> Table:
     t = Table(title=title)
     for col in ("网站", "类型", "结论", "得分", "单项否决", "主要扣分", "待核查"):
         t.add_column(col, justify="right" if col == "得分" else "left")
-    counts = {"合格": 0, "不合格": 0, "待定": 0}
     for card, site in rows:
-        counts[card.verdict] = counts.get(card.verdict, 0) + 1
         style = VERDICT_STYLE.get(card.verdict, "")
         t.add_row(escape(f"{site.name} ({site.code})"), KIND_NAMES.get(site.kind, site.kind),
                   f"[{style}]{card.verdict}[/]" if style else card.verdict, score_text(card),
                   vetoes_text(card), main_deductions(card), pending_text(card))
-    checked = len(rows)
-    rate = f"{(checked - counts['不合格']) / checked:.1%}" if checked else "—"
-    t.caption = (f"{checked} 个网站：合格 {counts['合格']}，不合格 {counts['不合格']}，"
-                 f"待定 {counts['待定']}；合格率 {rate} (待定按未不合格计)。"
+    from reports.common import PassRate
+
+    figures = PassRate.of([card.verdict for card, _ in rows])
+    t.caption = (f"{figures.checked} 个网站：{figures.sentence()}。"
                  "待核查: 缺数据 = 抓取不完整/探测不足/规则未运行，人工 = 需人工核查的指标 "
                  "(--manual 补充)")
     return t

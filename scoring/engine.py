@@ -14,6 +14,11 @@ Nothing unknown is counted as passed. Every indicator ends in one status (see
 are unknowns that make the verdict 待定 when they could change it; indicators a crawler
 cannot decide (P / H) are "需人工核查" until a manual result is supplied. Every point lost
 names the findings (or the probes) that caused it.
+
+A site whose homepage could not be reached in the crawl has no score at all (nothing of
+its content was checked, so "100 minus nothing" would be a lie): it is 不合格 when a veto
+is proven (V2 over enough probes), otherwise 待定 with the reasons stated in Chinese
+(``ScoreResult.pending_reasons``) — for instance that the monitoring window holds no probe.
 """
 
 from __future__ import annotations
@@ -135,6 +140,9 @@ class ScoreResult:
     score_floor: Fraction | None = None  # final score if every data gap lost its remaining cap
     bonus_score: Fraction = Fraction(0)
     base: Fraction = Fraction(0)  # points of the categories checked (75 without services)
+    unreachable: bool = False  # the crawl could not open the homepage
+    crawl_error: str | None = None  # why (RunSite.note), for the reasons below
+    pending_reasons: list[str] = field(default_factory=list)  # why 待定, in Chinese
 
     @property
     def vetoes(self) -> list[str]:
@@ -170,6 +178,7 @@ class ScoreResult:
             else str(self.system.total / self.base),
             "pass_mark": _num(self.system.pass_mark),
             "availability": self.availability.as_dict(),
+            "unreachable": self.unreachable, "pending_reasons": self.pending_reasons,
             "lost": self.lost, "data_gaps": self.data_gaps,
             "needs_person": self.needs_person,
             "indicators": [r.as_dict() for r in self.indicators],
@@ -377,14 +386,20 @@ def score_site(session: Session, system: IndicatorSystem, run_id: int | None, si
                       site_kind=site.kind, has_services=site.has_services, system=system,
                       run_id=run_id, period=period or (f"run:{run_id}" if run_id else "—"),
                       as_of=as_of, crawl_complete=scorer.complete,
-                      availability=scorer.avail, indicators=results)
-    if res.vetoes:
-        res.verdict = FAIL
+                      availability=scorer.avail, indicators=results,
+                      unreachable=bool(run_site and run_site.status == "unreachable"),
+                      crawl_error=run_site.note if run_site else None)
+    if res.vetoes or res.unreachable:
+        why = "单项否决，不计分" if res.vetoes else "首页无法访问，未能检查，不计分"
+        res.verdict = FAIL if res.vetoes else OPEN
         for r in results:
             if r.kind == "deduct" and r.status != "not_applicable":
-                r.status, r.needs_person, r.note = "not_scored", False, "单项否决，不计分"
+                if res.vetoes:
+                    r.status, r.needs_person, r.note = "not_scored", False, why
                 r.lost, r.raw, r.items, r.findings = Fraction(0), Fraction(0), [], []
-        res.indicators += [scorer.bonus(b, False, "单项否决，不计分") for b in system.bonus]
+        res.indicators += [scorer.bonus(b, False, why) for b in system.bonus]
+        if not res.vetoes:
+            res.pending_reasons = _unreachable_reasons(res, system)
         return res
 
     deductions = [r for r in results if r.kind == "deduct" and r.status != "not_applicable"]
@@ -412,14 +427,57 @@ def score_site(session: Session, system: IndicatorSystem, run_id: int | None, si
     # the lowest final score the unknowns allow (bonus only counts above its mark)
     res.score_floor = floor + (res.bonus_score if floor > system.bonus_above else 0)
 
-    veto_gaps = any(r.kind == "veto" and r.status in DATA_GAPS for r in results)
+    veto_gaps = [r for r in results if r.kind == "veto" and r.status in DATA_GAPS]
     if res.deduction_score < system.pass_mark:
         res.verdict = FAIL
     elif veto_gaps or floor < system.pass_mark:
         res.verdict = OPEN
+        if veto_gaps:
+            res.pending_reasons.append(
+                "单项否决指标" + "、".join(f"{r.id} {r.name}（{r.label}）" for r in veto_gaps)
+                + "暂无法判定")
+        if floor < system.pass_mark:
+            res.pending_reasons.append(
+                f"数据不完整的指标若全部扣分，得分最低为 {_num(floor):g} 分，"
+                f"低于合格线 {_num(system.pass_mark):g} 分")
     else:
         res.verdict = PASS
     return res
+
+
+CRAWL_ERRORS = {"refused": "连接被拒绝", "timeout": "连接超时", "dns": "域名无法解析",
+                "tls": "证书错误", "reset": "连接被重置", "http": "服务器返回错误状态",
+                "redirect_loop": "循环跳转", "private": "地址不允许访问"}
+
+
+def crawl_error_text(note: str | None) -> str:
+    """``首页无法访问 (refused)`` → 连接被拒绝: the crawler's note in plain Chinese."""
+    text = (note or "").strip()
+    for key, label in CRAWL_ERRORS.items():
+        if f"({key})" in text or text == key:
+            return label
+    return text.removeprefix("首页无法访问").strip(" ()（）:：") if text else ""
+
+
+def _unreachable_reasons(res: ScoreResult, system: IndicatorSystem) -> list[str]:
+    """Why a site the crawl could not reach is 待定 rather than scored or failed."""
+    cause = crawl_error_text(res.crawl_error)
+    out = [f"本次抓取时首页无法访问{f'（{cause}）' if cause else ''}，网站内容未能检查，不计分"]
+    a = res.availability
+    days = system.threshold("probe.window_days")
+    share = f"{float(a.veto_share) * 100:g}%"
+    if a.probes == 0:
+        out.append(f"监测期（{days} 天）内没有首页可用性探测记录，无法判定是否达到“站点无法访问”"
+                   f"单项否决标准（每天至少 {system.threshold('probe.min_per_day')} 次探测、"
+                   f"失败比例不低于 {share}）")
+    elif not a.sufficient:
+        out.append(f"监测期内首页探测 {a.probes} 次（失败 {a.failures} 次），少于判定所需的 "
+                   f"{a.required} 次，暂无法判定是否达到“站点无法访问”单项否决标准")
+    else:
+        out.append(f"监测期内首页探测 {a.probes} 次，失败 {a.failures} 次"
+                   f"（{float(a.share) * 100:.1f}%），未达到单项否决标准 {share}；"
+                   "须待下次抓取成功后评分")
+    return out
 
 
 # -- runs, quarters, storage ---------------------------------------------------------

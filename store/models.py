@@ -379,3 +379,62 @@ class Item(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     page_url: Mapped[str] = mapped_column(String(2048))  # the list page it was seen on
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IssuedNotice(Base):
+    """A rectification notice's document number (文号), issued once and kept.
+
+    One row per (site, period, indicator system): regenerating the notice keeps its
+    number and date; a new notice takes the next free number of its prefix and year, so
+    numbers never repeat. ``files`` holds the SHA-256 of each file of the latest rendering
+    (name -> hex), so a copy that was sent can be told apart from a later rendering.
+    """
+
+    __tablename__ = "issued_notices"
+    __table_args__ = (
+        UniqueConstraint("site_id", "period", "system"),
+        UniqueConstraint("prefix", "year", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    system: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(40))  # 网监整改
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    doc_no: Mapped[str] = mapped_column(String(80))  # 网监整改〔2026〕3号
+    notice_date: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    rendered_at: Mapped[datetime] = mapped_column(DateTime)
+    files: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class EvidenceShot(Base):
+    """A screenshot of the page a finding is about, rendered from the stored snapshot.
+
+    Keyed by the finding's run and fingerprint (findings are replaced when a run is
+    re-checked; the fingerprint is what stays). ``cache_key`` (snapshot hash + what was
+    outlined + renderer version) lets a later run reuse the picture of an unchanged page.
+    """
+
+    __tablename__ = "evidence_shots"
+    __table_args__ = (
+        UniqueConstraint("run_id", "fingerprint"),
+        Index("ix_evidence_shots_cache", "cache_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    page_url: Mapped[str | None] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(12))  # ok | no_snapshot | failed
+    outlined: Mapped[bool] = mapped_column(Boolean, default=False)
+    caption: Mapped[str | None] = mapped_column(Text)  # what the picture shows, in Chinese
+    png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    cache_key: Mapped[str | None] = mapped_column(String(64))
+    elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)

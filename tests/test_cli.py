@@ -212,7 +212,10 @@ def test_bad_input_is_one_line_with_exit_code(tmp_path: Path) -> None:
             ["-w", workspace("y4", ok_sites, "workers: two\n"), "sites", "list"],
             {}, 2, r"govmon\.yaml:1: workers 应为整数，而不是 'two'"),
         "missing sites.yaml": (
-            ["-w", workspace("y5"), "crawl"], {}, 2, r"sites\.yaml: 文件不存在"),
+            ["-w", workspace("y5", settings="workers: 1\n"), "crawl"], {}, 2,
+            r"sites\.yaml: 文件不存在"),
+        "not a workspace": (
+            ["-w", workspace("y5b"), "crawl"], {}, 2, r"不是 govmon 工作目录.*govmon init"),
         "unknown --site": (
             ["-w", workspace("y6", ok_sites), "crawl", "--site", "5101009999"],
             {}, 2, r"注册表中没有网站标识码 5101009999"),

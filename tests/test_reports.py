@@ -237,14 +237,20 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     headings = [h.get_text() for h in soup.select("h3")]
     assert any(h.startswith("（一）D2 机构职能") for h in headings), headings
     assert any("F3 可用性（扣 0.2 分，上限 1 分）" in h for h in headings), headings
-    f3 = next(t for t in soup.select("table.problems") if "link.broken" in t.get_text())
+    f3 = next(t for t in soup.select("table.problems")
+              if t.select("tr.problem[data-rule='link.broken']"))
+    # rule IDs only in the annex that maps problems to rules, never in the body text
+    body = soup.select_one("article").get_text()
+    annex = soup.select_one("#annex-rules")
+    assert "link.broken" in annex.get_text()
+    assert "link.broken" not in body.replace(annex.get_text(), "")
     assert len(f3.select("tr.problem")) == 2
     assert [h["data-rule"] for h in soup.select("tr.hint")] == ["survey.inactive"]
     fixed = soup.select("tr.fixed-problem")
     assert len(fixed) == 1 and portal_url(world) + "gone.html" in fixed[0].get_text()
     assert "已整改" in fixed[0].get_text() and "2026-08-20" in fixed[0].get_text()
     assert "于2026年10月10日前" in text and "5 个工作日" in text
-    assert text.rstrip().endswith("示例市人民政府办公室 2026年9月28日")
+    assert soup.select_one(".sign").get_text(" ", strip=True) == "示例市人民政府办公室 2026年9月28日"
 
     # the department: no problems, a first notice would say so; here the problems fixed
     stats = _soup(notices / f"notice-{world.codes['stats']}-run{world.run2}.html")
@@ -270,10 +276,13 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
                     for row in t[1:]]
     assert len(problem_rows) == 4
     assert {row[0] for row in problem_rows} == {"1", "2", "3", "4"}
-    assert all(row[5] == "2026-10-10" for row in problem_rows)
+    assert all(row[4].endswith("整改期限：\n2026-10-10") for row in problem_rows)
     assert any(XSS in row[1] for row in problem_rows)  # literal text, not markup
     assert tables[0][1][:2] == ["示例市人民政府", portal]
-    assert [t for _, t in paras][-2:] == ["示例市人民政府办公室", "2026年9月28日"]
+    texts = [t for _, t in paras]
+    sign = texts.index("2026年9月28日")
+    assert texts[sign - 1] == "示例市人民政府办公室"
+    assert "附件2" in texts[sign:] and "问题与检查规则对照" in texts[sign:]
 
     # XLSX ---------------------------------------------------------------------------
     wb = load_workbook(str(stem) + ".xlsx")
@@ -281,7 +290,8 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     header = [c.value for c in ws[1]]
     assert header[:3] == ["序号", "网站标识码", "网站名称"] and "整改期限" in header
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:O{len(problems) + 1}"
+    assert ws.auto_filter.ref == f"A1:P{len(problems) + 1}"
+    assert ws.print_title_rows == "$1:$1" and ws.page_setup.fitToWidth == 1
     assert ws.column_dimensions["H"].width == 48
     data = [dict(zip(header, (c.value for c in row), strict=True))
             for row in ws.iter_rows(min_row=2)]
@@ -289,7 +299,7 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     by_url = {r["问题网址"]: r for r in data}
     for f in problems:
         r = by_url[f.url]
-        assert r["网站标识码"] == portal and r["规则"] == f.rule
+        assert r["网站标识码"] == portal and r["检查规则编号"] == f.rule
         assert r["首次发现"].date() == f.first_seen.date()
         assert r["整改期限"].date() == date(2026, 10, 10)
     assert [c.value for c in wb["已整改"][2]][4] == "首页上的站内链接“旧栏目”无法访问 (HTTP 404)"
@@ -318,7 +328,8 @@ def test_crawled_text_is_escaped_and_neutralised_everywhere(world: World):
         assert "javascript:" not in " ".join(a.get("href", "") for a in soup.find_all("a"))
         assert "\x07" not in raw
         # self-contained: no stylesheet, image, font or script fetched from anywhere
-        assert not soup.find_all(["link", "img", "iframe", "object", "embed"]), path
+        assert not soup.find_all(["link", "iframe", "object", "embed"]), path
+        assert all(i["src"].startswith("data:image/png;base64,") for i in soup.find_all("img"))
         assert "@import" not in raw and "url(" not in raw
     portal_page = _soup(out / "dashboard" / "sites" / f"{world.codes['portal']}.html")
     assert XSS in portal_page.get_text()  # shown as text
@@ -332,8 +343,8 @@ def test_crawled_text_is_escaped_and_neutralised_everywhere(world: World):
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     texts = [c.value for c in cells if isinstance(c.value, str)]
-    assert "'" + FORMULA in texts  # the anchor text column, quoted
-    assert not [t for t in texts if t and t[0] in "=+-@"]
+    # the anchor text is kept as it is, as a text cell (no formula, no apostrophe)
+    assert FORMULA in texts and "'" + FORMULA not in texts
     assert not [t for t in texts if "\x07" in t]
     doc = Document(str(notice.with_suffix(".docx")))
     body = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
@@ -361,7 +372,8 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
         cells = [td.get_text(" ", strip=True) for td in r.find_all("td")]
         assert r["data-verdict"] == q4[code].verdict
         if q4[code].score is None:
-            assert cells[0] == "—" and cells[4] == "—" and "V5 互动回应差" in cells[6]
+            # a single veto ranks after every other verdict, with a real rank number
+            assert cells[0] == "3" and cells[4] == "—" and "V5 互动回应差" in cells[6]
             assert cells[-1] == "合格→不合格"
         else:
             assert cells[4] == f"{q4[code].score:g}"
@@ -374,8 +386,9 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
 
     rates = {r["data-scope"]: [td.text for td in r.find_all("td")]
              for r in soup.select("table.rates tr[data-scope]")}
-    assert rates["全部网站"][1:8] == ["3", "3", "100.0%", "2", "1", "0", "66.7%"]
-    assert rates["全部网站"][8:] == ["100.0%", "-33.3 个百分点"]
+    # (checked − 不合格) ÷ checked, then 合格 ÷ (合格 + 不合格): no 待定, so both agree
+    assert rates["全部网站"][1:9] == ["3", "3", "100.0%", "2", "1", "0", "66.7%", "66.7%"]
+    assert rates["全部网站"][9:] == ["100.0%", "-33.3 个百分点"]
     assert rates["门户网站"][7] == "100.0%" and rates["子站"][7] == "0.0%"
     assert rates["部门网站"][1:3] == ["1", "1"]  # the closed department is not operating
     assert soup.select_one("#pass-rate").text == "66.7%"
@@ -400,13 +413,20 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
     assert len(trend.select("g.point.veto")) == 1  # the education bureau in Q4
 
     wb = load_workbook(out / "scorecard-2026Q4-vs-2026Q3.xlsx")
-    assert wb.sheetnames == ["得分排名", "合格率", "主要问题", "不合格网站"]
+    assert wb.sheetnames == ["得分排名", "合格率", "主要问题", "不合格网站", "图表"]
     rank = wb["得分排名"]
-    assert rank.freeze_panes == "A2" and rank.auto_filter.ref == "A1:K4"
+    assert rank.freeze_panes == "A2" and rank.auto_filter.ref == "A1:M4"
+    assert rank.print_title_rows == "$1:$1" and int(rank.page_setup.paperSize) == 9  # A4
     assert [rank.cell(row=i, column=3).value for i in (2, 3, 4)] == [*scored, e]
-    assert rank.cell(row=4, column=5).value == "—" and rank.cell(row=4, column=6).value == "不合格"
-    assert wb["合格率"].cell(row=2, column=8).value == "66.7%"
+    # numbers are numbers: ranks and scores; a veto has no score (an empty cell)
+    assert [rank.cell(row=i, column=1).value for i in (2, 3, 4)] == [1, 2, 3]
+    assert rank.cell(row=2, column=5).value == q4[scored[0]].score
+    assert rank.cell(row=4, column=5).value is None and rank.cell(row=4, column=7).value == "不合格"
+    rate = wb["合格率"].cell(row=2, column=8)
+    assert rate.value == pytest.approx(2 / 3) and rate.number_format == "0.0%"
     assert wb["不合格网站"].cell(row=2, column=3).value == e
+    charts = wb["图表"]._charts
+    assert len(charts) == 2  # scores by site, and the quarters' trend
 
 
 def test_scorecard_refuses_what_it_cannot_compare(world: World, capsys):
@@ -421,8 +441,8 @@ def test_scorecard_refuses_what_it_cannot_compare(world: World, capsys):
     assert "季度格式错误" in err and len(err.strip().splitlines()) == 1
     assert main([*base, "report", "notices", "--site", "9999999999"]) == 2
     assert "没有网站 9999999999 的评分表" in capsys.readouterr().err
-    assert main([*base, "report", "notices", "--format", "pdf"]) == 2
-    assert "--format: 未知格式 pdf" in capsys.readouterr().err
+    assert main([*base, "report", "notices", "--format", "odt"]) == 2
+    assert "--format: 未知格式 odt" in capsys.readouterr().err
     assert main([*base, "report", "notices", "--period", "run:999"]) == 2
     assert "没有周期 run:999 的评分表" in capsys.readouterr().err
     assert main([*base, "report", "notices", "--date", "2026-13-01"]) == 2
@@ -543,3 +563,53 @@ def test_demo_history_is_seeded_scored_and_labelled(tmp_path: Path, template: Pa
         assert report.compare == "2026Q3" and "2026Q3" in report.sample_notes
         assert "不是真实检查结果" in report.sample_notes["2026Q3"]
         assert build_dashboard(s, system=NATIONAL).sample_note
+
+
+def test_without_chromium_documents_are_written_without_pdf_and_pictures(
+        world: World, capsys, monkeypatch):
+    """One clear line, no failure: HTML, DOCX and XLSX still written, and say why."""
+    monkeypatch.setenv("GOVMON_CHROMIUM", "")  # set and empty: no browser
+    out = world.ws / "nochrome"
+    assert main([*world.base(), "report", "notices", "--output", str(out)]) == 0
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "未找到 Chromium" in lines[0] and "PDF" in lines[0]
+    notices = out / "notices"
+    assert not list(notices.glob("*.pdf"))
+    assert len(list(notices.glob("*.html"))) == len(list(notices.glob("*.docx"))) == 3
+    soup = _soup(next(notices.glob("*.html")))
+    assert "未找到 Chromium" in soup.select_one("#shots-note").text
+    assert not soup.select("figure.shot")
+    assert main([*world.base(), "report", "scorecard", "--quarter", "2026Q4", "-o",
+                 str(out)]) == 0
+    assert not list(out.glob("*.pdf")) and list(out.glob("scorecard-*.xlsx"))
+
+
+def test_document_numbers_are_kept_and_never_repeat(world: World, monkeypatch):
+    """Regenerating one site's notice keeps its 文号; a new period takes the next one."""
+    from store.models import IssuedNotice
+
+    monkeypatch.setenv("GOVMON_CHROMIUM", "")
+    out = world.ws / "numbers"
+    base = [*world.base(), "report", "notices", "--output", str(out), "--format", "html"]
+
+    def numbers() -> dict[str, str]:
+        got = {}
+        for path in (out / "notices").glob("notice-*.html"):
+            soup = _soup(path)
+            got[soup.select_one("article")["data-site"] + soup.select_one("article")[
+                "data-period"]] = soup.select_one(".docno").text
+        return got
+
+    assert main(base) == 0
+    first = numbers()
+    edu = world.codes["edu"]
+    assert main([*base, "--site", edu, "--date", "2026-12-31"]) == 0
+    assert numbers() == first  # same number (and date) for the same site and period
+    assert main([*base, "--period", f"run:{world.run1}"]) == 0
+    every = numbers()
+    assert len(set(every.values())) == len(every) == 2 * len(first)
+    with world.sessions() as s:
+        rows = list(s.scalars(select(IssuedNotice)))
+    assert sorted(r.number for r in rows) == list(range(1, len(rows) + 1))
+    assert {r.doc_no for r in rows} == set(every.values())

@@ -88,6 +88,10 @@ def cmd_export(ctx: Any) -> int:
     records = EXPORTERS[ctx.args.what][1](ctx)
     text = (json.dumps(records, ensure_ascii=False, indent=2) if ctx.args.format == "json"
             else to_csv(records))
+    if ctx.args.format == "csv" and not ctx.args.output and text:
+        # UTF-8 with BOM, as the file output: Excel on Chinese Windows reads a CSV without
+        # one as GBK (mojibake), and `govmon export … > file.csv` is how people save it
+        text = "\ufeff" + text
     if ctx.args.output:
         with open(ctx.args.output, "w", encoding="utf-8-sig" if ctx.args.format == "csv"
                   else "utf-8", newline="") as fh:

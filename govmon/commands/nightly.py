@@ -6,7 +6,11 @@
   and scorecards replace the cards of the same period, so a re-run stores nothing twice.
 - Each stage commits what it produced: a failing stage is reported (exit 1) and the later
   stages that need it are skipped, but nothing earlier stages stored is lost.
-- Ends with a short summary: sites checked, vetoes, verdicts, new and fixed problems.
+- Publishes what people read (``reports.publish``): the current quarter's notices for
+  every site with problems, its scorecard and the dashboard, under
+  ``reports/<quarter>/`` and the stable ``reports/latest/``, and prints where they are.
+- Ends with a short summary: sites checked, vetoes, verdicts, new and fixed problems (read
+  from the store, so it tells the same story as the notices).
 """
 
 from __future__ import annotations
@@ -64,7 +68,9 @@ class Pipeline:
         return value
 
 
-def cmd_nightly(ctx: Any) -> int:
+def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
+    """The pipeline; ``after_check(sessions, run_id, systems)`` runs between the checks
+    and the scores (the demo seeds its sample quarter there)."""
     from govmon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
     from govmon.config import workspace_lock
     from govmon.console import console
@@ -86,14 +92,17 @@ def cmd_nightly(ctx: Any) -> int:
                 return EXIT_INTERRUPTED
             checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0],
                                  ctx.args.workers or ctx.settings.workers)
+            if after_check is not None:
+                after_check(sessions, run_id, systems)
             pipe.stage("评分", _score, sessions, run_id, systems)
-            pipe.stage("报告", _report, ctx, sessions, run_id, systems, console)
+            published = pipe.stage("报告", _report, ctx, sessions, run_id, systems, console)
         except StageFailed as exc:
             console.print(_summary(pipe, sessions, None, None, started))
             console.print(f"[red]阶段「{exc}」失败[/]；之前阶段的结果已保存，可修复后重新运行 "
                           "govmon nightly")
             return EXIT_INTERNAL
     console.print(_summary(pipe, sessions, run_id, checked, started, systems[0].id))
+    _print_published(console, published)
     return EXIT_OK
 
 
@@ -144,8 +153,7 @@ def _check(sessions: Any, run_id: int, registry: Any, system: Any,
         summary = run_checks(s, s.get(Run, run_id), registry=registry,
                              system_path=system.path, severity=system.rule_severity,
                              workers=workers)
-    text = (f"{summary.findings} 个问题 (新增 {summary.new + summary.regressed}，"
-            f"已整改 {summary.fixed})")
+    text = f"{summary.findings} 条检查结果 (含不扣分的提示；变化见「问题变化」)"
     if summary.errors:
         text += f"；{len(summary.errors)} 项规则出错"
     return summary, text
@@ -165,11 +173,14 @@ def _score(sessions: Any, run_id: int, systems: list[Any]) -> tuple[None, str]:
 
 
 def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
-            console: Console) -> tuple[None, str]:
+            console: Console) -> tuple[Any, str]:
     from sqlalchemy import select
 
     from checks.runner import export_records
+    from govmon.commands.report import warn_line
+    from reports.publish import publish
     from reports.scorecard_terminal import scorecard_table
+    from scoring import engine
     from scoring.engine import scorecard_records
     from store.models import Scorecard, Site
 
@@ -188,7 +199,27 @@ def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
             console.print(scorecard_table(list(rows), f"任务 {run_id} 评分 — {system.name}"))
     for path, records in files.items():
         path.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
-    return None, "、".join(str(p) for p in files)
+    today = date.today()
+    quarter = engine.normalize_quarter(f"{today.year}Q{(today.month + 2) // 3}")
+    published = publish(sessions, out_dir, quarter, systems=systems,
+                        deadline_days=ctx.settings.rectify_working_days, warn=warn_line)
+    return published, (f"{len(published.notices)} 份整改通知、{quarter} 季度评分对比、监测看板 → "
+                       f"{published.latest}")
+
+
+def _print_published(console: Console, published: Any) -> None:
+    """Where tonight's documents are (the stable ``latest/`` paths)."""
+    def show(label: str, path: Any) -> None:
+        console.print(f"  {label}: {escape(str(path))}", highlight=False, soft_wrap=True)
+
+    console.print("[bold]报告[/] (每晚更新，固定路径):")
+    show("监测看板", published.in_latest(published.dashboard))
+    for path in published.scorecard_files:
+        show(f"季度评分对比 ({path.suffix[1:].upper()})", published.in_latest(path))
+    show(f"整改通知 ({len(published.notices)} 份)",
+         published.latest / "notices")
+    if not published.pdf:
+        show("PDF 与截图", "未生成 (未找到 Chromium)")
 
 
 # -- summary ---------------------------------------------------------------------------
@@ -218,6 +249,26 @@ def _summary(pipe: Pipeline, sessions: Any, run_id: int | None, checked: Any,
         verdicts = [card.verdict for card, _ in cards]
         t.add_row("结论", "，".join(f"{v} {verdicts.count(v)}" for v in ("合格", "不合格", "待定")))
         if checked is not None:
-            t.add_row("问题变化", f"新增 {checked.new}，复现 {checked.regressed}，"
-                              f"已整改 {checked.fixed}，持续 {checked.persisting}")
+            new, regressed, fixed, persisting = _changes(sessions, run_id)
+            t.add_row("问题变化", f"新增 {new}，复现 {regressed}，已整改 {fixed}，持续 {persisting}")
     return t
+
+
+def _changes(sessions: Any, run_id: int) -> tuple[int, int, int, int]:
+    """(new, regressed, fixed, persisting) of the run, from the stored findings: the
+    numbers the notices show (``fixed_findings`` is what their 已整改 section lists)."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from checks.runner import fixed_findings
+    from store.models import Finding
+
+    with sessions() as s:
+        states = Counter(s.scalars(select(Finding.state).where(Finding.run_id == run_id)))
+        sites = set(s.scalars(select(Finding.site_id).where(Finding.run_id == run_id)))
+        from store.models import CheckRun
+
+        sites |= set(s.scalars(select(CheckRun.site_id).where(CheckRun.run_id == run_id)))
+        fixed = sum(len(fixed_findings(s, run_id, site)) for site in sites)
+    return states["new"], states["regressed"], fixed, states["persisting"]

@@ -13,6 +13,8 @@ from rich.markup import escape
 
 from reports.notices import FORMATS
 
+SCORECARD_FORMATS = ("html", "xlsx", "pdf")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="生成报告: 整改通知、季度评分对比、监测看板")
@@ -27,8 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     n.add_argument("--site", action="append", metavar="CODE", help="只生成该网站的通知 (可重复)")
     n.add_argument("--period", metavar="run:12|2026Q4",
                    help="依据的评分周期 (默认: 最近一次评分的抓取任务)")
-    n.add_argument("--format", default=",".join(FORMATS), metavar="html,docx,xlsx",
-                   help="输出格式，逗号分隔 (默认全部)")
+    n.add_argument("--format", default=",".join(FORMATS), metavar="html,docx,xlsx,pdf",
+                   help="输出格式，逗号分隔 (默认全部；pdf 需要 Chromium)")
+    n.add_argument("--no-screenshots", action="store_true",
+                   help="不附问题截图 (截图由 Chromium 从已保存的页面快照生成)")
     n.add_argument("--deadline-days", type=int, metavar="N",
                    help="整改期限: 通知日期后 N 个工作日 (默认 govmon.yaml 的 "
                         "rectify_working_days，15)")
@@ -41,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--quarter", required=True, metavar="2026Q4", help="季度")
     s.add_argument("--compare", metavar="2026Q3", help="对比的季度 (默认: 上一季度，如有评分)")
     s.add_argument("--sender", default="", help="检查单位 (写入总体情况)")
+    s.add_argument("--format", default=",".join(SCORECARD_FORMATS), metavar="html,xlsx,pdf",
+                   help="输出格式，逗号分隔 (默认全部；pdf 需要 Chromium)")
     common(s)
     s.set_defaults(func=cmd_scorecard)
 
@@ -75,15 +81,29 @@ def _print_paths(console: Console, title: str, paths: list[Path]) -> None:
         console.print(f"  {escape(str(p))}", highlight=False, soft_wrap=True)
 
 
+def _formats(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    from govmon.cli import CliError
+
+    formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise CliError(f"--format: 未知格式 {', '.join(bad) or '(空)'} (可选 {','.join(allowed)})")
+    return formats
+
+
+def warn_line(text: str) -> None:
+    """One yellow line on stderr (e.g. Chromium missing: documents without PDF/pictures)."""
+    Console(stderr=True).print(f"[yellow]提示[/]: {escape(text)}", highlight=False,
+                               soft_wrap=True)
+
+
 def cmd_notices(ctx: Any) -> int:
     from govmon.cli import CliError
+    from reports.browser import optional_browser
     from reports.notices import ReportError, generate_notices
 
     args = ctx.args
-    formats = tuple(f.strip().lower() for f in args.format.split(",") if f.strip())
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise CliError(f"--format: 未知格式 {', '.join(bad) or '(空)'} (可选 html,docx,xlsx)")
+    formats = _formats(args.format, FORMATS)
     days = args.deadline_days if args.deadline_days is not None else \
         ctx.settings.rectify_working_days
     if days < 1 or days > 250:
@@ -94,12 +114,14 @@ def cmd_notices(ctx: Any) -> int:
         raise CliError(f"--date: 日期格式错误 '{args.date}' (应如 2026-12-01)") from None
     system = _system(ctx)
     out = _output(ctx, "notices")
-    with ctx.store()() as s:
+    wanted = "pdf" in formats or not args.no_screenshots
+    with ctx.store().begin() as s, optional_browser(warn_line, wanted=wanted) as browser:
         try:
             notices, paths = generate_notices(s, out, system=system, period=args.period,
                                               codes=args.site, formats=formats,
                                               deadline_days=days, notice_date=day,
-                                              sender=args.sender)
+                                              sender=args.sender, browser=browser,
+                                              shots=not args.no_screenshots)
         except ReportError as exc:
             raise CliError(str(exc)) from None
     console = Console()
@@ -111,16 +133,19 @@ def cmd_notices(ctx: Any) -> int:
 
 def cmd_scorecard(ctx: Any) -> int:
     from govmon.cli import CliError
+    from reports.browser import optional_browser
     from reports.notices import ReportError
     from reports.scorecard import generate_scorecard
 
+    formats = _formats(ctx.args.format, SCORECARD_FORMATS)
     system = _system(ctx)
     out = _output(ctx)
-    with ctx.store()() as s:
+    with ctx.store()() as s, optional_browser(warn_line, wanted="pdf" in formats) as browser:
         try:
             report, paths = generate_scorecard(s, out, ctx.args.quarter, system=system,
                                                compare=ctx.args.compare,
-                                               sender=ctx.args.sender)
+                                               sender=ctx.args.sender, formats=formats,
+                                               browser=browser)
         except ReportError as exc:
             raise CliError(str(exc)) from None
     t = report.total
@@ -144,51 +169,4 @@ def cmd_dashboard(ctx: Any) -> int:
                                    "(先运行 govmon crawl、check、score)")
     _print_paths(Console(), f"监测看板: {len(board.sites)} 个网站 (用浏览器打开 index.html，"
                             f"共 {len(paths)} 个页面)", paths[:1])
-    return 0
-
-
-def demo_reports(ctx: Any, console: Console, sample_run: int | None) -> int:
-    """The end of ``govmon demo``: fill the reserved sample quarter, then write notices, the
-    two-quarter comparison and the dashboard, and print where they are."""
-    from sqlalchemy import select
-
-    from govmon.demo import history
-    from reports.dashboard import generate_dashboard
-    from reports.notices import generate_notices
-    from reports.scorecard import generate_scorecard
-    from scoring import engine
-    from scoring.system import load_system
-    from store.models import Scorecard
-
-    systems = [load_system(name) for name in (getattr(ctx.args, "system", None)
-                                              or ["national-2019"])]
-    system = systems[0]
-    sessions = ctx.store()
-    with sessions.begin() as s:
-        run = engine.latest_run(s)
-        if run is None:
-            console.print("[yellow]没有抓取任务，不生成报告[/]")
-            return 0
-        if sample_run is not None:
-            seeded = history.fill(s, sample_run, run.id, systems)
-            console.print(f"已生成上一季度 ({seeded['quarter']}) 的[bold]样例数据[/] (任务 "
-                          f"{seeded['run']}，报告中均有标注)")
-        quarter = engine.normalize_quarter(
-            f"{run.started_at.year}Q{(run.started_at.month + 2) // 3}")
-        if not s.scalars(select(Scorecard.id).where(Scorecard.period == quarter,
-                                                    Scorecard.system == system.id)).first():
-            engine.score_quarter(s, system, quarter)
-        day = run.started_at.date()
-    out = ctx.workspace / "reports"
-    with sessions() as s:
-        _, notice_paths = generate_notices(s, out / "notices", system=system,
-                                           period=f"run:{run.id}",
-                                           deadline_days=ctx.settings.rectify_working_days,
-                                           notice_date=max(day, date.today()))
-        report, card_paths = generate_scorecard(s, out, quarter, system=system)
-        _, board_paths = generate_dashboard(s, out / "dashboard", system=system)
-    _print_paths(console, "整改通知", notice_paths)
-    _print_paths(console, f"季度评分对比 {report.quarter}"
-                          + (f" vs {report.compare}" if report.compare else ""), card_paths)
-    _print_paths(console, "监测看板", board_paths[:1])
     return 0

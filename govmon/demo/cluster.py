@@ -12,6 +12,10 @@ Six registry entries on four real HTTP servers (one per 127.0.0.x address):
 
 Problems are planted on purpose (broken links, a soft 404, stale and blank columns, slow and
 missing replies, …); ``DemoCluster.planted`` maps ``"<site>.<label>"`` to each one's URL.
+
+Ports: the servers take the ports they had the last time (``ports``, kept by ``govmon
+demo`` in the workspace's ``demo.json``) when those are free, so a second demo sees the
+same URLs and reports its problems as persisting, not as fixed and new again.
 """
 
 from __future__ import annotations
@@ -42,41 +46,49 @@ from govmon.registry import Registry, SiteSpec
 FALLBACK_HOST = "127.0.0.1"  # systems (macOS) where only 127.0.0.1 is configured
 
 
-def _bind(host: str, table: RouteTable) -> SiteServer:
-    """A server on ``host`` (or on 127.0.0.1 when that address cannot be bound)."""
+def _bind(host: str, table: RouteTable, port: int = 0) -> SiteServer:
+    """A server on ``host`` (or on 127.0.0.1 when that address cannot be bound), on
+    ``port`` when it is free, else on any free port."""
     dynamic = table.dynamic if table.handlers else None
-    try:
-        return SiteServer(host, table.routes, dynamic=dynamic)
-    except OSError:
-        return SiteServer(FALLBACK_HOST, table.routes, dynamic=dynamic)
-
-
-def _dead_base(host: str) -> str:
-    """``http://host:port`` on which nothing listens: bind a free port, note it, close it."""
     for candidate in (host, FALLBACK_HOST):
-        try:
-            with socket.socket() as s:
-                s.bind((candidate, 0))
-                return f"http://{candidate}:{s.getsockname()[1]}"
-        except OSError:
-            continue
+        for p in dict.fromkeys((port, 0)):
+            try:
+                return SiteServer(candidate, table.routes, dynamic=dynamic, port=p)
+            except OSError:
+                continue
+    raise OSError("no loopback address available")
+
+
+def _dead_base(host: str, port: int = 0) -> str:
+    """``http://host:port`` on which nothing listens: bind a free port (``port`` when it
+    is free), note it, close it."""
+    for candidate in (host, FALLBACK_HOST):
+        for p in dict.fromkeys((port, 0)):
+            try:
+                with socket.socket() as s:
+                    s.bind((candidate, p))
+                    return f"http://{candidate}:{s.getsockname()[1]}"
+            except OSError:
+                continue
     raise OSError("no loopback address available")
 
 
 class DemoCluster:
     """Sample sites for ``govmon demo`` and for tests; deterministic for a given ``today``."""
 
-    def __init__(self, today: date):
+    def __init__(self, today: date, ports: dict[str, int] | None = None):
         self.today = today
         self._started: list[SiteServer] = []
         self._stop = threading.Event()
+        want = {k: int(v) for k, v in (ports or {}).items() if str(v).isdigit()}
         # Servers bind first: pages carry absolute URLs of the other servers.
-        self.portal = _bind("127.0.0.2", RouteTable())
-        self.zone = _bind("127.0.0.3", RouteTable())
-        self.drc = _bind("127.0.0.4", RouteTable())
-        self.external = _bind("127.0.0.50", RouteTable())
+        self.portal = _bind("127.0.0.2", RouteTable(), want.get("portal", 0))
+        self.zone = _bind("127.0.0.3", RouteTable(), want.get("zone", 0))
+        self.drc = _bind("127.0.0.4", RouteTable(), want.get("drc", 0))
+        self.external = _bind("127.0.0.50", RouteTable(), want.get("external", 0))
         self.servers = [self.portal, self.zone, self.drc, self.external]
-        stats, grain = _dead_base("127.0.0.5"), _dead_base("127.0.0.6")
+        stats = _dead_base("127.0.0.5", want.get("stats", 0))
+        grain = _dead_base("127.0.0.6", want.get("grain", 0))
         self.hosts = Hosts(today=today, portal=self.portal.base, zone=self.zone.base,
                            drc=self.drc.base, stats=stats, ext=self.external.base)
         portal = build_portal(self.hosts)
@@ -108,6 +120,17 @@ class DemoCluster:
             SiteSpec(code=GRAIN_CODE, name="示例市粮食局", url=grain + "/", kind="department",
                      status="关停"),
         ], trusted_networks=["127.0.0.0/8"])
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """The ports in use, to ask for again next time (see the module docstring)."""
+        from urllib.parse import urlsplit
+
+        out = {"portal": self.portal.port, "zone": self.zone.port, "drc": self.drc.port,
+               "external": self.external.port}
+        for key, code in (("stats", STATS_CODE), ("grain", GRAIN_CODE)):
+            out[key] = urlsplit(self.registry.by_code(code).url).port or 0
+        return out
 
     def start(self) -> None:
         for s in self.servers:
