@@ -207,10 +207,10 @@ def test_bad_input_is_one_line_with_exit_code(tmp_path: Path) -> None:
             {}, 2, r"govmon\.yaml:3: YAML 格式错误"),
         "unknown setting": (
             ["-w", workspace("y3", ok_sites, "max_pages: 10\nmax_page: 5\n"), "sites", "list"],
-            {}, 2, r"govmon\.yaml:2: 未知设置项 'max_page' \(是否应为 max_pages\?\)"),
+            {}, 2, r"govmon\.yaml:2: max_page: 未知设置项 \(是否应为 max_pages\?\)"),
         "wrong setting type": (
             ["-w", workspace("y4", ok_sites, "workers: two\n"), "sites", "list"],
-            {}, 2, r"govmon\.yaml:1: workers 应为整数，而不是 'two'"),
+            {}, 2, r"govmon\.yaml:1: workers: 应为整数，而不是 'two'"),
         "missing sites.yaml": (
             ["-w", workspace("y5"), "crawl"], {}, 2, r"sites\.yaml: 文件不存在"),
         "unknown --site": (
