@@ -15,8 +15,9 @@ may appear only once in a mapping (PyYAML silently keeps the last one).
 
 from __future__ import annotations
 
+import difflib
 import heapq
-import unicodedata
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -140,7 +141,9 @@ class _Inspector:
                     seen[(k.tag, name)] = kline
                 sub = path + (name,)
                 self.doc.lines.setdefault(sub, kline)
-                total += self.walk(k, sub, depth + 1) + self.walk(v, sub, depth + 1)
+                # the key node under a path of its own: its text is not the value's
+                total += self.walk(k, sub + ("\0key",), depth + 1)
+                total += self.walk(v, sub, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 sub = path + (str(i),)
@@ -167,14 +170,15 @@ def key_of(loc: Iterable[Any]) -> str:
 
 
 # -- text without control characters ----------------------------------------------------
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # categories Cc, Zl, Zp
+
+
 def control_char(text: str) -> str | None:
     """The first control character in ``text`` (as U+XXXX), or None. Tabs, CR/LF, NUL,
     DEL, C1 controls and line/paragraph separators never belong in a name, URL or header
     value: in an HTTP header they end it (header injection), in a report they break lines."""
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
-            return f"U+{ord(ch):04X}"
-    return None
+    m = _CONTROL.search(text)
+    return f"U+{ord(m.group()):04X}" if m else None
 
 
 def _clean_text(value: str) -> str:
@@ -239,16 +243,28 @@ def error_text(err: dict[str, Any]) -> str:
 
 
 def validation_problems(exc: ValidationError, shown: str, line: Callable[[tuple], int],
-                        prefix: tuple = ()) -> list[str]:
+                        prefix: tuple = (), known: list[str] | None = None) -> list[str]:
     """``file:line: key: problem`` for every error of ``exc``; ``line`` locates a path
-    (``prefix`` + the error's location) in the file."""
+    (``prefix`` + the error's location) in the file; an unknown key gets the closest of
+    ``known`` as a hint."""
+    return [msg for _, msg in located_problems(exc, shown, line, prefix, known)]
+
+
+def located_problems(exc: ValidationError, shown: str, line: Callable[[tuple], int],
+                     prefix: tuple = (), known: list[str] | None = None
+                     ) -> list[tuple[int, str]]:
+    """:func:`validation_problems` with the line of each, for sorting."""
     out = []
     for err in exc.errors():
         loc = tuple(str(p) for p in err["loc"])
         where = line(prefix + loc)
         key = key_of(loc)
-        out.append(f"{shown}:{where}: {key}: {error_text(err)}" if key
-                   else f"{shown}:{where}: {error_text(err)}")
+        text = error_text(err)
+        if err["type"] == "extra_forbidden" and known:
+            hint = difflib.get_close_matches(loc[-1], known, n=1)
+            text += f" (是否应为 {hint[0]}?)" if hint else f" (可用: {', '.join(known)})"
+        out.append((where, f"{shown}:{where}: {key}: {text}" if key
+                    else f"{shown}:{where}: {text}"))
     return out
 
 
