@@ -175,8 +175,8 @@ def test_import_with_errors_changes_nothing(ws: Path) -> None:
     assert proc.returncode == cli.EXIT_INPUT
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [
-        f"错误: {bad}:4: 首页网址格式错误: 'https//x'",
-        f"错误: {bad}:5: 上级网站标识码 '5109999999' 不存在",
+        f"错误: {bad}:4: 首页网址: 格式错误: 'https//x'",
+        f"错误: {bad}:5: 上级网站标识码: '5109999999' 不存在",
     ]
     assert (ws / "sites.yaml").read_bytes() == before_yaml
     with open_store(db_of(ws))() as s:
