@@ -17,13 +17,20 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, ValidationError
 from pydantic.dataclasses import dataclass
 
-from govmon.schema import CleanText, YamlProblem, capped, load_yaml, validation_problems
+from govmon.schema import (
+    CleanText,
+    InputError,
+    YamlProblem,
+    capped,
+    load_yaml,
+    validation_problems,
+)
 from store.lockfile import LockBusy, hold
 
 USER_AGENT = "govmon/0.1 (+https://github.com/govmon/govmon; 政府网站监测)"
 
 
-class ConfigError(Exception):
+class ConfigError(InputError):
     """Bad settings; one line per problem, naming the file, line and key."""
 
 

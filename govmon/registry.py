@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from govmon.schema import (
     CleanText,
+    InputError,
     Problems,
     YamlProblem,
     capped,
@@ -52,7 +53,7 @@ HEADER_SEARCH_ROWS = 10  # a title row (e.g. "XX市政府网站名单") may sit 
 MAX_NAME, MAX_URL = 200, 2048
 
 
-class RegistryError(Exception):
+class RegistryError(InputError):
     """Invalid registry input. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: list[str]):

@@ -32,6 +32,11 @@ MAX_PROBLEMS = 50  # problems listed per file; the rest are counted
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 
 
+class InputError(ValueError):
+    """A file or argument the user gave is wrong: the message is one line per problem
+    (``file:line: key: problem``); the command exits 2."""
+
+
 class YamlProblem(ValueError):
     """A YAML file that cannot be read: ``line`` (1-based, 0 if unknown) and the problem."""
 

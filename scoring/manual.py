@@ -27,10 +27,11 @@ from typing import Any
 
 import yaml
 
+from govmon.schema import InputError
 from scoring.system import IndicatorSystem
 
 
-class ManualFileError(ValueError):
+class ManualFileError(InputError):
     """A manual-results file that cannot be used (one line naming file and line)."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from govmon.schema import InputError
 from scoring.durations import Duration, DurationError
 from scoring.durations import parse as parse_duration
 from scoring.rules_catalogue import RULES
@@ -51,7 +52,7 @@ THRESHOLD_KEYS: dict[str, str] = {
 }
 
 
-class IndicatorFileError(ValueError):
+class IndicatorFileError(InputError):
     """An indicator file that cannot be used; the message is one line for the user."""
 
 

@@ -257,18 +257,26 @@ def test_bad_input_is_one_line_with_exit_code(tmp_path: Path) -> None:
     assert failures == []
 
 
-def test_internal_error_is_one_line_and_debug_shows_traceback(ws: Path) -> None:
+def test_missing_table_is_damage_and_a_bug_is_one_internal_line(
+        ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with sqlite3.connect(ws / "govmon.db") as conn:
         conn.execute("DROP TABLE runs")
     proc = govmon("-w", str(ws), "status")
-    assert proc.returncode == cli.EXIT_INTERNAL
+    assert proc.returncode == cli.EXIT_STORE
     line = one_error_line(proc)
-    assert line.startswith("内部错误: OperationalError") and "GOVMON_DEBUG=1" in line
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GOVMON_DEBUG", "1")
-        debug = run("-w", str(ws), "status")
+    assert "已损坏: 缺少表 runs" in line and "从备份恢复" in line
+
+    def boom(ctx: cli.Context) -> int:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "cmd_status", boom)
+    proc = run("-w", str(ws), "status")
+    assert proc.returncode == cli.EXIT_INTERNAL
+    assert one_error_line(proc) == "内部错误: RuntimeError: boom (设置 GOVMON_DEBUG=1 查看详情)"
+    monkeypatch.setenv("GOVMON_DEBUG", "1")
+    debug = run("-w", str(ws), "status")
     assert debug.returncode == cli.EXIT_INTERNAL and "Traceback" in debug.stderr
-    assert "no such table: runs" in debug.stderr
+    assert "second line" in debug.stderr
 
 
 def test_interrupt_exits_4(ws: Path, serve) -> None:  # noqa: ANN001
