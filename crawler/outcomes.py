@@ -41,7 +41,8 @@ def classify_exception(exc: BaseException) -> str:
     too_large, private, robots, or other."""
     name = type(exc).__name__
     text = f"{name} {exc}".lower().replace("ssl:default", "")
-    if name == "BlockedAddress":
+    if name in ("BlockedAddress", "AddressRefused") or \
+            type(exc.__cause__).__name__ == "AddressRefused":
         return "private"
     if _LOOP_MSG.search(text):
         return "redirect_loop"
