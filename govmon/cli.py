@@ -32,7 +32,7 @@ from govmon.config import (
 )
 from govmon.console import console, err_console  # noqa: E402
 from govmon.registry import Registry, import_file, load
-from govmon.schema import InputError
+from govmon.schema import InputError, os_reason
 from store.db import (
     StoreBusy,
     StoreError,
@@ -366,7 +366,7 @@ def _user_caused(exc: Exception) -> int | None:
     or None for a bug."""
     if isinstance(exc, OSError) and exc.errno in PATH_ERRNOS:
         where = f"{exc.filename}: " if exc.filename else ""
-        _error(f"{where}{exc.strerror or exc}")
+        _error(f"{where}{os_reason(exc)}")
         return EXIT_INPUT
     if damaged(exc):  # a query hit a damaged database file
         first = (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0]
@@ -377,4 +377,8 @@ def _user_caused(exc: Exception) -> int | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m govmon.cli` runs this file as __main__, a second copy of the module: the
+    # command modules raise govmon.cli.CliError, which __main__.CliError would not catch.
+    from govmon.cli import main as _main
+
+    sys.exit(_main())

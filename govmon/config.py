@@ -23,6 +23,7 @@ from govmon.schema import (
     YamlProblem,
     capped,
     load_yaml,
+    os_reason,
     validation_problems,
 )
 from store.lockfile import LockBusy, hold
@@ -149,8 +150,8 @@ def workspace_lock(workspace: Path, wait: float = 0.0) -> Iterator[None]:
         raise LockedError(f"另一个 govmon 任务正在运行 (进程 {exc.holder}，锁文件 {path})"
                           ) from None
     except OSError as exc:
-        raise ConfigError(f"{exc.filename or path}: 无法创建工作目录锁文件 ({exc.strerror}；"
-                          "工作目录需要可写)") from None
+        raise ConfigError(f"{exc.filename or path}: 无法打开工作目录锁文件 "
+                          f"({os_reason(exc)}；工作目录和锁文件需要可写)") from None
     with held:
         yield
 

@@ -16,6 +16,7 @@ may appear only once in a mapping (PyYAML silently keeps the last one).
 from __future__ import annotations
 
 import difflib
+import errno
 import heapq
 import re
 from collections.abc import Callable, Iterable
@@ -271,6 +272,19 @@ def located_problems(exc: ValidationError, shown: str, line: Callable[[tuple], i
         out.append((where, f"{shown}:{where}: {key}: {text}" if key
                     else f"{shown}:{where}: {text}"))
     return out
+
+
+# -- operating-system errors -------------------------------------------------------------
+_OS_REASONS = {errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "只读文件系统",
+               errno.ENOENT: "文件或目录不存在", errno.ENOTDIR: "不是目录",
+               errno.EISDIR: "是目录", errno.ENOSPC: "磁盘空间不足",
+               errno.EDQUOT: "超出磁盘配额", errno.ENAMETOOLONG: "文件名过长",
+               errno.EEXIST: "已存在"}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OSError happened, in Chinese when it is one users meet."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
 
 
 # -- many problems -----------------------------------------------------------------------
