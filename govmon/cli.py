@@ -3,8 +3,8 @@
 Exit codes (documented in the README):
   0  done
   1  unexpected internal error (set GOVMON_DEBUG=1 for the traceback)
-  2  bad input: registry, settings, arguments
-  3  the store cannot be opened
+  2  bad input: registry, settings, indicator/manual files, arguments, unwritable paths
+  3  the store cannot be opened, or is damaged
   4  interrupted (Ctrl-C / SIGTERM); the run can be resumed
   5  another govmon job holds the lock
 """
