@@ -62,6 +62,8 @@ def classify_exception(exc: BaseException) -> str:
     if name == "DownloadCancelledError" and ("maxsize" in text or "larger than" in text
                                               or "cancel" in text):
         return "too_large"
+    if "download_maxsize" in text and "decompression" in text:  # a compression bomb
+        return "too_large"
     if name in ("DownloadFailedError", "ResponseDataLossError", "ConnectionLost",
                 "ResponseNeverReceived", "ConnectionDone") or "connection" in text:
         return "reset"
