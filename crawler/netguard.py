@@ -143,10 +143,6 @@ def is_internal_address(ip: str) -> bool:
             or addr.is_multicast or addr.is_reserved or addr.is_unspecified)
 
 
-def _port(scheme: str, explicit: int | None) -> int | None:
-    return explicit if explicit is not None else DEFAULT_PORTS.get(scheme)
-
-
 class Guard:
     """The address guard of one registry (see the module docstring).
 
@@ -202,36 +198,42 @@ class Guard:
         """What aiohttp's resolver cannot judge: the scheme, the port, and a host written
         as an address (aiohttp connects to those directly). Host names pass here; the
         GuardedResolver judges them when the connection is made."""
-        try:
-            parts = urlsplit(url)
-            scheme, host, port = parts.scheme.lower(), parts.hostname or "", parts.port
-        except ValueError:
-            return Verdict(False, f"网址格式错误: {url[:200]}")
-        if scheme not in DEFAULT_PORTS:
-            return Verdict(False, f"不支持的协议 '{scheme}'")
+        target = _target(url)
+        if isinstance(target, Verdict):
+            return target
+        host, port = target
         ip = _literal(host)
-        return self.check(ip, _port(scheme, port) or 0) if ip is not None else Verdict(True)
+        return self.check(ip, port) if ip is not None else Verdict(True)
 
     def allows(self, url: str) -> Verdict:
         """May ``url`` be fetched? Every address its host resolves to must be admitted
         (for callers that cannot pin the address they connect to)."""
-        try:
-            parts = urlsplit(url)
-            scheme, host, port = parts.scheme.lower(), parts.hostname or "", parts.port
-        except ValueError:
-            return Verdict(False, f"网址格式错误: {url[:200]}")
-        if scheme not in DEFAULT_PORTS:
-            return Verdict(False, f"不支持的协议 '{scheme}'")
-        if not host:
-            return Verdict(False, f"网址没有主机名: {url[:200]}")
+        target = _target(url)
+        if isinstance(target, Verdict):
+            return target
+        host, port = target
         addresses = resolve_all(host)
         if not addresses:
             return Verdict(False, f"无法解析域名 {host}")
         for ip in addresses:
-            verdict = self.check(ip, _port(scheme, port) or 0)
+            verdict = self.check(ip, port)
             if not verdict:
                 return verdict
         return Verdict(True, address=addresses[0])
+
+
+def _target(url: str) -> tuple[str, int] | Verdict:
+    """(host, port) of an http(s) URL, or the refusal of any other."""
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), parts.hostname or "", parts.port
+    except ValueError:
+        return Verdict(False, f"网址格式错误: {url[:200]}")
+    if scheme not in DEFAULT_PORTS:
+        return Verdict(False, f"不支持的协议 '{scheme}'")
+    if not host:
+        return Verdict(False, f"网址没有主机名: {url[:200]}")
+    return host, port if port is not None else DEFAULT_PORTS[scheme]
 
 
 class GuardedResolver(AbstractResolver):

@@ -14,15 +14,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+from test_store_damage import damaged_store
 
 CORPUS = Path(__file__).with_name("badinput")
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,35 +99,7 @@ def _store(ws: Path) -> None:
     sessions.kw["bind"].dispose()
 
 
-def _damaged_store(ws: Path) -> None:
-    """A store with 300 pages whose pages-table root page is overwritten."""
-    from govmon.registry import load
-    from store.db import open_store
-    from store.models import Page, Run
-    from store.ops import sync_registry
-
-    sessions = open_store(f"sqlite:///{ws / 'govmon.db'}")
-    with sessions.begin() as s:
-        site_id = next(iter(sync_registry(s, load(ws / "sites.yaml")).values()))
-        run = Run(started_at=datetime.now(), status="complete", options={})
-        s.add(run)
-        s.flush()
-        s.add_all(Page(run_id=run.id, site_id=site_id, url=f"http://127.0.0.1:9/{i}.html",
-                       status=200, fetched_at=run.started_at, title="页" * 50)
-                  for i in range(300))
-    sessions.kw["bind"].dispose()
-    db = ws / "govmon.db"
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'pages'"
-                            ).fetchone()[0]
-    with open(db, "r+b") as f:
-        f.seek((root - 1) * page_size + 8)
-        f.write(b"\xff" * 64)
-
-
-SETUPS = {"store": _store, "damaged-store": _damaged_store}
+SETUPS = {"store": _store, "damaged-store": damaged_store}
 
 
 @dataclass

@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import html, next_address, run_crawl, spec
+from conftest import html, run_crawl, spec
+from rawserver import serve_raw
 from sqlalchemy import func, select
 
 from govmon.demo.server import Route
@@ -26,37 +27,16 @@ LINKS = 100_000
 @pytest.fixture
 def endless() -> Iterator[str]:
     """A server whose HTML body never ends (chunked, as fast as the client reads)."""
-    host = next_address()
-    srv = socket.socket()
-    srv.bind((host, 0))
-    srv.listen()
-    stop = threading.Event()
-
-    def serve_one(conn: socket.socket) -> None:
-        with conn:
-            try:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                             b"Transfer-Encoding: chunked\r\n\r\n")
-                chunk = b"<p>" + b"x" * 8192 + b"</p>"
-                piece = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-                while not stop.is_set():
-                    conn.sendall(piece)
-            except OSError:
-                return
-
-    def serve() -> None:
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"<p>" + b"x" * 8192 + b"</p>"
+        piece = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
         while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+            conn.sendall(piece)
 
-    threading.Thread(target=serve, daemon=True).start()
-    yield f"http://{host}:{srv.getsockname()[1]}/"
-    stop.set()
-    srv.close()
+    with serve_raw(talk) as url:
+        yield url
 
 
 def test_gzip_bomb_endless_body_and_100000_links(serve, endless, tmp_path) -> None:  # noqa: ANN001

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import dead_url, next_address
+from conftest import dead_url
+from rawserver import serve_raw
 from sqlalchemy import select
 
 from crawler.netguard import Guard
@@ -112,36 +113,17 @@ def test_redirect_to_an_unregistered_address_or_port_fails(serve) -> None:  # no
 @pytest.fixture
 def drip_server() -> Iterator[str]:
     """A real server that sends its headers at once, then one body byte every 0.2 s."""
-    host = next_address()
-    srv = socket.socket()
-    srv.bind((host, 0))
-    srv.listen()
-    stop = threading.Event()
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                     b"Content-Length: 100\r\n\r\n")
+        for _ in range(100):
+            if stop.is_set():
+                break
+            conn.sendall(b"x")
+            time.sleep(0.2)
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                             b"Content-Length: 100\r\n\r\n")
-                for _ in range(100):
-                    if stop.is_set():
-                        break
-                    try:
-                        conn.sendall(b"x")
-                    except OSError:
-                        break
-                    time.sleep(0.2)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://{host}:{srv.getsockname()[1]}/"
-    stop.set()
-    srv.close()
+    with serve_raw(talk) as url:
+        yield url
 
 
 def test_dripping_body_is_cut_off_at_the_limit(drip_server: str) -> None:

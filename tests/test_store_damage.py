@@ -87,25 +87,14 @@ def test_unknown_schema_revision_is_refused(ws: Path) -> None:
     assert "数据库版本 9999_from_the_future 不是本版本 govmon 所知的" in line
 
 
-def _damage_a_page(db: Path) -> None:
-    """Overwrite the middle of one b-tree page of the pages table (the file is closed and
-    checkpointed: no WAL left)."""
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'pages'"
-                            ).fetchone()[0]
-    with open(db, "r+b") as f:
-        f.seek((root - 1) * page_size + 8)  # the b-tree page header and cell pointers
-        f.write(b"\xff" * 64)
-
-
-def test_damaged_page_stops_crawl_and_nightly(ws: Path) -> None:
-    assert govmon("-w", str(ws), "init").returncode == 0
+def damaged_store(ws: Path) -> Path:
+    """Fill the store of ``ws`` (its registry's sites, a run of 300 pages), then overwrite
+    the header and cell pointers of the pages table's root b-tree page (the file closed
+    and checkpointed: no WAL left). Returns the database file."""
     db = ws / "govmon.db"
     sessions = open_store(f"sqlite:///{db}")
     with sessions.begin() as s:
-        site_id = sync_registry(s, load(ws / "sites.yaml"))["5101000001"]
+        site_id = next(iter(sync_registry(s, load(ws / "sites.yaml")).values()))
         run = Run(started_at=datetime.now(), status="complete", options={})
         s.add(run)
         s.flush()
@@ -113,7 +102,20 @@ def test_damaged_page_stops_crawl_and_nightly(ws: Path) -> None:
                        status=200, fetched_at=run.started_at, title="页" * 50)
                   for i in range(300))
     sessions.kw["bind"].dispose()
-    _damage_a_page(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'pages'"
+                            ).fetchone()[0]
+    with open(db, "r+b") as f:
+        f.seek((root - 1) * page_size + 8)
+        f.write(b"\xff" * 64)
+    return db
+
+
+def test_damaged_page_stops_crawl_and_nightly(ws: Path) -> None:
+    assert govmon("-w", str(ws), "init").returncode == 0
+    db = damaged_store(ws)
     for command in ("crawl", "nightly"):
         proc = govmon("-w", str(ws), command)
         assert proc.returncode == 3, (command, proc.stdout, proc.stderr)
