@@ -18,7 +18,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from glob import glob
@@ -280,3 +282,26 @@ def test_kill_9_mid_crawl_then_resume_equals_an_uninterrupted_crawl(pg_server: s
         reference = [_path(u) for u in s.scalars(select(Page.url))]
     assert len(reference) == len(set(reference)) == PAGES
     assert sorted(_path(u) for u in urls) == sorted(reference)
+
+
+def test_first_opens_racing_on_a_new_database_all_succeed(pg_server: str) -> None:
+    """Three processes open a new PostgreSQL store at the same moment: the migration runs
+    once under an advisory lock, the others wait and find the schema current (without the
+    lock a loser fails on a duplicate pg_type row or 'relation already exists')."""
+    url = new_database(pg_server)
+    go = Path(tempfile.mkdtemp(prefix="govmon-pg-race-")) / "go"
+    opener = ("import os, sys, time\n"
+              f"while not os.path.exists({str(go)!r}): time.sleep(0.002)\n"
+              "from store.db import open_store\n"
+              f"open_store({url!r})\n")
+    root = Path(__file__).parent.parent
+    procs = [subprocess.Popen([sys.executable, "-c", opener], cwd=root, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    time.sleep(1.5)  # all of them have imported store.db and wait for the signal
+    go.touch()
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    shutil.rmtree(go.parent, ignore_errors=True)
+    assert [code for code, _ in results] == [0, 0, 0], results
+    engine = open_store(url).kw["bind"]
+    assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {
+        "alembic_version"}
