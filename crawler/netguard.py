@@ -40,6 +40,7 @@ from aiohttp.abc import AbstractResolver
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 WEB_PORTS = frozenset(DEFAULT_PORTS.values())
+VERDICTS_KEPT = 65_536
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _V4_COMPATIBLE = ipaddress.ip_network("::/96")
 
@@ -154,6 +155,7 @@ class Guard:
         # (address, port) pairs where a registered site lives: its homepage URL and its
         # extra hosts, resolved once (the registry vouches for the names it names)
         self.site_ports: dict[str, set[int]] = {}
+        self._verdicts: dict[tuple[str, int], Verdict] = {}
         for site in sites:
             parts = urlsplit(site.url)
             scheme = (parts.scheme or "http").lower()
@@ -175,7 +177,17 @@ class Guard:
             self.site_ports.setdefault(ip, set()).update(ports)
 
     def check(self, ip: str, port: int) -> Verdict:
-        """May a connection go to ``ip``:``port``?"""
+        """May a connection go to ``ip``:``port``? (Answers are kept: the crawl asks for
+        every request, and parsing an address costs ~17 µs.)"""
+        key = (ip, port)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= VERDICTS_KEPT:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self._judge(ip, port)
+        return verdict
+
+    def _judge(self, ip: str, port: int) -> Verdict:
         try:
             ip = normalise(ip)
         except ValueError:
