@@ -74,7 +74,7 @@ class Context:
 
     def store(self):  # noqa: ANN201
         """The store, migrated; checked page by page first (PRAGMA quick_check on SQLite)
-        for the commands that write a night's data into it."""
+        for the commands in INTEGRITY_CHECKED."""
         sessions = open_store(self.db_url)
         if self.args.command in INTEGRITY_CHECKED:
             check_integrity(sessions.kw["bind"])
@@ -83,7 +83,7 @@ class Context:
 
 FETCHING = {"crawl", "nightly", "probe"}
 # Commands that write a night's data, or report on it: a damaged page must stop them
-# (quick_check costs ~1.5 s on a 50,000-page store; a crawl of it, minutes).
+# (quick_check: 1.1 s on the 575 MB store of the 50,000-page bench; its crawl, minutes).
 INTEGRITY_CHECKED = {"crawl", "nightly", "status", "report"}
 
 
