@@ -96,15 +96,21 @@ def _revisions() -> tuple[set[str], set[str]]:
 def schema_state(engine: Engine, shown: str) -> str:
     """'new' (no tables), 'old' (a known revision behind head) or 'current'; StoreError
     for a database govmon did not make or cannot use."""
+    # Read in this order — version table, versions, then the tables — because another
+    # process may be migrating meanwhile (each read sees a later state): Alembic creates
+    # its version table first and records a revision after that revision's tables, so a
+    # head read here means every table of it is there by the time the tables are read.
     with engine.connect() as conn:
+        versioned = inspect(conn).has_table("alembic_version")
+        found = (set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                 if versioned else set())
         tables = set(inspect(conn).get_table_names())
-        if not tables:
-            return "new"
-        if "alembic_version" not in tables:
-            raise StoreError(f"{shown} 不是 govmon 的数据库 (有 {len(tables)} 个表，但没有 "
-                             "alembic_version 版本表)；请检查 --db / GOVMON_DB 是否指错了"
-                             + _restore_hint(engine))
-        found = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    if not versioned and not tables:
+        return "new"
+    if "alembic_version" not in tables:
+        raise StoreError(f"{shown} 不是 govmon 的数据库 (有 {len(tables)} 个表，但没有 "
+                         "alembic_version 版本表)；请检查 --db / GOVMON_DB 是否指错了"
+                         + _restore_hint(engine))
     if not found:  # another process is in the middle of the first migration
         return "old"
     known, heads = _revisions()
@@ -157,17 +163,26 @@ def _sqlite_file_problem(path: Path) -> str | None:
 
 
 def _upgrade(engine: Engine, shown: str) -> None:
-    """Bring the schema to head, one process at a time; others wait until it is current."""
-    state = schema_state(engine, shown)
-    if state == "current":
-        return
+    """Bring the schema to head, one process at a time; others wait until it is current.
+
+    A SQLite file that does not exist yet is created under the lock as well: the first
+    connection creates it empty and only then writes its header, and another process must
+    never take that moment's 0-byte file for a damaged store."""
     path = _sqlite_file(engine)
     if path is None:  # PostgreSQL: the advisory lock in migrate() orders the processes
-        migrate(engine)
+        if schema_state(engine, shown) != "current":
+            migrate(engine)
         return
+    if path.exists() and schema_state(engine, shown) == "current":
+        return
+
+    def current() -> bool:
+        return (path.exists() and path.stat().st_size > 0
+                and schema_state(engine, shown) == "current")
+
     try:
         with hold(path.parent / "govmon.lock", wait=MIGRATION_WAIT, reentrant=True,
-                  done=lambda: schema_state(engine, shown) == "current") as got:
+                  done=current) as got:
             if got and schema_state(engine, shown) != "current":
                 migrate(engine)
     except LockBusy as exc:
@@ -233,7 +248,7 @@ def _sqlite_path_problem(url: str) -> str | None:
 
 def _being_created(path: Path) -> bool:
     """Whether an empty database file is another govmon process creating it right now
-    (it holds the migration lock and the file gets its header): waits for that."""
+    (creation happens under the migration lock, see _upgrade): waits for that."""
     try:
         with hold(path.parent / "govmon.lock", wait=MIGRATION_WAIT, reentrant=True,
                   done=lambda: path.stat().st_size > 0) as got:
