@@ -1,4 +1,5 @@
-"""Downloader middlewares: address guard + per-IP politeness, and Retry-After."""
+"""Downloader middlewares: address guard + per-IP politeness, and Retry-After; the download
+handler that makes the guard's verdict hold for the address actually connected to."""
 
 from __future__ import annotations
 
@@ -8,52 +9,81 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+import aiohttp
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
+from scrapy.core.downloader.handlers._aiohttp import AiohttpDownloadHandler, _ClientResponse
+from scrapy.core.downloader.handlers._base_streaming import BaseStreamingDownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefresh
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as _Redirect
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.utils.ssl import _make_ssl_context
 
-from crawler.netguard import AddressPolicy, resolve
+from crawler.netguard import DEFAULT_PORTS, Guard, GuardedResolver, resolve
 
 
 class BlockedAddress(IgnoreRequest):
-    """The target resolves to an internal address nobody vouched for."""
+    """The target is an address (and port) the guard refuses (crawler/netguard.py)."""
 
 
 class AddressGuardMiddleware:
-    """Refuses internal addresses and puts every request in its server's download slot.
+    """Refuses what the address guard refuses — every request, so also every redirect and
+    meta refresh, which come back through here as new requests — and puts every request in
+    its server's download slot.
 
     Using the resolved IP as the slot key makes ``CONCURRENT_REQUESTS_PER_DOMAIN`` and
     ``DOWNLOAD_DELAY`` hold per server, so twenty department sites on one machine get the
-    politeness of one.
+    politeness of one. The check here uses the planning answer of DNS; the download
+    handler below checks the address it connects to.
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self._policy: AddressPolicy | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
         return cls(crawler)
 
     @property
-    def policy(self) -> AddressPolicy:
-        if self._policy is None:
-            self._policy = self.crawler.spider.address_policy
-        return self._policy
+    def guard(self) -> Guard:
+        return self.crawler.spider.guard
 
     def process_request(self, request: Request) -> None:
-        host = urlsplit(request.url).hostname or ""
-        ip = resolve(host)
+        parts = urlsplit(request.url)
+        ip = resolve(parts.hostname or "")
         if ip is None:
             return None  # let the download fail with a DNS error, classified later
-        if not self.policy.allows(ip):
-            raise BlockedAddress(f"internal address {ip}")
+        try:
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
+        except ValueError:
+            raise BlockedAddress(f"bad port in {request.url[:200]}") from None
+        verdict = self.guard.check(ip, port)
+        if not verdict:
+            raise BlockedAddress(verdict.reason)
         request.meta.setdefault("download_slot", ip)
         return None
+
+
+class GuardedDownloadHandler(AiohttpDownloadHandler):
+    """Scrapy's aiohttp download handler whose connector resolves through the address
+    guard (netguard.GuardedResolver): a host that resolves to a refused address when the
+    connection is made (DNS rebinding) is never connected to. The session is built as
+    Scrapy's own ``__init__`` builds it, with the resolver added (aiohttp takes a resolver
+    only when the connector is made)."""
+
+    def __init__(self, crawler: Crawler):  # noqa: D107
+        BaseStreamingDownloadHandler.__init__(self, crawler)
+        self._ssl_context = _make_ssl_context(crawler.settings)
+        connector = aiohttp.TCPConnector(
+            local_addr=self._bind_address, limit=self._pool_size_total,
+            limit_per_host=self._pool_size_per_host,
+            resolver=GuardedResolver(lambda: crawler.spider.guard))
+        self._session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
+            response_class=_ClientResponse,
+            skip_auto_headers=("Accept", "Accept-Encoding", "Content-Type", "User-Agent"))
 
 
 class _ClaimingQueue(deque):

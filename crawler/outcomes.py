@@ -41,7 +41,8 @@ def classify_exception(exc: BaseException) -> str:
     too_large, private, robots, or other."""
     name = type(exc).__name__
     text = f"{name} {exc}".lower().replace("ssl:default", "")
-    if name == "BlockedAddress":
+    if name in ("BlockedAddress", "AddressRefused") or \
+            type(exc.__cause__).__name__ == "AddressRefused":
         return "private"
     if _LOOP_MSG.search(text):
         return "redirect_loop"
@@ -60,6 +61,8 @@ def classify_exception(exc: BaseException) -> str:
         return "timeout"
     if name == "DownloadCancelledError" and ("maxsize" in text or "larger than" in text
                                               or "cancel" in text):
+        return "too_large"
+    if "download_maxsize" in text and "decompression" in text:  # a compression bomb
         return "too_large"
     if name in ("DownloadFailedError", "ResponseDataLossError", "ConnectionLost",
                 "ResponseNeverReceived", "ConnectionDone") or "connection" in text:

@@ -34,7 +34,7 @@ from yarl import URL
 
 from crawler import extract
 from crawler.middlewares import parse_retry_after
-from crawler.netguard import AddressPolicy, resolve
+from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard, admitted, resolve
 from crawler.outcomes import is_transient, looks_like_error_page, status_verdict
 from crawler.urls import canonical, is_attachment, is_image
 from govmon.registry import Registry
@@ -45,6 +45,7 @@ GET_MAXSIZE = 2 * 1024 * 1024  # HTML read for soft-404 detection; larger counts
 TITLE_BYTES = 65536
 TITLE_RANGE = f"bytes=0-{TITLE_BYTES - 1}"  # servers ignoring Range: only this much is read
 MAX_REDIRECTS = 10
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five
 MAX_META_REFRESH_DELAY = 100  # seconds, as Scrapy's METAREFRESH_MAXDELAY
 RETRY_STATUSES = {500, 502, 503, 504, 522, 524, 408, 429}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -128,17 +129,19 @@ async def lookup(host: str) -> str | None:
 
 
 class _CachedResolver(AbstractResolver):
-    """Connects to the address the guard checked (netguard.resolve, cached), so a host
-    name cannot resolve to something else between the check and the connection."""
+    """Connects to the address the guard checked (netguard.resolve, cached for the run),
+    and checks it again for the port connected to: every connection, redirects and
+    robots.txt included, goes where the guard said it may."""
+
+    def __init__(self, guard: Guard):
+        self.guard = guard
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[dict[str, Any]]:
         ip = await lookup(host)
         if ip is None:
             raise OSError(f"DNS lookup failed: {host}")
-        fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
-        return [{"hostname": host, "host": ip, "port": port, "family": fam,
-                 "proto": 0, "flags": socket.AI_NUMERICHOST}]
+        return admitted(self.guard, host, [ip], port)
 
     async def close(self) -> None:
         return None
@@ -155,9 +158,7 @@ class Verifier:
         self.opt = options
         self.sink = sink  # object with process_item(item, spider): the store pipeline
         self.progress = progress
-        hosts = [h for s in registry.sites for h, _ in s.scope()]
-        self.address_policy = AddressPolicy([h.split(":")[0] for h in hosts],
-                                            registry.trusted_networks)
+        self.guard = Guard.from_registry(registry)
         self.stats_by_site: dict[str, dict[str, int]] = (
             stats if stats is not None else defaultdict(lambda: defaultdict(int)))
         self.results: list[dict[str, Any]] = []  # kept when there is no sink (tests, library)
@@ -182,7 +183,8 @@ class Verifier:
         """The HTTP session, made on first use inside the running event loop."""
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=False,
-                                             resolver=_CachedResolver(), ttl_dns_cache=None)
+                                             resolver=_CachedResolver(self.guard),
+                                             ttl_dns_cache=None)
             self._session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.opt.user_agent, "Accept": ACCEPT})
@@ -348,15 +350,7 @@ class Verifier:
                        ranged: bool) -> tuple[int, Any, bytes | None]:
         """(status, headers, body) of one request; the body is read for GET of HTML only
         (None when it exceeds what is read)."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.scheme not in ("http", "https") or not host:
-            raise Failed("other", f"unsupported URL {url}")
-        ip = await lookup(host)
-        if ip is None:
-            raise Failed("dns", host)
-        if not self.address_policy.allows(ip):
-            raise Failed("private", ip)
+        ip = await self._admitted(url)
         if not await self._robots_allow(url):
             raise Failed("robots", url)
         headers = {"Range": TITLE_RANGE} if ranged else None
@@ -376,6 +370,8 @@ class Verifier:
                     return resp.status, resp.headers, body
             except Failed:
                 raise
+            except AddressRefused as e:  # at connect time: the name now resolves elsewhere
+                raise Failed("private", str(e)) from e
             except (asyncio.TimeoutError, TimeoutError) as e:
                 raise Failed("timeout", url) from e
             except aiohttp.ClientError as e:
@@ -417,19 +413,45 @@ class Verifier:
         except Exception:  # noqa: BLE001 - a broken robots.txt allows everything
             return None
 
-    async def _robots_request(self, url: str) -> tuple[int, Any, bytes | None]:
-        host = urlsplit(url).hostname or ""
+    async def _admitted(self, url: str) -> str:
+        """The address ``url`` goes to, when the guard admits it (scheme, address, port);
+        Failed("dns" / "private" / "other") otherwise."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+        except ValueError:
+            port = None
+        if parts.scheme not in DEFAULT_PORTS or not host or port is None:
+            raise Failed("other", f"unsupported URL {url}")
         ip = await lookup(host)
-        if ip is None or not self.address_policy.allows(ip):
-            raise Failed("dns" if ip is None else "private", host)
-        async with self._total, self.gate(ip):
-            try:
-                async with self.session().get(
-                        url, timeout=aiohttp.ClientTimeout(total=self.opt.timeout),
-                        max_redirects=MAX_REDIRECTS) as resp:
-                    return resp.status, resp.headers, await resp.content.read(512 * 1024)
-            except (asyncio.TimeoutError, TimeoutError, aiohttp.ClientError, OSError) as e:
-                raise Failed("other", str(e)) from e
+        if ip is None:
+            raise Failed("dns", host)
+        verdict = self.guard.check(ip, port)
+        if not verdict:
+            raise Failed("private", verdict.reason)
+        return ip
+
+    async def _robots_request(self, url: str) -> tuple[int, Any, bytes | None]:
+        """GET robots.txt, following its redirects by hand (as many servers redirect it to
+        https or to a main host): each hop passes the address guard like any request."""
+        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            ip = await self._admitted(url)
+            async with self._total, self.gate(ip):
+                try:
+                    async with self.session().get(
+                            url, timeout=aiohttp.ClientTimeout(total=self.opt.timeout),
+                            allow_redirects=False) as resp:
+                        location = resp.headers.get("Location")
+                        if resp.status not in REDIRECT_STATUSES or not location:
+                            return (resp.status, resp.headers,
+                                    await resp.content.read(512 * 1024))
+                except AddressRefused as e:
+                    raise Failed("private", str(e)) from e
+                except (asyncio.TimeoutError, TimeoutError, aiohttp.ClientError, OSError) as e:
+                    raise Failed("other", str(e)) from e
+            url = urljoin(url, location)
+        raise Failed("redirect_loop", url)
 
 
 def classify_client_error(exc: BaseException) -> str:

@@ -9,47 +9,75 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Annotated, Any
 
-import yaml
+from pydantic import ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass
+
+from govmon.schema import (
+    CleanText,
+    InputError,
+    YamlProblem,
+    capped,
+    load_yaml,
+    os_reason,
+    validation_problems,
+)
+from store.lockfile import LockBusy, hold
 
 USER_AGENT = "govmon/0.1 (+https://github.com/govmon/govmon; 政府网站监测)"
 
 
-class ConfigError(Exception):
-    """Bad settings; the message is one line naming the file (and line)."""
+class ConfigError(InputError):
+    """Bad settings; one line per problem, naming the file, line and key."""
 
 
 class LockedError(Exception):
     """Another govmon process holds the workspace lock."""
 
 
-@dataclass
+def _range(lo: float | None = None, hi: float | None = None, *, above: float | None = None
+           ) -> Any:
+    return Field(ge=lo, le=hi, gt=above)
+
+
+# Ranges: what a crawl can run with. A 0 where a count must be positive hung the crawl
+# (per_ip_concurrency: 0) or made it pointless (max_pages: 0 reported every site
+# unreachable); upper bounds catch typos (delay: 30000) before they stall a night.
+@dataclass(config=ConfigDict(strict=True, allow_inf_nan=False, extra="forbid"))
 class Settings:
-    db: str | None = None  # SQLAlchemy URL; default sqlite file in the workspace
-    user_agent: str = USER_AGENT
-    max_pages: int = 5000  # per site and run
-    max_depth: int = 8
-    concurrency: int = 32  # total open requests per crawl process
-    per_ip_concurrency: int = 4  # politeness: per server address, not only per host name
-    delay: float = 0.0  # seconds between requests to one server address
-    timeout: float = 20.0  # download timeout for crawl and link checks
-    retries: int = 2  # for timeouts, 5xx and 429
-    max_retry_after: float = 120.0  # longer Retry-After values count as blocked
+    db: CleanText | None = None  # SQLAlchemy URL; default sqlite file in the workspace
+    user_agent: Annotated[CleanText, Field(min_length=1, max_length=512)] = USER_AGENT
+    max_pages: Annotated[int, _range(1, 10_000_000)] = 5000  # per site and run
+    max_depth: Annotated[int, _range(0, 1000)] = 8
+    concurrency: Annotated[int, _range(1, 1024)] = 32  # total open requests per crawl process
+    # politeness: per server address, not only per host name
+    per_ip_concurrency: Annotated[int, _range(1, 256)] = 4
+    delay: Annotated[float, _range(0, 3600)] = 0.0  # seconds between requests to one address
+    timeout: Annotated[float, _range(None, 3600, above=0)] = 20.0  # crawl and link checks
+    retries: Annotated[int, _range(0, 20)] = 2  # for timeouts, 5xx and 429
+    # longer Retry-After values count as blocked
+    max_retry_after: Annotated[float, _range(0, 86400)] = 120.0
     obey_robots: bool = True
-    max_response_bytes: int = 10 * 1024 * 1024  # larger responses are cut off
-    max_query_variants: int = 100  # per path: bounds query-string explosions
-    recheck_delay: float = 30.0  # seconds before transiently failed links are re-verified
-    workers: int = 2  # crawl / page-scan processes (one Python process uses one core)
-    snapshot_runs: int = 8  # keep page snapshots of this many most recent runs (0 = all)
+    # larger responses are cut off (at least 1 KiB: 0 used to switch the cut-off off)
+    max_response_bytes: Annotated[int, _range(1024, 2 ** 31)] = 10 * 1024 * 1024
+    max_query_variants: Annotated[int, _range(1, 1_000_000)] = 100  # per path: query explosions
+    # seconds before transiently failed links are re-verified
+    recheck_delay: Annotated[float, _range(0, 3600)] = 30.0
+    # crawl / page-scan processes (one Python process uses one core)
+    workers: Annotated[int, _range(1, 256)] = 2
+    # keep page snapshots of this many most recent runs (0 = all)
+    snapshot_runs: Annotated[int, _range(0, 1_000_000)] = 8
     verify_external: bool = True
     # verify images/attachments inside the crawl workers while they crawl (crawler/crawltime.py);
     # off by default: on the 2-core 50k bench it cost more CPU than a phase after the crawl
     verify_during_crawl: bool = False
-    probe_timeout: float = 15.0  # national indicator: homepage must open within 15 s
-    rectify_working_days: int = 15
+    # national indicator: homepage must open within 15 s
+    probe_timeout: Annotated[float, _range(None, 600, above=0)] = 15.0
+    rectify_working_days: Annotated[int, _range(1, 365)] = 15
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -73,94 +101,59 @@ probe_timeout: 15.0
 """
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """1-based line of each top-level key, for messages."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(root, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in root.value}
-
-
 def load_settings(workspace: Path) -> Settings:
-    """Read ``govmon.yaml`` (absent: defaults); ConfigError names file:line of a bad key."""
+    """Read ``govmon.yaml`` (absent: defaults); ConfigError names file:line: key of every
+    bad setting."""
     path = workspace / "govmon.yaml"
-    if not path.exists():
-        return Settings()
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: 不是 UTF-8 编码") from None
     except OSError as exc:
         raise ConfigError(f"{path}: 无法读取 ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None)
-        raise ConfigError(f"{path}{line}: YAML 格式错误" + (f" ({problem})" if problem else "")
-                          ) from None
+        doc = load_yaml(text)
+    except YamlProblem as exc:
+        raise ConfigError(exc.render(str(path))) from None
+    data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: 应为键值映射 (如 max_pages: 5000)")
-    lines = _key_lines(text)
+        raise ConfigError(f"{path}:{doc.line()}: 应为键值映射 (如 max_pages: 5000)")
     known = [f.name for f in fields(Settings)]
+    problems = []
     for key in data:
         if key not in known:
             hint = difflib.get_close_matches(str(key), known, n=1)
-            raise ConfigError(f"{path}:{lines.get(str(key), 1)}: 未知设置项 '{key}'"
-                              + (f" (是否应为 {hint[0]}?)" if hint else ""))
-    defaults = Settings()
-    for key, value in data.items():
-        where = f"{path}:{lines.get(key, 1)}"
-        if key == "db":
-            if value is not None and not isinstance(value, str):
-                raise ConfigError(f"{where}: db 应为数据库 URL 字符串")
-            continue
-        expected = type(getattr(defaults, key))
-        if value is None:
-            raise ConfigError(f"{where}: {key} 不能为空")
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            data[key] = float(value)
-        elif not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-            raise ConfigError(f"{where}: {key} 应为{TYPE_NAMES.get(expected, expected.__name__)}"
-                              f"，而不是 '{value}'")
-        elif expected in (int, float) and value < 0:
-            raise ConfigError(f"{where}: {key} 不能为负数")
-    return Settings(**data)
-
-
-TYPE_NAMES = {int: "整数", float: "数字", bool: " true 或 false", str: "字符串"}
+            problems.append(f"{path}:{doc.line([key])}: {key}: 未知设置项"
+                            + (f" (是否应为 {hint[0]}?)" if hint else ""))
+    if problems:
+        raise ConfigError("\n".join(capped(problems)))
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(capped(validation_problems(exc, str(path), doc.line)))
+                          ) from None
 
 
 @contextmanager
-def workspace_lock(workspace: Path) -> Iterator[None]:
+def workspace_lock(workspace: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold ``govmon.lock`` in the workspace for a job that must not run twice at once
-    (a crawl); raises LockedError when another process holds it."""
-    import fcntl
-
-    workspace.mkdir(parents=True, exist_ok=True)
+    (a crawl, the nightly job, a migration of the store); raises LockedError when another
+    process holds it (after ``wait`` seconds), ConfigError when it cannot be created."""
     path = workspace / "govmon.lock"
-    with open(path, "a+", encoding="utf-8") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            f.seek(0)
-            holder = f.read().strip() or "?"
-            raise LockedError(f"另一个 govmon 任务正在运行 (进程 {holder}，锁文件 {path})"
-                              ) from None
-        f.seek(0)
-        f.truncate()
-        f.write(str(os.getpid()))
-        f.flush()
-        try:
-            yield
-        finally:
-            f.seek(0)
-            f.truncate()
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    held = ExitStack()
+    try:  # only taking the lock is translated here, not what the job raises
+        workspace.mkdir(parents=True, exist_ok=True)
+        held.enter_context(hold(path, wait=wait))
+    except LockBusy as exc:
+        raise LockedError(f"另一个 govmon 任务正在运行 (进程 {exc.holder}，锁文件 {path})"
+                          ) from None
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename or path}: 无法打开工作目录锁文件 "
+                          f"({os_reason(exc)}；工作目录和锁文件需要可写)") from None
+    with held:
+        yield
 
 
 def workspace_dir(explicit: str | None = None) -> Path:

@@ -20,10 +20,23 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from govmon.schema import (
+    CleanText,
+    InputError,
+    Problems,
+    YamlProblem,
+    capped,
+    control_char,
+    load_yaml,
+    located_problems,
+    validation_problems,
+)
 
 KINDS = {"portal", "subsite", "department"}
 KIND_ALIASES = {
@@ -40,7 +53,7 @@ HEADER_SEARCH_ROWS = 10  # a title row (e.g. "XX市政府网站名单") may sit 
 MAX_NAME, MAX_URL = 200, 2048
 
 
-class RegistryError(Exception):
+class RegistryError(InputError):
     """Invalid registry input. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: list[str]):
@@ -166,20 +179,31 @@ REGISTRY_HEADER = """\
 
 
 # -- validation ------------------------------------------------------------------------
+# Field names as each kind of file calls them, for "file:line: key: problem" lines.
+YAML_FIELDS = {"code": "code", "name": "name", "url": "url", "kind": "kind",
+               "status": "status", "parent": "parent", "prefixes": "prefixes",
+               "hints.mailbox": "hints.mailbox"}
+IMPORT_FIELDS = {**YAML_FIELDS, "code": "网站标识码", "name": "网站名称", "url": "首页网址",
+                 "kind": "类型", "status": "状态", "parent": "上级网站标识码"}
+
+
 def _validate_url(url: str) -> str | None:
+    """What is wrong with a homepage (or hint) URL, or None."""
+    if (bad := control_char(url)) is not None:
+        return f"含有控制字符 {bad}"
     parts = urlsplit(url.strip())
     if not parts.scheme and not url.startswith("/") and "." in url.split("/")[0]:
-        return "首页网址缺少 http:// 或 https://"
+        return "缺少 http:// 或 https://"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "首页网址格式错误"
+        return "格式错误"
     if any(c.isspace() for c in url.strip()):
-        return "首页网址含有空白字符"
+        return "含有空白字符"
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        return "首页网址端口错误"
+        return "端口错误"
     if len(url) > MAX_URL:
-        return f"首页网址超过 {MAX_URL} 个字符"
+        return f"超过 {MAX_URL} 个字符"
     return None
 
 
@@ -192,57 +216,69 @@ def _code_hint(code: str) -> str:
     return ""
 
 
-def _check(sites: list[SiteSpec], where: list[str]) -> list[tuple[int, str]]:
-    """(site index, message) for every problem among ``sites``."""
+def _shown(text: str) -> str:
+    """A value quoted in a message, control characters made visible."""
+    return "".join(f"\\x{ord(c):02x}" if control_char(c) else c for c in text)[:120]
+
+
+def _check(sites: list[SiteSpec], where: list[str],
+           names: dict[str, str] = YAML_FIELDS) -> list[tuple[int, str]]:
+    """(site index, message) for every problem among ``sites``; ``names`` are the field
+    names the messages use (sites.yaml keys, or the spreadsheet's column headers)."""
     problems: list[tuple[int, str]] = []
     seen: dict[str, str] = {}
     scopes: dict[tuple[str, str], tuple[str, str, str]] = {}
     codes = {s.code for s in sites}
     for i, (site, loc) in enumerate(zip(sites, where, strict=True)):
-        def bad(msg: str, i: int = i, loc: str = loc) -> None:
-            problems.append((i, f"{loc}: {msg}"))
+        def bad(key: str, msg: str, i: int = i, loc: str = loc) -> None:
+            problems.append((i, f"{loc}: {names.get(key, key)}: {msg}"))
 
         if not SITE_CODE.match(site.code):
-            bad(f"网站标识码 '{site.code}' 格式错误 (应为10位数字或 bm+8位数字)"
+            bad("code", f"'{_shown(site.code)}' 格式错误 (应为10位数字或 bm+8位数字)"
                 + _code_hint(site.code))
         if site.code in seen:
-            bad(f"网站标识码 '{site.code}' 重复 (已见于 {seen[site.code]})")
+            bad("code", f"'{site.code}' 重复 (已见于 {seen[site.code]})")
         seen.setdefault(site.code, loc)
         if not site.name.strip():
-            bad("网站名称为空")
+            bad("name", "不能为空")
         elif len(site.name) > MAX_NAME:
-            bad(f"网站名称超过 {MAX_NAME} 个字符")
+            bad("name", f"超过 {MAX_NAME} 个字符")
+        elif (cc := control_char(site.name)) is not None:
+            bad("name", f"'{_shown(site.name)}' 含有控制字符 {cc}")
+        elif (garbled := _mojibake(site.name)) is not None:
+            bad("name", f"'{_shown(site.name)}' {garbled}")
         if not site.url.strip():
-            bad("首页网址为空")
+            bad("url", "不能为空")
         elif err := _validate_url(site.url):
-            bad(f"{err}: '{site.url}'")
+            bad("url", f"{err}: '{_shown(site.url)}'")
         elif site.running:
             for scope in site.scope():
                 other = scopes.setdefault(scope, (site.code, loc, site.url))
                 if other[0] == site.code:
                     continue
                 if other[2].rstrip("/") == site.url.rstrip("/"):
-                    bad(f"首页网址与网站 {other[0]} ({other[1]}) 相同")
+                    bad("url", f"与网站 {other[0]} ({other[1]}) 相同")
                 else:  # e.g. http://host/jyj (no slash) is read as a page in the directory /
-                    bad(f"首页网址与网站 {other[0]} ({other[1]}) 属于同一主机和目录 "
+                    bad("url", f"与网站 {other[0]} ({other[1]}) 属于同一主机和目录 "
                         f"'{scope[1]}' (子站网址请以 / 结尾，或在 sites.yaml 中设置 prefixes)")
                 break
         if site.kind not in KINDS:
-            bad(f"未知类型 '{site.kind}' (应为 门户网站/子站/部门网站 或 portal/subsite/department)")
+            bad("kind", f"未知类型 '{_shown(site.kind)}' (应为 门户网站/子站/部门网站 或 "
+                        "portal/subsite/department)")
         if site.status not in ("运行", "关停"):
-            bad(f"未知状态 '{site.status}' (应为 运行 或 关停)")
+            bad("status", f"未知状态 '{_shown(site.status)}' (应为 运行 或 关停)")
         if site.parent and site.parent == site.code:
-            bad("上级网站标识码不能是网站自己")
+            bad("parent", "不能是网站自己")
         elif site.parent and site.parent not in codes:
-            bad(f"上级网站标识码 '{site.parent}' 不存在")
+            bad("parent", f"'{_shown(site.parent)}' 不存在")
         if site.kind == "subsite" and not site.parent:
-            bad("子站缺少上级网站标识码")
+            bad("parent", "子站缺少上级网站标识码")
         for p in site.prefixes:
             if not str(p).startswith("/"):
-                bad(f"prefixes: '{p}' 应以 / 开头")
+                bad("prefixes", f"'{_shown(str(p))}' 应以 / 开头")
         mailbox = site.hints.get("mailbox") if isinstance(site.hints, dict) else None
         if mailbox is not None and (not isinstance(mailbox, str) or _validate_url(mailbox)):
-            bad(f"hints.mailbox: '{mailbox}' 不是合法网址")
+            bad("hints.mailbox", f"'{_shown(str(mailbox))}' 不是合法网址")
     return problems
 
 
@@ -251,75 +287,81 @@ def validate(sites: list[SiteSpec], where: list[str]) -> list[str]:
     return [msg for _, msg in _check(sites, where)]
 
 
+# Latin-1 letters and signs inside a Chinese name are what GBK or Big5 bytes look like
+# when read as Latin-1 / Windows-1252 ("ÊÐÕþ¸®" for 市政府); a few signs do occur.
+_LATIN1_OK = set("·×÷°±§")
+
+
+def _mojibake(text: str) -> str | None:
+    """Why ``text`` looks garbled by a wrong encoding, or None."""
+    if "\ufffd" in text:
+        return "含有无法解码的字符 (U+FFFD)，文件编码可能不对"
+    odd = [c for c in text if "\x80" <= c <= "\xff" and c not in _LATIN1_OK]
+    if len(odd) >= 2:
+        return f"疑似乱码 ('{''.join(odd[:4])}'…)，文件编码可能不对 (应为 UTF-8 或 GBK)"
+    return None
+
+
+def _gb_unusual(text: str) -> tuple[int, int]:
+    """(non-ASCII characters, of which unusual in a mainland site list): Big5 bytes read as
+    GBK come out as rare hanzi outside GB2312, kana, Cyrillic, box drawing and private-use
+    characters."""
+    wide = unusual = 0
+    for c in text:
+        if c < "\x80":
+            continue
+        wide += 1
+        if "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or c in _LATIN1_OK:
+            continue  # CJK and full-width punctuation
+        try:
+            c.encode("gb2312")
+            if not ("\u3040" <= c <= "\u30ff" or "\u0370" <= c <= "\u04ff"
+                    or "\u2500" <= c <= "\u257f"):
+                continue
+        except UnicodeEncodeError:
+            pass
+        unusual += 1
+    return wide, unusual
+
+
 # -- sites.yaml ------------------------------------------------------------------------
-def _yaml_lines(text: str) -> tuple[dict[str, int], list[int]]:
-    """Line numbers of top-level keys and of each entry of ``sites`` (1-based)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}, []
-    if not isinstance(root, yaml.MappingNode):
-        return {}, []
-    keys, items = {}, []
-    for k, v in root.value:
-        keys[str(k.value)] = k.start_mark.line + 1
-        if k.value == "sites" and isinstance(v, yaml.SequenceNode):
-            items = [n.start_mark.line + 1 for n in v.value]
-    return keys, items
+class _SiteEntry(BaseModel):
+    """The shape of one ``sites:`` entry; what the values mean is checked by _check."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+    code: CleanText | int  # an unquoted code is a YAML number: its source text is used
+    name: CleanText
+    url: CleanText
+    kind: CleanText
+    parent: CleanText | int | None = None
+    status: Literal["运行", "关停"] = "运行"  # `status: false` is not a status
+    hosts: list[CleanText] = []
+    prefixes: list[CleanText] = []
+    hints: dict[str, Any] = {}
+    has_services: bool = True
+    ignore_robots: bool = False
 
 
-def _scalar_code(value: Any) -> str:
-    """A code as text; YAML and spreadsheets turn unquoted codes into numbers."""
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+class _RegistryFile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    sites: list[Any] = []
+    trusted_networks: list[CleanText] = []
+
+
+def _scalar_code(value: Any, source: str | None) -> str:
+    """A code as text. YAML reads an unquoted code as a number (0510100001 even as an
+    octal one): the text as written in the file is the code."""
+    if isinstance(value, int) and source is not None:
+        return source.strip()
     return str(value).strip()
 
 
-def _site_from_yaml(raw: Any, loc: str, problems: list[str]) -> SiteSpec | None:
-    if not isinstance(raw, dict):
-        problems.append(f"{loc}: 应为映射 (code, name, url, kind …)")
-        return None
-    unknown = [str(k) for k in raw if k not in SITE_KEYS]
-    if unknown:
-        problems.append(f"{loc}: 未知字段 {', '.join(unknown)} (可用: {', '.join(SITE_KEYS)})")
-    missing = [k for k in ("code", "name", "url", "kind") if raw.get(k) in (None, "")]
-    if missing:
-        problems.append(f"{loc}: 缺少字段 {', '.join(missing)}")
-        return None
-    ok = True
-    for key in ("hosts", "prefixes"):
-        value = raw.get(key)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(v, str) for v in value)):
-            problems.append(f"{loc}: {key} 应为字符串列表")
-            ok = False
-    if raw.get("hints") is not None and not isinstance(raw.get("hints"), dict):
-        problems.append(f"{loc}: hints 应为映射 (如 {{mailbox: https://…}})")
-        ok = False
-    for key in ("has_services", "ignore_robots"):
-        if raw.get(key) is not None and not isinstance(raw.get(key), bool):
-            problems.append(f"{loc}: {key} 应为 true 或 false")
-            ok = False
-    if not ok:
-        return None
-    kind = str(raw["kind"]).strip()
-    status = str(raw.get("status") or "").strip()
-    return SiteSpec(
-        code=_scalar_code(raw["code"]), name=str(raw["name"]).strip(),
-        url=str(raw["url"]).strip(), kind=KIND_ALIASES.get(kind.lower(), kind),
-        parent=_scalar_code(raw["parent"]) if raw.get("parent") not in (None, "") else None,
-        status=STATUS_ALIASES.get(status.lower(), status),
-        hosts=list(raw.get("hosts") or []), prefixes=list(raw.get("prefixes") or []),
-        hints=dict(raw.get("hints") or {}),
-        has_services=raw.get("has_services", True) is not False,
-        ignore_robots=raw.get("ignore_robots", False) is True,
-    )
-
-
-def load(path: Path) -> Registry:
-    """Read and validate ``sites.yaml``; raises RegistryError with located problems."""
+def load(path: Path, require_sites: bool = False) -> Registry:
+    """Read and validate ``sites.yaml``; raises RegistryError with located problems
+    (``file:line: key: problem``, the first 50 and a count). ``require_sites``: a registry
+    without a running site is an error (a crawl of nothing is not a result)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -330,64 +372,87 @@ def load(path: Path) -> Registry:
     except OSError as exc:
         raise RegistryError([f"{path}: 无法读取 ({exc.strerror})"]) from None
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None)
-        raise RegistryError([f"{path}{line}: YAML 格式错误" + (f" ({problem})" if problem else "")]
-                            ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("sites", []), list):
-        raise RegistryError([f"{path}: 顶层应包含 sites 列表"])
-    key_lines, item_lines = _yaml_lines(text)
-    problems: list[str] = []
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(f"{path}:{key_lines.get(str(key), 1)}: 未知顶层字段 '{key}' "
-                            f"(可用: {', '.join(TOP_KEYS)})")
+        doc = load_yaml(text)
+    except YamlProblem as exc:
+        raise RegistryError([exc.render(str(path))]) from None
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
+        raise RegistryError([f"{path}:{doc.line()}: 顶层应包含 sites 列表"])
+    try:
+        top = _RegistryFile.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryError(capped(validation_problems(
+            exc, str(path), doc.line, known=list(_RegistryFile.model_fields)))) from None
+    problems = Problems()
     sites, where = [], []
-    for i, raw in enumerate(data.get("sites") or []):
-        line = item_lines[i] if i < len(item_lines) else key_lines.get("sites", 1)
-        loc = f"{path}:{line}"
-        site = _site_from_yaml(raw, loc, problems)
-        if site is not None:
-            sites.append(site)
-            where.append(loc)
-    trusted_raw = data.get("trusted_networks") or []
-    if not isinstance(trusted_raw, list):
-        problems.append(f"{path}:{key_lines.get('trusted_networks', 1)}: "
-                        "trusted_networks 应为网段列表")
-        trusted_raw = []
-    trusted = [str(n) for n in trusted_raw]
-    for net in trusted:
+    for i, raw in enumerate(top.sites):
+        line = doc.line(("sites", i))
+        try:
+            entry = _SiteEntry.model_validate(raw)
+        except ValidationError as exc:
+            for at, msg in located_problems(exc, str(path), doc.line, prefix=("sites", str(i)),
+                                            known=SITE_KEYS):
+                problems.add(at, msg)
+            continue
+        sources = {k: doc.scalars.get(("sites", str(i), k)) for k in ("code", "parent")}
+        kind = entry.kind.strip()
+        sites.append(SiteSpec(
+            code=_scalar_code(entry.code, sources["code"]), name=entry.name.strip(),
+            url=entry.url.strip(), kind=KIND_ALIASES.get(kind.lower(), kind),
+            parent=None if entry.parent in (None, "")
+            else _scalar_code(entry.parent, sources["parent"]),
+            status=entry.status, hosts=list(entry.hosts), prefixes=list(entry.prefixes),
+            hints=dict(entry.hints), has_services=entry.has_services,
+            ignore_robots=entry.ignore_robots))
+        where.append(f"{path}:{line}")
+    for n, net in enumerate(top.trusted_networks):
         try:
             ipaddress.ip_network(net, strict=False)
         except ValueError:
-            problems.append(f"{path}:{key_lines.get('trusted_networks', 1)}: "
-                            f"trusted_networks: '{net}' 不是合法网段")
-    problems += validate(sites, where)
+            line = doc.line(("trusted_networks", n))
+            problems.add(line, f"{path}:{line}: trusted_networks: '{_shown(net)}' 不是合法网段")
+    for i, msg in _check(sites, where):
+        problems.add(int(where[i].rsplit(":", 1)[1]), msg)
     if problems:
-        raise RegistryError(problems)
-    return Registry(sites=sites, trusted_networks=trusted, path=path)
+        raise RegistryError(problems.lines())
+    registry = Registry(sites=sites, trusted_networks=list(top.trusted_networks), path=path)
+    if require_sites and not registry.running():
+        raise RegistryError([f"{path}:{doc.line(('sites',))}: sites: "
+                             + ("没有运行中的网站 (全部已关停)" if registry.sites else
+                                "没有任何网站 (用 govmon sites import 导入网站列表)")])
+    return registry
 
 
 # -- import of supervisors' lists --------------------------------------------------------
-def _decode(raw: bytes) -> str:
-    """Excel writes UTF-8, UTF-8 with BOM, GBK ("CSV") or UTF-16 ("Unicode 文本")."""
+def _decode(raw: bytes) -> tuple[str, str]:
+    """(text, encoding). Excel writes UTF-8, UTF-8 with BOM, GBK ("CSV") or UTF-16
+    ("Unicode 文本")."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
+        return raw[3:].decode("utf-8"), "utf-8"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        return raw.decode("utf-16"), "utf-16"
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("gb18030")
+        return raw.decode("gb18030"), "gb18030"
+
+
+# Big5 (traditional Chinese) bytes are valid GBK too: read as GBK they come out as real
+# characters, a third or more of them unusual (see _gb_unusual), where a mainland list has
+# almost none. A file or a cell past these marks is refused rather than imported garbled.
+RARE_SHARE, RARE_MIN = 1 / 3, 2
+
+
+def _looks_big5(text: str) -> bool:
+    wide, unusual = _gb_unusual(text)
+    return unusual >= RARE_MIN and unusual >= RARE_SHARE * wide
 
 
 @dataclass
 class _Cell:
     text: str
     number: bool = False  # the spreadsheet stored a number (leading zeros may be lost)
+    garbled: bool = False  # decoded as GBK but reads like Big5 (see _looks_big5)
 
 
 def _cell_text(value: Any, number_format: str | None = None) -> str:
@@ -410,8 +475,14 @@ def _cell_text(value: Any, number_format: str | None = None) -> str:
     return _clean(str(value))
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n\t\u2028\u2029]+\s*")
+
+
 def _clean(text: str) -> str:
-    return text.replace("\u200b", "").replace("\ufeff", "").strip()
+    """A cell's text: zero-width marks dropped, line breaks (Alt+Enter in Excel) and tabs
+    turned into one space; other control characters stay, for validation to refuse."""
+    text = text.replace("\u200b", "").replace("\ufeff", "")
+    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 def _code_text(cell: _Cell | None) -> str:
@@ -471,10 +542,18 @@ def _csv_rows(path: Path) -> Rows:
         raw = path.read_bytes()
     except OSError as exc:
         raise RegistryError([f"{path}: 无法读取 ({exc.strerror})"]) from None
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")) \
+            and raw[:8192].count(b"\x00") > 8:
+        raise RegistryError([f"{path}: 不是文本文件 (含有 NUL 字节)；应为 CSV (UTF-8 或 GBK) "
+                             "或 .xlsx"])
     try:
-        text = _decode(raw)
+        text, encoding = _decode(raw)
     except UnicodeDecodeError:
         raise RegistryError([f"{path}: 无法识别编码 (应为 UTF-8 或 GBK)"]) from None
+    gb = encoding == "gb18030"
+    if gb and _looks_big5(text):
+        raise RegistryError([f"{path}: 编码不是 UTF-8 或 GBK (疑似 Big5 繁体编码)，"
+                             "请在 Excel 中另存为 “CSV UTF-8” 后重新导入"])
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -482,7 +561,8 @@ def _csv_rows(path: Path) -> Rows:
     start = 1
     try:
         for cells in reader:
-            rows.append((start, [_Cell(_clean(c)) for c in cells]))
+            rows.append((start, [_Cell(t, garbled=gb and _looks_big5(t))
+                                 for t in map(_clean, cells)]))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise RegistryError([f"{path}:{reader.line_num}: CSV 格式错误 ({exc})"]) from None
@@ -547,17 +627,18 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
 
     A site already in the registry (same code) is updated from the file and keeps what the
     file cannot say (hosts, prefixes, hints, …, and its status when the file has none).
-    All-or-nothing: any bad row raises RegistryError listing every bad row (file:line).
+    All-or-nothing: any bad row raises RegistryError listing the bad rows (file:line:
+    column: problem; the first 50 and how many there are).
     """
     rows = _rows_from_file(path)
     base = {s.code: s for s in (existing.sites if existing else [])}
     registry_loc = str(existing.path) if existing and existing.path else "sites.yaml"
     imported: dict[str, SiteSpec] = {}
     line_of: dict[str, int] = {}  # code -> line in the file
-    by_line: dict[int, list[str]] = {}
+    problems = Problems()
 
-    def bad(lineno: int, msg: str) -> None:
-        by_line.setdefault(lineno, []).append(f"{path}:{lineno}: {msg}")
+    def bad(lineno: int, column: str, msg: str) -> None:
+        problems.add(lineno, f"{path}:{lineno}: {column}: {msg}")
 
     def text(row: dict[str, _Cell], name: str) -> str:
         cell = row.get(name)
@@ -566,11 +647,15 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
     for lineno, row in rows:
         code = _code_text(row.get("网站标识码"))
         if not code:
-            bad(lineno, "网站标识码为空")
+            bad(lineno, "网站标识码", "不能为空")
             continue
         if code in imported:
-            bad(lineno, f"网站标识码 '{code}' 重复 (已见于 {path}:{line_of[code]})")
+            bad(lineno, "网站标识码", f"'{_shown(code)}' 重复 (已见于 {path}:{line_of[code]})")
             continue
+        for column, cell in row.items():
+            if cell.garbled and column in IMPORT_HEADERS + ["状态"]:
+                bad(lineno, column, f"'{_shown(cell.text)}' 疑似乱码 (GBK 文件中混有 Big5 等"
+                                    "其他编码的文字)，请核对后另存为 UTF-8")
         old = base.get(code)
         kind = text(row, "类型")
         status = text(row, "状态")
@@ -593,10 +678,10 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
     sites = list(merged.values())
     locs = [f"{path}:{line_of[s.code]}" if s.code in imported else f"{registry_loc} ({s.code})"
             for s in sites]
-    for i, msg in _check(sites, locs):
-        by_line.setdefault(line_of.get(sites[i].code, 0), []).append(msg)
-    if by_line:
-        raise RegistryError([m for n in sorted(by_line) for m in by_line[n]])
+    for i, msg in _check(sites, locs, IMPORT_FIELDS):
+        problems.add(line_of.get(sites[i].code, 0), msg)
+    if problems:
+        raise RegistryError(problems.lines())
     added = sum(1 for c in imported if c not in base)
     updated = sum(1 for c, s in imported.items()
                   if c in base and s.to_yaml() != base[c].to_yaml())

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$")
+# Nothing an indicator measures is older than ten years; larger values are typos, and
+# ``before()`` would fall off the calendar (a 99999999y window dropped every column rule).
+MAX_AMOUNT = {"d": 3653, "w": 522, "m": 120, "y": 10}
 
 
 class DurationError(ValueError):
@@ -48,8 +51,12 @@ class Duration:
 
 def parse(text: str | int) -> Duration:
     if isinstance(text, int):
-        return Duration(text, "d")
-    m = _DURATION.match(str(text))
-    if not m:
-        raise DurationError(f"无法解析的期限 '{text}' (应如 14d、2w、6m、1y)")
-    return Duration(int(m.group(1)), m.group(2))
+        amount, unit = text, "d"
+    else:
+        m = _DURATION.match(str(text)[:40])
+        if not m:
+            raise DurationError(f"无法解析的期限 '{str(text)[:40]}' (应如 14d、2w、6m、1y)")
+        amount, unit = int(m.group(1)), m.group(2)
+    if amount > MAX_AMOUNT[unit]:
+        raise DurationError(f"期限 '{text}' 过长 (最多 10 年)")
+    return Duration(amount, unit)

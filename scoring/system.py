@@ -2,20 +2,23 @@
 
 Provinces copy a file and edit points, caps and windows, so the loader is strict: a file
 that is malformed or inconsistent (unknown rule, unknown key, negative cap, missing field,
-caps that do not add up to their category, a bad duration) is refused with ONE line naming
-the file and the key path, e.g. ``national-2019.yaml: deductions.发布解读.D4.cap: 不能为负数``.
-Points are kept as exact fractions (0.1 + 0.2 must be 0.3 when a score sits at 60).
+caps that do not add up to their category, a bad duration, a number that is not finite or
+out of range, a duration over ten years) is refused with ONE line naming the file, the line
+and the key path, e.g. ``national-2019.yaml:88: deductions.发布解读.D4.cap: 不能为负数``.
+The YAML goes through govmon.schema.load_yaml (aliases bounded, no cycles, no repeated
+keys). Points are kept as exact fractions (0.1 + 0.2 must be 0.3 when a score sits at 60).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from govmon.schema import InputError, YamlDoc, YamlProblem, control_char, load_yaml
 from scoring.durations import Duration, DurationError
 from scoring.durations import parse as parse_duration
 from scoring.rules_catalogue import RULES
@@ -23,7 +26,6 @@ from scoring.rules_catalogue import RULES
 SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
 DEFAULT_SYSTEM = "national-2019"
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
 CHECKS = ("A", "P", "H")
 SITE_KINDS = ("portal", "subsite", "department")
 
@@ -51,7 +53,7 @@ THRESHOLD_KEYS: dict[str, str] = {
 }
 
 
-class IndicatorFileError(ValueError):
+class IndicatorFileError(InputError):
     """An indicator file that cannot be used; the message is one line for the user."""
 
 
@@ -206,12 +208,15 @@ def load_system(path_or_name: str | Path = DEFAULT_SYSTEM) -> IndicatorSystem:
     except OSError as exc:
         raise IndicatorFileError(f"{shown}: 无法读取 ({exc.strerror})") from None
     try:
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise IndicatorFileError(f"{shown}{where}: YAML 格式错误") from None
-    return _Parser(shown, path).system(data)
+        doc = load_yaml(text)
+    except YamlProblem as exc:
+        raise IndicatorFileError(exc.render(shown)) from None
+    return _Parser(shown, path, doc).system(doc.data)
+
+
+def _key_path(key: str) -> tuple[str, ...]:
+    """``deductions.发布解读.D4.items[1].rule`` → the YAML path, for line numbers."""
+    return tuple(p for p in re.split(r"[.\[\]]+", key) if p)
 
 
 def _fmt(x: Fraction | float) -> str:
@@ -252,13 +257,19 @@ class _Parser:
            "vetoes", "deductions", "bonus"}
     MATCH_OPS = {"in", "not", "contains", "excludes"}
 
-    def __init__(self, shown: str, path: Path):
+    MAX_POINTS = 10_000  # no system has more points than this; a typo like 1e9 is refused
+    MAX_COUNT = 1_000_000
+    MAX_SECONDS = 86_400
+
+    def __init__(self, shown: str, path: Path, doc: YamlDoc | None = None):
         self.shown = shown
         self.path = path
+        self.doc = doc or YamlDoc(None)
 
     def fail(self, key: str, problem: str) -> IndicatorFileError:
-        return IndicatorFileError(f"{self.shown}: {key}: {problem}" if key
-                                  else f"{self.shown}: {problem}")
+        line = self.doc.line(_key_path(key))
+        return IndicatorFileError(f"{self.shown}:{line}: {key}: {problem}" if key
+                                  else f"{self.shown}:{line}: {problem}")
 
     # -- primitives -------------------------------------------------------------------
     def mapping(self, value: Any, key: str) -> dict:
@@ -278,6 +289,8 @@ class _Parser:
         value = node[k]
         if not isinstance(value, str) or not value.strip():
             raise self.fail(f"{key}.{k}" if key else k, "应为非空文本")
+        if (bad := control_char(value)) is not None:
+            raise self.fail(f"{key}.{k}" if key else k, f"含有控制字符 {bad}")
         return value.strip()
 
     def number(self, node: dict, k: str, key: str) -> Fraction:
@@ -285,8 +298,12 @@ class _Parser:
         where = f"{key}.{k}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(where, f"应为数字，而不是 '{value}'")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(where, "应为有限数字 (不能是 .inf 或 .nan)")
         if value < 0:
             raise self.fail(where, "不能为负数")
+        if value > self.MAX_POINTS:
+            raise self.fail(where, f"不能大于 {self.MAX_POINTS}")
         return Fraction(str(value))
 
     def flag(self, node: dict, k: str, key: str, default: bool = False) -> bool:
@@ -400,13 +417,17 @@ class _Parser:
             elif kind == "count":
                 if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                     raise self.fail(where, f"应为正整数，而不是 '{value}'")
+                if value > self.MAX_COUNT:
+                    raise self.fail(where, f"不能大于 {self.MAX_COUNT}")
             else:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise self.fail(where, f"应为数字，而不是 '{value}'")
+                if not math.isfinite(value):
+                    raise self.fail(where, "应为有限数字 (不能是 .inf 或 .nan)")
                 if kind == "share" and not 0 < value <= 1:
                     raise self.fail(where, f"应为 0 到 1 之间的比例 (如 0.05)，而不是 {value}")
-                if kind == "seconds" and value <= 0:
-                    raise self.fail(where, "应大于 0")
+                if kind == "seconds" and not 0 < value <= self.MAX_SECONDS:
+                    raise self.fail(where, f"应大于 0 且不超过 {self.MAX_SECONDS}")
         return node
 
     def unconfirmed(self, raw: Any, data: dict, system: IndicatorSystem) -> dict[str, str]:

@@ -175,8 +175,8 @@ def test_import_with_errors_changes_nothing(ws: Path) -> None:
     assert proc.returncode == cli.EXIT_INPUT
     assert "Traceback" not in proc.stderr
     assert proc.stderr.splitlines() == [
-        f"错误: {bad}:4: 首页网址格式错误: 'https//x'",
-        f"错误: {bad}:5: 上级网站标识码 '5109999999' 不存在",
+        f"错误: {bad}:4: 首页网址: 格式错误: 'https//x'",
+        f"错误: {bad}:5: 上级网站标识码: '5109999999' 不存在",
     ]
     assert (ws / "sites.yaml").read_bytes() == before_yaml
     with open_store(db_of(ws))() as s:
@@ -207,10 +207,10 @@ def test_bad_input_is_one_line_with_exit_code(tmp_path: Path) -> None:
             {}, 2, r"govmon\.yaml:3: YAML 格式错误"),
         "unknown setting": (
             ["-w", workspace("y3", ok_sites, "max_pages: 10\nmax_page: 5\n"), "sites", "list"],
-            {}, 2, r"govmon\.yaml:2: 未知设置项 'max_page' \(是否应为 max_pages\?\)"),
+            {}, 2, r"govmon\.yaml:2: max_page: 未知设置项 \(是否应为 max_pages\?\)"),
         "wrong setting type": (
             ["-w", workspace("y4", ok_sites, "workers: two\n"), "sites", "list"],
-            {}, 2, r"govmon\.yaml:1: workers 应为整数，而不是 'two'"),
+            {}, 2, r"govmon\.yaml:1: workers: 应为整数，而不是 'two'"),
         "missing sites.yaml": (
             ["-w", workspace("y5", settings="workers: 1\n"), "crawl"], {}, 2,
             r"sites\.yaml: 文件不存在"),
@@ -260,18 +260,26 @@ def test_bad_input_is_one_line_with_exit_code(tmp_path: Path) -> None:
     assert failures == []
 
 
-def test_internal_error_is_one_line_and_debug_shows_traceback(ws: Path) -> None:
+def test_missing_table_is_damage_and_a_bug_is_one_internal_line(
+        ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with sqlite3.connect(ws / "govmon.db") as conn:
         conn.execute("DROP TABLE runs")
     proc = govmon("-w", str(ws), "status")
-    assert proc.returncode == cli.EXIT_INTERNAL
+    assert proc.returncode == cli.EXIT_STORE
     line = one_error_line(proc)
-    assert line.startswith("内部错误: OperationalError") and "GOVMON_DEBUG=1" in line
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GOVMON_DEBUG", "1")
-        debug = run("-w", str(ws), "status")
+    assert "已损坏: 缺少表 runs" in line and "从备份恢复" in line
+
+    def boom(ctx: cli.Context) -> int:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "cmd_status", boom)
+    proc = run("-w", str(ws), "status")
+    assert proc.returncode == cli.EXIT_INTERNAL
+    assert one_error_line(proc) == "内部错误: RuntimeError: boom (设置 GOVMON_DEBUG=1 查看详情)"
+    monkeypatch.setenv("GOVMON_DEBUG", "1")
+    debug = run("-w", str(ws), "status")
     assert debug.returncode == cli.EXIT_INTERNAL and "Traceback" in debug.stderr
-    assert "no such table: runs" in debug.stderr
+    assert "second line" in debug.stderr
 
 
 def test_interrupt_exits_4(ws: Path, serve) -> None:  # noqa: ANN001

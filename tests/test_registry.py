@@ -102,7 +102,7 @@ def test_title_row_above_header_and_line_numbers_count_it(tmp_path: Path) -> Non
     ])
     with pytest.raises(RegistryError) as exc:
         import_file(path)
-    assert problems(exc) == [f"{path}:5: 未知类型 '学校' (应为 门户网站/子站/部门网站 或 "
+    assert problems(exc) == [f"{path}:5: 类型: 未知类型 '学校' (应为 门户网站/子站/部门网站 或 "
                              "portal/subsite/department)"]
 
 
@@ -113,7 +113,7 @@ def test_quoted_newline_keeps_line_numbers_right(tmp_path: Path) -> None:
     ])
     with pytest.raises(RegistryError) as exc:
         import_file(path)
-    assert problems(exc) == [f"{path}:4: 首页网址格式错误: 'not-a-url'"]
+    assert problems(exc) == [f"{path}:4: 首页网址: 格式错误: 'not-a-url'"]
 
 
 # -- XLSX --------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def test_xlsx_bad_rows_name_spreadsheet_rows(tmp_path: Path) -> None:
     ])
     with pytest.raises(RegistryError) as exc:
         import_file(path)
-    assert problems(exc) == [f"{path}:4: 网站标识码 '5101000001' 重复 (已见于 {path}:2)"]
+    assert problems(exc) == [f"{path}:4: 网站标识码: '5101000001' 重复 (已见于 {path}:2)"]
 
 
 def test_damaged_xlsx_and_old_xls(tmp_path: Path) -> None:
@@ -215,21 +215,21 @@ def test_every_bad_row_reported_with_file_and_line(tmp_path: Path) -> None:
         import_file(path)
     got = problems(exc)
     assert got == [
-        f"{path}:3: 网站标识码 '5101000001' 重复 (已见于 {path}:2)",
-        f"{path}:4: 首页网址格式错误: 'htp:/broken'",
-        f"{path}:5: 首页网址缺少 http:// 或 https://: 'www.d.gov.cn'",
-        f"{path}:6: 上级网站标识码 '5109999999' 不存在",
-        f"{path}:7: 未知类型 '网站群' (应为 门户网站/子站/部门网站 或 portal/subsite/department)",
-        f"{path}:8: 网站标识码 '51010007' 格式错误 (应为10位数字或 bm+8位数字) "
+        f"{path}:3: 网站标识码: '5101000001' 重复 (已见于 {path}:2)",
+        f"{path}:4: 首页网址: 格式错误: 'htp:/broken'",
+        f"{path}:5: 首页网址: 缺少 http:// 或 https://: 'www.d.gov.cn'",
+        f"{path}:6: 上级网站标识码: '5109999999' 不存在",
+        f"{path}:7: 类型: 未知类型 '网站群' (应为 门户网站/子站/部门网站 或 portal/subsite/department)",
+        f"{path}:8: 网站标识码: '51010007' 格式错误 (应为10位数字或 bm+8位数字) "
         "(可能被当作数字去掉了前导零，请把该列设为文本格式)",
-        f"{path}:9: 网站名称为空",
-        f"{path}:10: 子站缺少上级网站标识码",
-        f"{path}:11: 首页网址与网站 5101000001 ({path}:2) 相同",
-        f"{path}:12: 首页网址端口错误: 'http://k.gov.cn:99999/'",
-        f"{path}:13: 首页网址与网站 5101000001 ({path}:2) 属于同一主机和目录 '/' "
+        f"{path}:9: 网站名称: 不能为空",
+        f"{path}:10: 上级网站标识码: 子站缺少上级网站标识码",
+        f"{path}:11: 首页网址: 与网站 5101000001 ({path}:2) 相同",
+        f"{path}:12: 首页网址: 端口错误: 'http://k.gov.cn:99999/'",
+        f"{path}:13: 首页网址: 与网站 5101000001 ({path}:2) 属于同一主机和目录 '/' "
         "(子站网址请以 / 结尾，或在 sites.yaml 中设置 prefixes)",
     ]
-    assert all(re.match(rf"^{re.escape(str(path))}:\d+: ", p) for p in got)
+    assert all(re.match(rf"^{re.escape(str(path))}:\d+: \S+: ", p) for p in got)
 
 
 def test_scientific_notation_code_gets_a_hint(tmp_path: Path) -> None:
@@ -242,7 +242,7 @@ def test_unknown_status_missing_header_empty_and_missing_file(tmp_path: Path) ->
     path = write_csv(tmp_path / "a.csv", [HEADER + ",状态", ROWS[0] + ",暂停"])
     with pytest.raises(RegistryError) as exc:
         import_file(path)
-    assert problems(exc) == [f"{path}:2: 未知状态 '暂停' (应为 运行 或 关停)"]
+    assert problems(exc) == [f"{path}:2: 状态: 未知状态 '暂停' (应为 运行 或 关停)"]
 
     path = write_csv(tmp_path / "b.csv", ["网站标识码,网站名称,网址,类型", ROWS[0]])
     with pytest.raises(RegistryError) as exc:
@@ -310,7 +310,7 @@ def test_parent_may_come_from_the_registry_and_errors_leave_it_untouched(
     with pytest.raises(RegistryError) as exc:
         import_file(bad, existing)
     assert problems(exc) == [
-        f"{bad}:3: 首页网址与网站 5101000009 ({tmp_path / 'sites.yaml'} (5101000009)) 相同"]
+        f"{bad}:3: 首页网址: 与网站 5101000009 ({tmp_path / 'sites.yaml'} (5101000009)) 相同"]
     assert (tmp_path / "sites.yaml").read_bytes() == before
     assert len(existing.sites) == 3
 
@@ -341,11 +341,16 @@ def test_sites_yaml_errors_name_lines(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as exc:
         load(path)
     got = problems(exc)
-    assert got[0] == f"{path}:14: 未知顶层字段 'colour' (可用: sites, trusted_networks)"
-    assert got[1].startswith(f"{path}:7: 未知字段 parnet (可用: code, name, url, kind, parent")
-    assert got[2] == f"{path}:7: hints 应为映射 (如 {{mailbox: https://…}})"
-    assert got[3] == f"{path}:13: 首页网址格式错误: 'ftp://x'"
-    assert len(got) == 4
+    assert got == [f"{path}:14: colour: 未知字段 (可用: sites, trusted_networks)"]
+    path.write_text(path.read_text(encoding="utf-8").replace("colour: red\n", ""),
+                    encoding="utf-8")
+    with pytest.raises(RegistryError) as exc:
+        load(path)
+    got = problems(exc)
+    assert got[0] == f"{path}:11: parnet: 未知字段 (是否应为 parent?)"
+    assert got[1] == f"{path}:12: hints: 应为键值映射，而不是 '['mailbox']'"
+    assert got[2] == f"{path}:13: url: 格式错误: 'ftp://x'"
+    assert len(got) == 3
 
 
 def test_sites_yaml_round_trip_and_aliases(tmp_path: Path) -> None:
@@ -356,7 +361,7 @@ def test_sites_yaml_round_trip_and_aliases(tmp_path: Path) -> None:
         "    name: 市政府\n"
         "    url: https://www.a.gov.cn/\n"
         "    kind: 门户网站\n"
-        "    status: closed\n"
+        "    status: 关停\n"
         "    hints: {mailbox: 'https://www.a.gov.cn/xx/', columns: {通知公告: /tzgg/}}\n",
         encoding="utf-8")
     reg = load(path)
@@ -378,5 +383,11 @@ def test_bad_mailbox_hint_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RegistryError) as exc:
         load(path)
     assert problems(exc) == [f"{path}:2: hints.mailbox: '/hdjl/' 不是合法网址"]
+    path.write_text("sites:\n  - {code: '5101000001', name: a, url: 'https://a.gov.cn/', "
+                    "kind: portal, status: closed}\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as exc:
+        load(path)
+    assert problems(exc) == [f"{path}:2: status: 应为 '运行' 或 '关停'，"
+                             "而不是 'closed'"]
     with pytest.raises(RegistryError, match="文件不存在"):
         load(tmp_path / "missing.yaml")

@@ -93,7 +93,8 @@ def test_cli_refuses_bad_input_with_one_line(tmp_path, capsys):
                    encoding="utf-8")
     assert main([*base, "score", "--system", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"错误: {bad}: deductions.发布解读.D4.cap: 不能为负数"
+    line = bad.read_text(encoding="utf-8").splitlines().index("      cap: -5") + 1
+    assert err == f"错误: {bad}:{line}: deductions.发布解读.D4.cap: 不能为负数"
 
     assert main([*base, "score", "--as-of", "2026-13-01"]) == 2
     assert "--as-of: 日期格式错误 '2026-13-01'" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import extract, jsonlists, paging
-from crawler.netguard import AddressPolicy, resolve
+from crawler.netguard import Guard, resolve
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
 from govmon.registry import Registry, SiteSpec
@@ -55,9 +55,7 @@ class SiteSpider(scrapy.Spider):
         self.max_depth = max_depth
         self.progress = progress
         self.resume_state = resume_state or {}
-        hosts = [h for s in registry.sites for h, _ in s.scope()]
-        self.address_policy = AddressPolicy([h.split(":")[0] for h in hosts],
-                                            registry.trusted_networks)
+        self.guard = Guard.from_registry(registry)  # every request: crawler/middlewares.py
         self.seen: set[str] = set()
         self.scheduled: dict[str, int] = defaultdict(int)
         self.stats_by_site: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

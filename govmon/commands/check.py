@@ -26,14 +26,14 @@ def cmd_check(ctx: Any) -> int:
     from store.models import Run
 
     registry = ctx.registry() if ctx.registry_path.exists() else None
+    try:  # the files first: a bad one is named whatever the store holds
+        system = load_system(ctx.args.system or "national-2019")
+    except IndicatorFileError as exc:
+        raise CliError(str(exc)) from None
     with ctx.store().begin() as s:
         run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)
         if run is None:
             raise CliError("没有可检查的抓取任务: 先运行 govmon crawl")
-        try:
-            system = load_system(ctx.args.system or "national-2019")
-        except IndicatorFileError as exc:
-            raise CliError(str(exc)) from None
         summary = run_checks(s, run, registry=registry, system_path=system.path,
                              severity=system.rule_severity,
                              workers=ctx.args.workers or ctx.settings.workers)
