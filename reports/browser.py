@@ -296,7 +296,7 @@ class Page:
 # GB/T 9704: page numbers in 4号 (14pt) half-width digits with a dash each side, under
 # the text block.
 PAGE_FOOTER = ("<div style=\"width:100%;text-align:center;font-size:14pt;"
-               "font-family:'Noto Serif CJK SC',serif;color:#000\">— "
+               "font-family:'AR PL UMing CN','Noto Serif CJK SC',serif;color:#000\">— "
                "<span class=\"pageNumber\"></span> —</div>")
 
 

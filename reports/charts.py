@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-FONT = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
+FONT = "'WenQuanYi Zen Hei','Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
 PALETTE = ("#1f5fa8", "#d9822b", "#2a9d5c", "#8e44ad", "#c0392b", "#16a0a0", "#7f8c2d",
            "#b8578f", "#5d6d7e", "#a0522d")
 PASS, FAIL, OPEN = "#2a9d5c", "#c0392b", "#d9a400"

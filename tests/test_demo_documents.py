@@ -15,7 +15,6 @@ import re
 import struct
 import subprocess
 import sys
-import unicodedata
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,17 +103,14 @@ def _row(stdout: str, label: str) -> str:
 
 # -- PDF / PNG helpers ----------------------------------------------------------------
 def pdf_text(page) -> str:  # noqa: ANN001
-    """Extracted text with the CJK radical code points some fonts' glyphs map back to
-    (Chromium + Noto CJK write e.g. U+2F70 for 示) folded to the ideographs."""
-    text = unicodedata.normalize("NFKC", page.extract_text())
-    return text.translate(RADICALS)
-
-
-RADICALS = str.maketrans({"⺠": "民", "⻔": "门", "⻚": "页", "⻅": "见", "⻓": "长", "⻢": "马",
-                          "⻛": "风", "⻰": "龙", "⻬": "齐", "⻆": "角", "⻄": "西", "⻘": "青",
-                          "⻝": "食", "⻩": "黄", "⻨": "麦", "⻜": "飞", "⻉": "贝", "⻋": "车",
-                          "⻈": "讠", "⻙": "韦", "⻥": "鱼", "⻦": "鸟", "⻮": "齿", "⻳": "龟",
-                          "戶": "户", "⻣": "骨", "⻤": "鬼", "⻊": "足", "⻁": "虎", "⻂": "衤"})
+    """Extracted text, which must read as the characters printed: fonts whose glyphs map
+    back to CJK radical code points (Chromium + Noto CJK write U+2F70 for 示, U+2EDA for
+    页) make a PDF that cannot be searched or copied from, so the documents print with
+    fonts that map back to the ideographs (AR PL UMing, WenQuanYi Zen Hei)."""
+    text = page.extract_text()
+    radicals = sorted({c for c in text if 0x2E80 <= ord(c) <= 0x2FDF})
+    assert not radicals, f"PDF text holds CJK radical code points: {radicals}"
+    return text
 
 
 def png_pixels(data: bytes) -> tuple[int, int, bytes]:
