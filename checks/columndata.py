@@ -32,9 +32,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import delete, or_, select
 
-from checks import classify, dates, jsonrows
+from checks import classify, jsonrows
 from checks.base import CheckContext
 from checks.listparse import NAV_HINT, Group, Row, Summary, summarise
+from parse import dates
 from store.models import Column, Item, Link, Page
 
 ARTICLE_URL = re.compile(

@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from checks import dates
 from checks.listparse import Group, Row, Summary
 from crawler import jsonlists
 from crawler.jsonlists import Endpoint, ListInfo, lookup, norm_key, row_title, row_url
+from parse import dates
 from store.models import Page
 
 CHINA = timezone(timedelta(hours=8), "CST")

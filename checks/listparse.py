@@ -18,10 +18,10 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from checks import dates
-from crawler import jsonlists, paging
+from crawler import jsonlists
 from crawler.extract import resolve as resolve_url
 from crawler.urls import canonical, is_ignored_href
+from parse import dates, paging
 
 CONTAINERS = ("ul", "ol", "table", "tbody", "div", "dl", "section", "td", "article")
 ROW_TAGS = frozenset({"li", "tr", "div", "dd", "dt", "p", "section", "article"})
