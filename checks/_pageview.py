@@ -33,6 +33,7 @@ from sqlalchemy import func, make_url, select
 from checks.base import CheckContext
 from crawler.extract import resolve as resolve_url
 from crawler.urls import is_ignored_href
+from parse import charset
 from store.models import Link, Page, Site, Snapshot
 
 # Modules whose ``extract_page`` the scan runs; each result is kept under the module name.
@@ -583,12 +584,7 @@ def scan_in_worker(url: str, run_id: int, site_id: int
         return _pages_version(ctx), _scan(ctx)
 
 
-def decode(raw: bytes, encoding: str | None) -> str:
-    """A stored body decoded as ``CheckContext.html`` does (crawl's encoding, else UTF-8)."""
-    try:
-        return raw.decode(encoding or "utf-8", errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
+decode = charset.decode  # a stored body, as ``CheckContext.html`` decodes it
 
 
 def stored_html(ctx: CheckContext, url: str) -> tuple[Page, str] | None:

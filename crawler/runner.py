@@ -274,6 +274,7 @@ class Crawl:
         of its markers, so only list pages cost a parse and a scope check (article pages,
         the bulk of a large run, cost a decompression and a substring search)."""
         from crawler import paging
+        from parse import charset
 
         site_for = self.registry.site_for
         rows = s.execute(
@@ -284,11 +285,7 @@ class Crawl:
                    func.coalesce(Page.content_type, "").not_like("%javascript%"))
             .execution_options(yield_per=500))
         for url, final, depth, encoding, body in rows:
-            raw = snapshot_html(body)
-            try:
-                text = raw.decode(encoding or "utf-8", errors="replace")
-            except LookupError:
-                text = raw.decode("utf-8", errors="replace")
+            text = charset.decode(snapshot_html(body), encoding)
             final = final or url
             found = [p.url for p in paging.discover(text, final).pages if p.url not in seen]
             if not found:
