@@ -15,6 +15,7 @@ import pytest
 from crawler import extract
 from crawler.urls import canonical
 from govmon.registry import Registry, ScopeIndex, SiteSpec
+from parse import urls
 
 BASES = [
     "http://h/a/b/c.html", "http://h/a/b/", "http://h", "http://h?x=1",
@@ -39,12 +40,12 @@ def test_resolve_matches_urljoin_whatever_was_cached_before() -> None:
     # other base: a cache key too coarse would hand the second base the first one's URL.
     mismatches = []
     for first, second in itertools.product(BASES, BASES):
-        extract._RESOLVED.clear()
+        urls._RESOLVED.clear()
         for ref in REFS:
-            extract.resolve(first, ref)
+            urls.resolve(first, ref)
         for ref in REFS:
             want = canonical(urljoin(second, ref))
-            if extract.resolve(second, ref) != want:
+            if urls.resolve(second, ref) != want:
                 mismatches.append((first, second, ref))
     assert mismatches == []
 
