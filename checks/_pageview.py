@@ -16,7 +16,7 @@ import importlib
 import multiprocessing as mp
 import signal
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ import yaml
 from sqlalchemy import func, make_url, select
 
 from checks.base import CheckContext
-from parse import charset
+from parse import charset, identity, pageinfo
 from parse.page import (  # noqa: F401 - the page parsers, re-exported for the rules
     _WS,
     ARTICLE_URL,
@@ -53,8 +53,15 @@ from parse.page import (  # noqa: F401 - the page parsers, re-exported for the r
 )
 from store.models import Link, Page, Site, Snapshot
 
-# Modules whose ``extract_page`` the scan runs; each result is kept under the module name.
-FAMILIES = ("identity", "meta_tags", "search", "typos", "secrets", "guides", "hidden_links")
+# Rule modules whose ``extract_page`` the scan runs; each result is kept under the module
+# name. The identity rule reads what the derive step stored instead (``derive/``), which
+# takes the page facts below from the same scan: one parse per page for everything.
+FAMILIES = ("meta_tags", "search", "typos", "secrets", "guides", "hidden_links")
+# Page understanding the derive step stores: name -> extractor(view, record).
+EXTRACTORS: dict[str, Callable[[PageView, Any], Any]] = {
+    "identity": lambda view, record: identity.read_page(view),
+    "page": lambda view, record: pageinfo.read(view, "home" if record.is_home else record.kind),
+}
 
 
 def load_yaml(path: Path) -> Any:
@@ -84,6 +91,7 @@ class PageRecord:
     kind: str | None
     frame_only: bool  # reached only as an iframe/frame (a footer or counter), not a page
     is_home: bool = False  # the homepage, also under another URL (/index.html)
+    redirected: bool = False  # reached by a redirect to another URL of the site
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -199,7 +207,13 @@ def _scan(ctx: CheckContext) -> SiteScan:
         record = PageRecord(page_id=page.id, url=page.url, depth=page.depth, title=view.title,
                             kind=None if is_home else view.kind, is_home=is_home,
                             frame_only=page.depth > 0 and page.url in frame_targets
-                            and page.url not in page_targets)
+                            and page.url not in page_targets,
+                            redirected=bool(page.final_url and page.final_url != page.url))
+        for name, extract in EXTRACTORS.items():
+            try:
+                record.facts[name] = extract(view, record)
+            except Exception as exc:  # noqa: BLE001 - reported by the derive step
+                result.errors.setdefault(name, f"{page.url}: {type(exc).__name__}: {exc}"[:500])
         for name, module in families.items():
             if name in result.errors:
                 continue
