@@ -46,7 +46,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     derived = ctx.session.scalar(select(SiteFact.id).where(SiteFact.run_id == ctx.run.id,
                                                            SiteFact.site_id == ctx.site.id))
     if derived is None:
-        raise FactsMissing("没有页面事实 (derive 未运行或失败)，无法判断标识")
+        raise FactsMissing("没有页面事实（页面快照已清理，或 derive 未运行/失败），无法判断标识")
     pages = ctx.session.execute(
         select(PageFact.url, PageFact.kind, PageFact.items, PageFact.codes)
         .where(PageFact.run_id == ctx.run.id, PageFact.site_id == ctx.site.id,

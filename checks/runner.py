@@ -156,18 +156,12 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
 
 def _derive(ctx: CheckContext, summary: CheckSummary) -> None:
     """The derive step for one site (``derive/``): page facts, identity values and site
-    facts from the same page scan the content rules use, stored before any rule runs."""
-    t0 = time.monotonic()
-    record = CheckRun(run_id=ctx.run.id, site_id=ctx.site.id, module="derive", rules=[],
-                      status="ran", checked_at=datetime.now())
+    facts from the same page scan the content rules use, stored before any rule runs. A
+    failure is the summary's to report; the rules reading those facts then say so."""
     try:
         derive_site(ctx.session, ctx.run, ctx.site, scan(ctx))
-    except Exception as exc:  # noqa: BLE001 - the rules reading these facts report it
-        record.status = "error"
-        record.reason = f"{type(exc).__name__}: {exc}"[:500]
-        summary.errors.append((ctx.site.code, "derive", record.reason))
-    record.elapsed_ms = int((time.monotonic() - t0) * 1000)
-    ctx.session.add(record)
+    except Exception as exc:  # noqa: BLE001 - one site's facts must not stop the others
+        summary.errors.append((ctx.site.code, "derive", f"{type(exc).__name__}: {exc}"[:500]))
 
 
 def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:

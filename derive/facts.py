@@ -167,13 +167,18 @@ def effective(own: PageIdentity, linked: _Linked) -> tuple[PageIdentity, dict[tu
     return facts, sources
 
 
-def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived:
+def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | None:
     """Store the page facts, identity values and site facts of ``site`` in ``run`` from
-    ``scan`` (``checks._pageview.SiteScan``: one parse per page, shared with the rules)."""
+    ``scan`` (``checks._pageview.SiteScan``: one parse per page, shared with the rules).
+    None when the run's snapshots of the site are gone: earlier facts stay as they were."""
     for family in ("identity", "page"):
         if family in scan.errors:
             raise RuntimeError(scan.errors[family])
     run_id, site_id = run.id, site.id
+    if not scan.pages and session.scalar(select(func.count(Page.id)).where(
+            Page.run_id == run_id, Page.site_id == site_id, Page.status >= 200,
+            Page.status < 300, Page.content_type.ilike("%html%"))):
+        return None  # pages without snapshots (aged out): keep what was derived before
     session.execute(delete(PageFact).where(PageFact.run_id == run_id,
                                            PageFact.site_id == site_id))
     session.execute(delete(IdentityValue).where(IdentityValue.run_id == run_id,
