@@ -522,6 +522,14 @@ def list_records(html: str, page_url: str, as_of: date | None = None, *,
     doc = parse_html(html)
     if doc is None:
         return [], False
+    records = paging.datastore_records(html) if "<datastore" in html else []
+    if records:  # Hanweb: the rows are XML records in a script (or a dataproxy answer)
+        body = doc.find("body")
+        rows = [r.strip() for r in records]
+        markup = ("<ul>" + "".join(rows) + "</ul>" if all(r.startswith("<li") for r in rows)
+                  else "<div>" + "".join(f"<div>{r}</div>" for r in rows) + "</div>")
+        holder = lxml.html.fragment_fromstring(markup)
+        (body if body is not None else doc).append(holder)
     groups = _record_groups(doc, page_url, vocab, as_of)
     chosen: list[Record] = []
     if messages:
@@ -672,8 +680,11 @@ def _discover(ctx: Any) -> Interaction:
     home = ctx.homepage
 
     def ok_html(url: str | None) -> Any | None:
+        """A fetched list page: HTML, or a Hanweb dataproxy answer (XML)."""
         p = pages.get(url) if url else None
-        if p is None or not (200 <= p.status < 300) or "html" not in (p.content_type or "html"):
+        ctype = (p.content_type or "html").lower() if p is not None else ""
+        if p is None or not (200 <= p.status < 300) or ("html" not in ctype
+                                                         and "xml" not in ctype):
             return None
         return p
 
