@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from rich.markup import escape
 
+from checks import workdays
 from govmon import ui
 from govmon.config import (
     SETTINGS_TEMPLATE,
@@ -49,6 +50,10 @@ class Context:
         self.args = args
         self.workspace = workspace_dir(getattr(args, "init_dir", None) or args.workspace)
         self.settings = load_settings(self.workspace)
+        try:  # the operator's holidays/<year>.yaml (years chinese-calendar lacks)
+            workdays.use_workspace(self.workspace)
+        except workdays.CalendarFileError as exc:
+            raise ConfigError(str(exc)) from None
         # --db, then $GOVMON_DB, then govmon.yaml's db, then the workspace's sqlite file
         self.db_url = (args.db or os.environ.get("GOVMON_DB") or self.settings.db
                        or default_url(self.workspace))

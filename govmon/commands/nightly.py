@@ -220,4 +220,16 @@ def _summary(pipe: Pipeline, sessions: Any, run_id: int | None, checked: Any,
         if checked is not None:
             t.add_row("问题变化", f"新增 {checked.new}，复现 {checked.regressed}，"
                               f"已整改 {checked.fixed}，持续 {checked.persisting}")
+    t.add_row(*_calendar_row(started))
     return t
+
+
+def _calendar_row(started: datetime) -> tuple[str, str]:
+    """Whether working days (reply limits, rectification deadlines within the next two
+    months) use the official holiday schedule or fall back to Monday to Friday."""
+    from datetime import timedelta
+
+    from checks.workdays import fallback_note
+
+    note = fallback_note({started.year, (started + timedelta(days=60)).year})
+    return "工作日计算", escape(note) if note else "按法定节假日安排"
