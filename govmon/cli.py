@@ -232,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.set_defaults(func=cmd_sites_import)
     sites.add_parser("list", help="列出注册的网站").set_defaults(func=cmd_sites_list)
+    importlib.import_module("govmon.commands.sites_show").register(sites)
 
     crawl = sub.add_parser("crawl", help="抓取网站并校验链接")
     crawl.add_argument("--site", action="append", metavar="CODE", help="只抓取该网站 (可重复)")

@@ -256,7 +256,9 @@ def site_j() -> dict[str, Route]:
             byline = "<p>来源：本站</p>"
         head = ('<meta name="PubDate" content="2026-11-20 08:00">' if u.endswith("_10.html")
                 else "")
-        body = f'<h1>工作动态第{i}条</h1>{byline}<div id="zoom"><p>正文。</p></div>'
+        crumb = ('<div class="position">当前位置：<a href="/">首页</a> &gt; '
+                 '<a href="/col/col1/index.html">政务动态</a> &gt; 正文</div>')
+        body = f'{crumb}<h1>工作动态第{i}条</h1>{byline}<div id="zoom"><p>正文。</p></div>'
         out[u] = Route(page(f"工作动态第{i}条", body, lacking if i >= 8 else full, head=head))
     return out
 
@@ -569,3 +571,40 @@ def test_stored_script_pages_are_not_html_pages(world) -> None:  # noqa: ANN001
                                             Page.url.like("%.js"))).all()
     assert rows and all("html" not in (p.content_type or "") for p in rows)
 
+
+
+def test_exports_and_sites_show(world, tmp_path, capsys) -> None:  # noqa: ANN001
+    import csv
+    import io
+    import json
+
+    from govmon.cli import main
+
+    db = world["crawled"].db
+    base = ["-w", str(tmp_path), "--db", db]
+    out = tmp_path / "identity.json"
+    assert main([*base, "export", "identity", "--format", "json", "-o", str(out)]) == 0
+    recs = {r["site"]: r for r in json.loads(out.read_text(encoding="utf-8"))}
+    f = recs[CODES["F"]]
+    assert set(f["icp"].split("；")) == {"鄂ICP备19001234-2号", "晋ICP备05001234",
+                                        "蜀ICP备19001234号", "蜀ICP备05552681-2号"}
+    assert f["icp_share"] == 1.0 and f["psb"] == "41010002000123"
+    j = recs[CODES["J"]]
+    assert (j["psb_share"], j["content_pages"], j["cms"]) == (round(10 / 12, 4), 12, "hanweb")
+    assert {"item": "sponsor", "value": "示例市人民政府办公室", "carrier": "html", "pages": 12,
+            "page": world["servers"]["J"].url("/"), "source": None} in j["values"]
+    capsys.readouterr()
+    assert main([*base, "export", "identity", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == len(CODES) and "values" not in rows[0]
+    assert {r["site"]: r["sponsor"] for r in rows}[CODES["I"]] == "示例市镕城区人民政府"
+    assert main([*base, "export", "pages", "--format", "csv"]) == 0
+    pages = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(pages[0])[:6] == ["site", "url", "title", "date", "date_source", "column"]
+    art = {p["url"]: p for p in pages}[world["servers"]["J"].url("/art/2026/11/1/art_1_1.html")]
+    assert (art["date"], art["date_source"], art["title"]) == ("2026-10-30", "byline", "工作动态第0条")
+    assert art["column"] == "政务动态"  # from its breadcrumb
+    assert main([*base, "sites", "show", CODES["D"]]) == 0
+    shown = capsys.readouterr().out
+    for text in ("黔ICP备2021001234号-3", "内嵌框架", "网站标识码", "示例市人民政府办公室"):
+        assert text in shown
