@@ -57,12 +57,14 @@ def trap_paths(records: list[Any], cap: int, max_depth: int) -> set[str]:
     """host+path of the crawl traps among the pages: paths crawled with ``cap`` query
     variants (where the trap guard stops a query explosion), and chains of query variants
     that reached the depth limit one level per variant (an endless calendar's "next
-    month"; a list's own pages stay at the list's depth, articles spread over few depths)."""
+    month"; a list's own pages stay at the list's depth, articles spread over few depths).
+    Article pages never count: ``show.asp?id=N`` articles are content however many there
+    are (the guard may have cut them, which makes them fewer, not traps)."""
     variants: dict[str, set[str]] = defaultdict(set)
     depths: dict[str, set[int]] = defaultdict(set)
     for r in records:
         parts = urlsplit(r.url)
-        if parts.query:
+        if parts.query and r.kind != "article":
             key = parts.netloc + parts.path
             variants[key].add(parts.query)
             depths[key].add(r.depth)
@@ -207,7 +209,7 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
             excluded = "frame"
         elif r.redirected:
             excluded = "redirect"
-        elif parts.query and parts.netloc + parts.path in traps:
+        elif parts.query and r.kind != "article" and parts.netloc + parts.path in traps:
             excluded = "trap"
         elif (templates is not None and templates.get(r.page_id, 0) == 0
               and r.kind not in ("article", "column")):

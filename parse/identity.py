@@ -298,11 +298,17 @@ def _sponsor(lines: list[str]) -> list[str]:
 
 
 def _contact(lines: list[str]) -> list[str]:
-    out = []
+    """Lines with a phone, address or e-mail first; a bare 联系我们 link line last."""
+    strong, weak = [], []
     for line in lines:
-        if CONTACT.search(line):
-            out.append(line[:120])
-    return out
+        m = CONTACT.search(line)
+        if m is None:
+            continue
+        if any(not w.group(0).startswith("联系") for w in CONTACT.finditer(line)):
+            strong.append(line[:120])
+        else:
+            weak.append(line[:120])
+    return strong + weak
 
 
 def read_page(view: PageView) -> PageIdentity:
