@@ -172,7 +172,10 @@ class Crawl:
     def run(self, codes: list[str] | None = None, max_pages: int | None = None) -> CrawlResult:
         running = [s.code for s in self.registry.running()]
         codes = [c for c in (codes or running) if c in running]
-        options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages))}
+        options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages)),
+                   # pages' elapsed_ms is the server's answer time (download latency), not
+                   # time since scheduling: the link rule may compare it with 15 s
+                   "page_elapsed": "latency"}
         options.pop("db", None)
         run_id = self._new_run(codes, options)
         return self._execute(run_id, codes, resume=False)

@@ -32,6 +32,7 @@ from parse.page import (
     markup_text,
     script_markup,
     text_lines,
+    text_of,
 )
 
 ITEMS = ("site_code", "icp", "psb", "conac", "sponsor", "contact", "jiucuo")
@@ -259,12 +260,13 @@ def footer_lines(view: PageView) -> list[str]:
             if el is not None:
                 starts.setdefault(el, None)
         for el in starts:
-            # climb while the block stays small and holds no main content
+            # climb while the block stays small (libxml2's text length: an upper bound of
+            # the visible text, and cheap) and is no main content
             while True:
                 parent = el.getparent()
                 if parent is None or parent.tag == "html" or _is_main(parent):
                     break
-                if len("".join(text_lines(parent, skip=_is_main))) > FOOTER_BLOCK_CHARS:
+                if len(text_of(parent)) > FOOTER_BLOCK_CHARS:
                     break
                 el = parent
             if not _is_main(el):

@@ -52,3 +52,21 @@ def test_link_answering_after_the_limit_is_broken(serve, crawl, tmp_path: Path) 
                    system_path=DEFAULT_SYSTEM, modules=[links])
         assert not s.scalars(select(Finding).where(
             Finding.rule == "link.broken", Finding.run_id == done.result.run_id)).all()
+
+
+def test_crawls_without_answer_times_judge_only_verified_links(serve, crawl, tmp_path) -> None:  # noqa: ANN001
+    """A store crawled before pages kept their answer time (elapsed from scheduling): its
+    crawl-method times are not server times, so only verifier times are judged."""
+    srv = serve({"/": Route(html("首页", ["/slow.html"], body='<img src="/slow.png">')),
+                 "/slow.html": Route(html("慢页面"), delay=1.6),
+                 "/slow.png": Route(b"\x89PNG", content_type="image/png", delay=1.6)})
+    done = crawl([spec(srv.url("/"))], timeout=5.0)
+    system = tmp_path / "strict.yaml"
+    system.write_text(DEFAULT_SYSTEM.read_text(encoding="utf-8").replace(
+        "link:\n    timeout_seconds: 15", "link:\n    timeout_seconds: 1"), encoding="utf-8")
+    with done.sessions.begin() as s:
+        run = s.get(Run, done.result.run_id)
+        run.options = {k: v for k, v in run.options.items() if k != "page_elapsed"}
+        run_checks(s, run, registry=done.registry, system_path=system, modules=[links])
+        urls = {f.url for f in s.scalars(select(Finding).where(Finding.rule == "link.broken"))}
+    assert urls == {srv.url("/slow.png")}
