@@ -1,10 +1,12 @@
-"""One parse per page for the page-content rules.
+"""One parse per page for the derive step and the page-content rules.
 
-identity, meta_tags, search, typos, secrets, guides and hidden_links all read every crawled
-HTML page of a site. Parsing each page once per rule would cost six or seven lxml parses per
-page; instead :func:`scan` parses each page once, hands the :class:`PageView` to every
-family's ``extract_page(view)`` and keeps only their small results. The scan of the site
-being checked is cached (the runner runs all modules of one site before the next site).
+The derive step (footer identifiers, page dates: ``EXTRACTORS``) and meta_tags, search,
+typos, secrets, guides and hidden_links all read every crawled HTML page of a site.
+Parsing each page once per reader would cost seven or eight lxml parses per page; instead
+:func:`scan` parses each page once (``parse.page.PageView``), hands it to every extractor
+and family's ``extract_page(view)`` and keeps only their small results. The scan of the
+site being checked is cached (the runner derives and runs all modules of one site before
+the next site).
 
 Rules still only read the store: pages, snapshots and links of the run.
 """
