@@ -41,7 +41,7 @@ _BRACKETS = "[]()<>【】 "
 # Chinese character precedes them (成文日期, 页面生成时间, 更新时间 are not publish dates).
 _LABEL = re.compile(
     r"(?:发\s*布\s*(?:时\s*间|日\s*期)|发\s*表\s*(?:时\s*间|日\s*期)|公\s*开\s*日\s*期|发\s*布\s*于"
-    r"|(?<![\u4e00-\u9fff])(?:日\s*期|时\s*间))\s*[:]?\s*")
+    r"|(?<![\u4e00-\u9fff])(?:日\s*期|时\s*间))\s*[:：∶]?\s*")
 _DROP = re.compile(r"<(script|style|noscript|textarea)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _TAG = re.compile(r"<[^>]*>")
 
@@ -186,10 +186,11 @@ def strip_html(html: str) -> str:
 
 
 def labelled_date(text: str) -> date | None:
-    """The date after a 发布时间 / 发布日期 / 日期 label in visible text (a byline)."""
+    """The date after a 发布时间 / 发布日期 / 日期 label in visible text (a byline). The
+    text need not be normalised: only the few characters after each label are."""
     best: date | None = None
     for mt in _LABEL.finditer(text):
-        hit = find_full(text[mt.end():mt.end() + 24])
+        hit = find_full(normalise(text[mt.end():mt.end() + 40])[:24])
         if hit and hit[0].start <= 2:
             day = hit[0].as_date()
             label = mt.group(0)
@@ -235,7 +236,7 @@ def page_date(text: str, url: str, meta: dict[str, str] | None = None
               ) -> tuple[date | None, str | None]:
     """(date, source) of a page from its visible text (already entity-decoded, as a parser
     gives it), its URL and its meta tags (lower-cased names): ``byline`` > ``url`` > ``meta``."""
-    d = labelled_date(normalise(text)) if text else None
+    d = labelled_date(text) if text else None
     if d:
         return d, "byline"
     d = url_date(url)

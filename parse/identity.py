@@ -28,6 +28,7 @@ from typing import Any
 from parse.page import (
     CONTAINER,
     PageView,
+    footer_elements,
     is_footer,
     markup_text,
     script_markup,
@@ -55,7 +56,7 @@ PSB = re.compile(rf"[{PROVINCES}]\s*公\s*网\s*安\s*备\s*[：:]?\s*(\d{{14}})
 PSB_OLD = re.compile(r"(?:[\u4e00-\u9fff]公备|公安(?:机关)?备案(?:编?号)?)\s*[：:]?\s*(\d{14})(?!\d)")
 PSB_LINK = re.compile(
     r"beian\.(?:mps\.)?gov\.cn/[^\s\"'<>]*?(?:recordcode|code)=(\d{14})(?!\d)", re.I)
-CONAC = re.compile(r"bszs\.conac\.cn|dcs\.conac\.cn|_ideconac", re.I)
+CONAC_WORDS = ("bszs.conac.cn", "dcs.conac.cn", "_ideconac")  # searched in lower case
 CONAC_ID = re.compile(r"conac\.cn/sitename\?[^\"'<>\s]*?\bid=([0-9a-f]{8,32})", re.I)
 # 找错: the national script (any host: the service, a bare IP, a local copy) ...
 JIUCUO_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?[^\"'>\s]*jiucuo\.js[^>]*>", re.I)
@@ -86,6 +87,9 @@ CONTACT = re.compile(
     r"地\s*址\s*[：:]|[\w.+-]@[\w-]+(?:\.[\w-]+)+|(?:邮\s*箱|E-?mail)\s*[：:]|联系我们|联系方式",
     re.I)
 _WS = re.compile(r"\s+")
+# Lower-cases ASCII letters only: positions in the folded text are positions in the page
+# (str.lower() turns İ into two characters).
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 @dataclass
@@ -136,40 +140,64 @@ def _icp_value(m: re.Match) -> str:
     return out
 
 
+def _first(text: str, *words: str) -> int:
+    """Where the first of ``words`` occurs (-1: none). A regex whose every match holds one
+    of them starts there instead of being tried at every position of the page."""
+    found = [i for w in words if (i := text.find(w)) >= 0]
+    return min(found) if found else -1
+
+
 def _codes_from_text(facts: PageIdentity, text: str, carrier: str) -> None:
-    if "标识码" in text:
-        for m in SITE_CODE.finditer(text):
+    at = text.find("标识码")
+    if at >= 0:
+        for m in SITE_CODE.finditer(text, max(0, at - 4)):
             facts.add("site_code", m.group(1).lower(), carrier)
-    if "ICP" in text or "icp" in text or "Icp" in text:
-        for m in ICP.finditer(text):
+    at = _first(text, "ICP", "icp", "Icp")
+    if at >= 0:  # the province character and spaces precede "ICP"
+        for m in ICP.finditer(text, max(0, at - 8)):
             facts.add("icp", _icp_value(m), carrier)
-    if "备" in text:
+    at = _first(text, "公网安备", "公备", "备案")
+    if at < 0 and "备" in text:
+        at = 0  # 公 网 安 备 written with spaces
+    if at >= 0:
         for rx in (PSB, PSB_OLD):
-            for m in rx.finditer(text):
+            for m in rx.finditer(text, max(0, at - 12)):
                 facts.add("psb", m.group(1), carrier)
 
 
 def _codes_from_markup(facts: PageIdentity, markup: str, carrier: str,
-                       called: set[str] | None, in_tags: bool = False) -> None:
+                       called: set[str] | None, in_tags: bool = False,
+                       folded: str | None = None) -> None:
     """Links, badges and 找错 entrances in raw markup (``called``: function names the page
     calls, None when unknown: a script file's functions are taken as used; ``in_tags``:
     only 找错 links inside written tags count — the string literals of a script are not
     all markup it writes)."""
-    folded = markup.lower()
+    folded = markup.translate(ASCII_LOWER) if folded is None else folded
     # In a page's own markup, text inside <script> is what the script writes: it is read
     # (as carrier ``script``) from the written markup instead.
     live = (lambda at: not _in_script(markup, at)) if called is not None else (lambda at: True)
-    if "beian" in folded:
-        for m in PSB_LINK.finditer(markup):
+    at = folded.find("beian")
+    if at >= 0:
+        for m in PSB_LINK.finditer(markup, at):
             if live(m.start()):
                 facts.add("psb", m.group(1), carrier)
     if "conac" in folded:
-        hits = [m.start() for m in CONAC.finditer(markup) if live(m.start())]
+        hits = [i for w in CONAC_WORDS for i in _all(folded, w) if live(i)]
         if hits:
-            ids = [m.group(1).upper() for m in CONAC_ID.finditer(markup) if live(m.start())]
+            at = folded.find("conac.cn/sitename")
+            ids = [m.group(1).upper() for m in CONAC_ID.finditer(markup, max(at, 0))
+                   if live(m.start())] if at >= 0 else []
             facts.add("conac", ids[0] if ids else "标识", carrier)
     if "jiucuo" in folded:
         _jiucuo(facts, markup, carrier, called, in_tags)
+
+
+def _all(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
 
 
 def _in_script(markup: str, at: int) -> bool:
@@ -247,8 +275,7 @@ def footer_lines(view: PageView) -> list[str]:
     doc = view.doc
     if doc is None:
         return []
-    blocks: list[Any] = [el for el in doc.xpath("//footer | //*[@id or @class]")
-                         if is_footer(el)]
+    blocks: list[Any] = footer_elements(doc)
     if any(word in view.html for word in FOOTER_WORDS):
         starts: dict[Any, None] = {}
         for node in doc.xpath(FOOTER_TEXT_XPATH):
@@ -327,9 +354,10 @@ def read_page(view: PageView) -> PageIdentity:
                           "//input/@value")
     visible = view.text + "\n" + " ".join(attrs)
     _codes_from_text(facts, visible, "html")
+    folded = view.html.translate(ASCII_LOWER)
     scripts = "\n".join(view.inline_scripts)
-    called = _called_names(view, scripts) if "jiucuo" in view.html.lower() else set()
-    _codes_from_markup(facts, view.html, "html", called)
+    called = _called_names(view, scripts) if "jiucuo" in folded else set()
+    _codes_from_markup(facts, view.html, "html", called, folded=folded)
     written = [m for m in (script_markup(js) for js in view.inline_scripts) if m]
     written_text = " ".join(markup_text(m) for m in written)
     if written:

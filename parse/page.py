@@ -172,6 +172,20 @@ def is_footer(el: Any) -> bool:
     return marker != " " and bool(FOOTER_MARK.search(marker))
 
 
+# libxml2 picks the candidates (id or class naming foot, bottom, copyright, banquan, bq or
+# ft, any case); :func:`is_footer` then applies the word boundaries in Python.
+_LOWER = "translate(concat(@id, ' ', @class), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', " \
+         "'abcdefghijklmnopqrstuvwxyz')"
+FOOTER_XPATH = etree.XPath(
+    "//footer | //*[" + " or ".join(f"contains({_LOWER}, '{w}')" for w in (
+        "foot", "bottom", "copyright", "banquan", "bq", "ft")) + "]")
+
+
+def footer_elements(doc: Any) -> list[Any]:
+    """The page's footer containers, in document order (nested ones too)."""
+    return [el for el in FOOTER_XPATH(doc) if is_footer(el)]
+
+
 _PARSER = etree.HTMLParser(remove_blank_text=False, recover=True)
 
 
