@@ -254,7 +254,10 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
     if values:
         session.execute(insert(IdentityValue), [
             {"run_id": run_id, "site_id": site_id, **v} for v in values.values()])
-    out.cms = cms_votes.most_common(1)[0][0] if cms_votes else ("static" if records else None)
+    # the family most pages show, if at least a third of them do; else a plain site
+    top = cms_votes.most_common(1)
+    out.cms = (top[0][0] if top and top[0][1] * 3 >= len(records)
+               else ("static" if records else None))
     session.add(SiteFact(run_id=run_id, site_id=site_id, cms=out.cms, pages=out.pages,
                          content_pages=out.content_pages, dated_pages=out.dated_pages,
                          shown=out.shown, derived_at=datetime.now()))

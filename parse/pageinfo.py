@@ -26,16 +26,21 @@ HOME_NAMES = {"首页", "网站首页", "主页", "home", "首 页", "门户首�
 CRUMB_TAIL = ("正文", "详情", "内容", "列表", "详细内容", "阅读正文")
 _WS = re.compile(r"\s+")
 
-# CMS families (cms-patterns.md): markers in the markup, then in the URL.
-CMS_MARKERS = (
-    ("hanweb", ("大汉版通", "/module/web/jpage", "<datastore", "jcms_files",
-                "/module/visitcount/", "Produced By 大汉网络")),
-    ("trs", ("createPageHTML", "TRS_Editor", "TRS_UEDITOR", "trs_editor", "trs_ueditor",
-             "/was5/web/search", "OLDSRC=")),
+# CMS families (cms-patterns.md). Strong marks name the family (its generator meta, its
+# list machinery, its URL forms); weak ones are copied around (templates of every family
+# carry a TRS_Editor body class or a Hanweb visit counter): they only break ties.
+CMS_STRONG = (
+    ("hanweb", ("大汉版通", "/module/web/jpage", "<datastore")),
+    ("trs", ("createPageHTML",)),
     ("ucap", ("<UCAPCONTENT", "<ucapcontent", "UCAP-CONTENT", "<UCAPTITLE")),
 )
+CMS_WEAK = (
+    ("hanweb", ("jcms_files", "/module/visitcount/", "Produced By 大汉网络")),
+    ("trs", ("TRS_Editor", "TRS_UEDITOR", "trs_editor", "trs_ueditor", "/was5/web/search",
+             "OLDSRC=")),
+)
 CMS_URLS = (
-    ("hanweb", re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+|/col/col\d+/")),
+    ("hanweb", re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+|/col/col\d+/|/art/\d{4}/art_")),
     ("trs", re.compile(r"/t\d{8}_\d+\.s?html?$")),
     ("ucap", re.compile(r"/\d{4}/\d{1,2}/\d{1,2}/[0-9a-f]{32}\.s?html?$")),
 )
@@ -50,14 +55,23 @@ class PageInfo:
 
 
 def cms_family(html: str, url: str) -> str | None:
-    """hanweb, trs or ucap when the page's markup (else its URL) shows the family."""
-    for family, markers in CMS_MARKERS:
-        if any(m in html for m in markers):
-            return family
+    """hanweb, trs or ucap when the page's marks say so clearly (None: no family or a tie)."""
+    score: dict[str, int] = {}
+    for family, marks in CMS_STRONG:
+        if any(m in html for m in marks):
+            score[family] = score.get(family, 0) + 3
     for family, rx in CMS_URLS:
         if rx.search(url):
-            return family
-    return None
+            score[family] = score.get(family, 0) + 3
+    for family, marks in CMS_WEAK:
+        if any(m in html for m in marks):
+            score[family] = score.get(family, 0) + 1
+    if not score:
+        return None
+    ranked = sorted(score.values(), reverse=True)
+    if len(ranked) > 1 and ranked[0] == ranked[1]:
+        return None
+    return max(score, key=score.get)
 
 
 def breadcrumb(doc: Any, base: str) -> list[tuple[str, str | None]]:

@@ -50,3 +50,15 @@ def test_trap_paths_query_explosion_and_calendar_chain() -> None:
     chain = [_rec(f"http://a/view.asp?id={i}", 1 + i, "article") for i in range(8)]
     found = trap_paths(cal + arts + pager + boom + chain, cap=12, max_depth=8)
     assert found == {"a/cal", "a/search"}
+
+
+def test_cms_family_from_strong_marks_not_copied_template_bits() -> None:
+    from parse.pageinfo import cms_family
+
+    visit = "<script>var c={counter:{url:'/module/visitcount/visit.jsp'}}</script>"
+    body = f"<div id='zoom' class='TRS_Editor'>正文</div>{visit}"
+    assert cms_family(body, "http://a/col/content/post_12.html") is None  # a tie: neither
+    assert cms_family(body, "http://a/xwdt/202411/t20241103_55.html") == "trs"
+    assert cms_family(body, "http://a/art/2024/11/3/art_12_55.html") == "hanweb"
+    assert cms_family('<meta name="Generator" content="大汉版通">', "http://a/") == "hanweb"
+    assert cms_family("<UCAPCONTENT>正文</UCAPCONTENT>", "http://a/x.html") == "ucap"
