@@ -88,8 +88,15 @@ CONTACT = re.compile(
     re.I)
 _WS = re.compile(r"\s+")
 # Lower-cases ASCII letters only: positions in the folded text are positions in the page
-# (str.lower() turns İ into two characters).
+# (str.lower() turns İ into two characters). Slow (a dict lookup per character): used only
+# when str.lower() changes a page's length.
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """``text`` in lower case with every position kept."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(ASCII_LOWER)
 
 
 @dataclass
@@ -172,7 +179,7 @@ def _codes_from_markup(facts: PageIdentity, markup: str, carrier: str,
     calls, None when unknown: a script file's functions are taken as used; ``in_tags``:
     only 找错 links inside written tags count — the string literals of a script are not
     all markup it writes)."""
-    folded = markup.translate(ASCII_LOWER) if folded is None else folded
+    folded = fold(markup) if folded is None else folded
     # In a page's own markup, text inside <script> is what the script writes: it is read
     # (as carrier ``script``) from the written markup instead.
     live = (lambda at: not _in_script(markup, at)) if called is not None else (lambda at: True)
@@ -354,7 +361,7 @@ def read_page(view: PageView) -> PageIdentity:
                           "//input/@value")
     visible = view.text + "\n" + " ".join(attrs)
     _codes_from_text(facts, visible, "html")
-    folded = view.html.translate(ASCII_LOWER)
+    folded = fold(view.html)
     scripts = "\n".join(view.inline_scripts)
     called = _called_names(view, scripts) if "jiucuo" in folded else set()
     _codes_from_markup(facts, view.html, "html", called, folded=folded)

@@ -23,6 +23,7 @@ CRUMB_HINT = re.compile(r"crumb|position|location|weizhi|dqwz|curpos|bread|path|
 CRUMB_LABEL = re.compile(r"(当前位置|您的位置|您现在的位置|您当前的位置|所在位置|现在位置)\s*[:：]?")
 CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|›|»|→|＞|/|\\|-&gt;)\s*")
 HOME_NAMES = {"首页", "网站首页", "主页", "home", "首 页", "门户首页"}
+CRUMB_TAGS = frozenset({"div", "p", "span", "td", "nav", "ul", "ol", "section", "h2", "h3"})
 CRUMB_TAIL = ("正文", "详情", "内容", "列表", "详细内容", "阅读正文")
 _WS = re.compile(r"\s+")
 
@@ -77,7 +78,10 @@ def cms_family(html: str, url: str) -> str | None:
 def breadcrumb(doc: Any, base: str) -> list[tuple[str, str | None]]:
     """The breadcrumb trail without its 首页 entry: [(name, URL or None), …]."""
     candidates = []
-    for el in doc.iter("div", "p", "span", "td", "nav", "ul", "ol", "section", "h2", "h3"):
+    # libxml2 picks elements with a name or a 位置 label; Python tests the rest
+    for el in doc.xpath("//*[@class or @id or contains(text(), '位置')]"):
+        if el.tag not in CRUMB_TAGS:
+            continue
         hint = f"{el.get('class') or ''} {el.get('id') or ''}"
         if CRUMB_HINT.search(hint) or CRUMB_LABEL.search(el.text or ""):
             candidates.append(el)
