@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 from parse.page import (
     CONTAINER,
     PageView,
@@ -310,8 +312,24 @@ def footer_lines(view: PageView) -> list[str]:
     for el in dict.fromkeys(blocks):
         if any(a in outer for a in el.iterancestors()):
             continue  # inside another footer block: read with it
-        lines.extend(text_lines(el, skip=None if is_footer(el) else _is_main))
+        lines.extend(_block_lines(el))
     return lines
+
+
+_BLOCKS: dict[tuple[bytes, bool], list[str]] = {}
+
+
+def _block_lines(el: Any) -> list[str]:
+    """Text lines of a footer block, memoised by its markup: a site's pages repeat the same
+    footer, and serialising it (libxml2) costs a fraction of walking it."""
+    footer = is_footer(el)
+    key = (etree.tostring(el, with_tail=False), footer)
+    found = _BLOCKS.get(key)
+    if found is None:
+        if len(_BLOCKS) >= 2048:
+            _BLOCKS.clear()
+        found = _BLOCKS[key] = text_lines(el, skip=None if footer else _is_main)
+    return found
 
 
 def _sponsor(lines: list[str]) -> list[str]:
