@@ -11,10 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import tldextract
+
 DATA = Path(__file__).with_name("data") / "link_risk.yaml"
-# Second-level suffixes under which the registrable domain has three labels.
-TWO_LEVEL = {"com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "ac.cn", "mil.cn", "co.uk",
-             "com.hk", "com.tw", "com.au", "co.jp"}
+# The public suffix list bundled with tldextract: never fetched (a rule never goes online),
+# never cached to disk. It knows *.sh.cn, *.gov.hk and the other suffixes a short table
+# missed (www.a.sh.cn and www.b.sh.cn are two registrable domains, not one "sh.cn").
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,16 @@ def words_in(r: LinkRisk, *texts: str | None) -> list[str]:
     return [w for w in r.bad_keywords if w in joined]
 
 
+@lru_cache(maxsize=4096)
 def registrable(host: str) -> str:
-    """The registrable domain (``www.sc.gov.cn`` -> ``sc.gov.cn``); an IP stays whole."""
+    """The registrable domain under the public suffix list (``www.sc.gov.cn`` ->
+    ``sc.gov.cn``, ``www.a.sh.cn`` -> ``a.sh.cn``); an IP stays whole, a name under no
+    known suffix keeps its last two labels."""
     host = host.lower().rstrip(".")
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host.strip("[]"))
         return host
     except ValueError:
         pass
-    labels = host.split(".")
-    if len(labels) >= 3 and ".".join(labels[-2:]) in TWO_LEVEL:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    found = _SUFFIXES(host).top_domain_under_public_suffix
+    return found or ".".join(host.split(".")[-2:])

@@ -1,10 +1,12 @@
-"""One parse per page for the page-content rules.
+"""One parse per page for the derive step and the page-content rules.
 
-identity, meta_tags, search, typos, secrets, guides and hidden_links all read every crawled
-HTML page of a site. Parsing each page once per rule would cost six or seven lxml parses per
-page; instead :func:`scan` parses each page once, hands the :class:`PageView` to every
-family's ``extract_page(view)`` and keeps only their small results. The scan of the site
-being checked is cached (the runner runs all modules of one site before the next site).
+The derive step (footer identifiers, page dates: ``EXTRACTORS``) and meta_tags, search,
+typos, secrets, guides and hidden_links all read every crawled HTML page of a site.
+Parsing each page once per reader would cost seven or eight lxml parses per page; instead
+:func:`scan` parses each page once (``parse.page.PageView``), hands it to every extractor
+and family's ``extract_page(view)`` and keeps only their small results. The scan of the
+site being checked is cached (the runner derives and runs all modules of one site before
+the next site).
 
 Rules still only read the store: pages, snapshots and links of the run.
 """
@@ -14,203 +16,54 @@ from __future__ import annotations
 import hashlib
 import importlib
 import multiprocessing as mp
-import re
 import signal
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import yaml
-from lxml import etree
 from sqlalchemy import func, make_url, select
 
 from checks.base import CheckContext
-from crawler.extract import resolve as resolve_url
-from crawler.urls import is_ignored_href
+from parse import charset, identity, pageinfo
+from parse.page import (  # noqa: F401 - the page parsers, re-exported for the rules
+    _WS,
+    ARTICLE_URL,
+    BLOCK_TAGS,
+    BYLINE,
+    CONTAINER,
+    DATE,
+    HOME_ALIAS,
+    SKIP_TAGS,
+    PageView,
+    dated_rows,
+    is_document,
+    is_footer,
+    markup_text,
+    page_kind,
+    parse_html,
+    path_and_query,
+    percent_unescape,
+    script_markup,
+    text_lines,
+    text_of,
+)
 from store.models import Link, Page, Site, Snapshot
 
-# Modules whose ``extract_page`` the scan runs; each result is kept under the module name.
-FAMILIES = ("identity", "meta_tags", "search", "typos", "secrets", "guides", "hidden_links")
-
-_CLOSING = re.compile(r"</\s*(?:html|body)\s*>", re.I)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_WS = re.compile(r"\s+")
-SKIP_TAGS = {"head", "script", "style", "noscript", "template", "title"}
-BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "div", "dl",
-    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
-    "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "ul", "iframe", "option", "select", "textarea",
+# Rule modules whose ``extract_page`` the scan runs; each result is kept under the module
+# name. The identity rule reads what the derive step stored instead (``derive/``), which
+# takes the page facts below from the same scan: one parse per page for everything.
+FAMILIES = ("meta_tags", "search", "typos", "secrets", "guides", "hidden_links")
+# Page understanding the derive step stores: name -> extractor(view, record).
+EXTRACTORS: dict[str, Callable[[PageView, Any], Any]] = {
+    "identity": lambda view, record: identity.read_page(view),
+    "page": lambda view, record: pageinfo.read(view, "home" if record.is_home else record.kind),
 }
-
-# -- page kind (article vs column) -------------------------------------------------------
-DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|"
-                  r"(?<![\d:])\d{1,2}-\d{1,2}(?![\d:])")
-BYLINE = re.compile(r"(?:发布|发表|发文|成文|更新)?(?:时间|日期)\s*[：:]\s*(?:19|20)\d{2}")
-ARTICLE_URL = re.compile(
-    r"/art/\d{4}/|/art_\d+_\d+|/t\d{8}_\d+\.s?html?|/content/post_\d+|content_\d+\.s?htm|"
-    r"/\d{4}/\d{1,2}/\d{1,2}/[0-9a-f]{32}\.s?html?|/\d{4}/\d{2}-\d{2}/\d+\.s?html?|"
-    r"/(?:show|view|detail|content|article|info)\w*\.(?:asp|aspx|jsp|php|do)\?(?:.*&)?"
-    r"(?:id|articleid|newsid|infoid)=\d+", re.I)
-# CMS body containers: #zoom, .TRS_UEDITOR / .TRS_Editor, <UCAPCONTENT>, #UCAP-CONTENT ...
-# The leading lookahead (every match starts with <, i or c) lets ``re`` skip ahead instead
-# of trying each alternative at every position of the page: same matches, 3× faster.
-CONTAINER = re.compile(
-    r"(?=[<ic])(?:<ucapcontent\b|"
-    r"\bid\s*=\s*[\"']?(?:zoom|ucap-content|article-content|artibody)[\"'\s>]|"
-    r"\bclass\s*=\s*[\"'][^\"']*\b(?:trs_ueditor|trs_editor|pages_content|article-content|"
-    r"article_content)\b)", re.I)
-HOME_ALIAS = re.compile(r"^(?:index|default|main|home)\.(?:s?html?|jsp|php|aspx?)$", re.I)
-# Pager marks (a plain substring test each: cheaper than one regex over the whole page).
-PAGER_WORDS = ("createPageHTML", "下一页", "尾页", "末页", "countPage", "totalPage", "pageCount")
-
-
-@dataclass
-class PageView:
-    """A decoded HTML page and what several rule families need from it (lazily)."""
-
-    url: str
-    html: str
-    page_id: int = 0
-    depth: int = 1
-    stored_title: str | None = None
-
-    @cached_property
-    def doc(self) -> Any:
-        return parse_html(self.html)
-
-    @cached_property
-    def base(self) -> str:
-        doc = self.doc
-        if doc is not None:
-            for b in doc.iter("base"):
-                href = b.get("href")
-                if href and not is_ignored_href(href):
-                    return urljoin(self.url, href.strip())
-                break
-        return self.url
-
-    def resolve(self, href: str | None) -> str | None:
-        if not href or is_ignored_href(href):
-            return None
-        # canonical(urljoin(...)), memoised: menus and footers repeat on every page
-        return resolve_url(self.base, href.strip())
-
-    @cached_property
-    def title(self) -> str:
-        if self.stored_title:
-            return self.stored_title
-        doc = self.doc
-        el = doc.find(".//title") if doc is not None else None
-        return _WS.sub(" ", text_of(el)).strip() if el is not None else ""
-
-    @cached_property
-    def lines(self) -> list[str]:
-        """Visible text, one line per block element, whitespace collapsed."""
-        return text_lines(self.doc) if self.doc is not None else []
-
-    @cached_property
-    def main_lines(self) -> list[str]:
-        """Visible text lines without footer containers (footer, #footer, .bottom ...)."""
-        if self.doc is None:
-            return []
-        return text_lines(self.doc, skip=is_footer)
-
-    @cached_property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    @cached_property
-    def metas(self) -> dict[str, str]:
-        """``<meta name=... content=...>`` by lower-cased name (first wins)."""
-        out: dict[str, str] = {}
-        if self.doc is None:
-            return out
-        for m in self.doc.iter("meta"):
-            name = (m.get("name") or "").strip().lower()
-            if name and name not in out:
-                out[name] = (m.get("content") or "").strip()
-        return out
-
-    @cached_property
-    def inline_scripts(self) -> list[str]:
-        if self.doc is None:
-            return []
-        return [s.text for s in self.doc.iter("script") if not s.get("src") and s.text]
-
-    @cached_property
-    def script_srcs(self) -> list[str]:
-        return self._srcs(("script",), "src")
-
-    @cached_property
-    def frame_srcs(self) -> list[str]:
-        return self._srcs(("iframe", "frame"), "src")
-
-    def _srcs(self, tags: tuple[str, ...], attr: str) -> list[str]:
-        if self.doc is None:
-            return []
-        out: list[str] = []
-        for el in self.doc.iter(*tags):
-            url = self.resolve(el.get(attr))
-            if url and url not in out:
-                out.append(url)
-        return out
-
-    @cached_property
-    def heading(self) -> str:
-        """The first h1 (else h2) text: the page's own title on most CMS templates."""
-        if self.doc is None:
-            return ""
-        for tag in ("h1", "h2"):
-            for el in self.doc.iter(tag):
-                text = _WS.sub(" ", text_of(el)).strip()
-                if text:
-                    return text
-        return ""
-
-    @cached_property
-    def kind(self) -> str | None:
-        return page_kind(self)
-
-
-FOOTER_MARK = re.compile(r"foot|bottom|copyright|banquan|\bbq\b|\bft\b", re.I)
-
-
-def is_footer(el: Any) -> bool:
-    """A page-footer container: <footer>, or an id/class naming foot/bottom/copyright."""
-    if el.tag == "footer":
-        return True
-    marker = f"{el.get('id') or ''} {el.get('class') or ''}"
-    return marker != " " and bool(FOOTER_MARK.search(marker))
-
-
-_PARSER = etree.HTMLParser(remove_blank_text=False, recover=True)
-
-
-def parse_html(html: str) -> Any:
-    """Parse a whole page, keeping what real pages put after ``</html>`` (identifiers do
-    end up there) and tolerating an XML declaration. Plain lxml etree elements: iterating
-    them is much cheaper than ``lxml.html``'s element classes."""
-    text = _CLOSING.sub("", _XML_DECL.sub("", html, count=1))
-    if not text.strip():
-        return None
-    try:
-        root = etree.fromstring(text, _PARSER)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
-    return root
-
-
-def text_of(el: Any) -> str:
-    """All text inside an element (as ``lxml.html``'s ``text_content``): libxml2's text
-    serialisation, the same string as ``"".join(el.itertext())`` at a third of the cost."""
-    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def load_yaml(path: Path) -> Any:
@@ -221,103 +74,6 @@ def load_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ValueError(f"{path}{f':{mark.line + 1}' if mark else ''}: YAML 格式错误") from None
-
-
-def text_lines(root: Any, skip: Callable[[Any], bool] | None = None) -> list[str]:
-    """Visible text of ``root`` split at block elements (no script/style/head); elements
-    for which ``skip`` is true are left out with their content."""
-    lines: list[str] = []
-    buf: list[str] = []
-
-    def newline() -> None:
-        if buf:
-            # = _WS.sub(" ", text).strip(): \s and str.split() know the same whitespace
-            line = " ".join("".join(buf).split())
-            buf.clear()
-            if line:
-                lines.append(line)
-
-    # lxml's tree walk in C: start / end events for elements, one event for comments and
-    # processing instructions (only their tail is text); a left-out element still gets its
-    # end event, right after its start.
-    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
-    skipped = None
-    for event, el in walker:
-        if event == "start":
-            tag = el.tag
-            if tag in SKIP_TAGS or (skip is not None and skip(el)):
-                walker.skip_subtree()
-                skipped = el
-                continue
-            if tag in BLOCK_TAGS:
-                newline()
-            if el.text:
-                buf.append(el.text)
-        elif event == "end":
-            if el is skipped:
-                skipped = None
-            elif el.tag in BLOCK_TAGS:
-                newline()
-            if el.tail:
-                buf.append(el.tail)
-        elif el.tail:
-            buf.append(el.tail)
-    newline()
-    return lines
-
-
-def dated_rows(view: PageView) -> int:
-    """List rows (li/tr/dd) with a link and a date: what a column page repeats."""
-    doc = view.doc
-    if doc is None:
-        return 0
-    count = 0
-    for el in doc.iter("li", "tr", "dd"):
-        # Leaf rows only: a layout table's outer row holds the whole page.
-        if next(el.iterdescendants("tr", "li"), None) is not None:
-            continue
-        text = text_of(el)
-        if len(text) > 300 or not DATE.search(text):
-            continue
-        if any(a.get("href") for a in el.iter("a")):
-            count += 1
-    for script in doc.iter("script"):
-        if (script.get("type") or "").lower() == "text/xml" and script.text:
-            count += script.text.count("<record")
-    return count
-
-
-def page_kind(view: PageView) -> str | None:
-    """'article', 'column' or None (neither clearly; e.g. a homepage or a form).
-
-    Article signals: a CMS body container (#zoom, .TRS_UEDITOR, UCAPCONTENT ...) counts 2,
-    a dated byline (发布时间：2024-...) 1, an article URL form (/art/2024/..., t20240101_N)
-    1. Column signals: ≥ 5 list rows with a link and a date 2 (3-4 rows: 1), a Hanweb
-    datastore counted as rows, a pager (下一页 / createPageHTML) 1. The larger score
-    wins when it is at least 2; related-article lists on article pages stay below the
-    container + byline score.
-    """
-    if view.doc is None:
-        return None
-    art = 2 if CONTAINER.search(view.html) else 0
-    if any(BYLINE.search(line) for line in view.lines[:60]):
-        art += 1
-    if ARTICLE_URL.search(path_and_query(view.url)):
-        art += 1
-    rows = dated_rows(view)
-    col = 2 if rows >= 5 else (1 if rows >= 3 else 0)
-    if any(word in view.html for word in PAGER_WORDS):
-        col += 1
-    if art >= 2 and art >= col:
-        return "article"
-    if col >= 2 and col > art:
-        return "column"
-    return None
-
-
-def path_and_query(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 def sample_key(url: str) -> str:
@@ -337,6 +93,7 @@ class PageRecord:
     kind: str | None
     frame_only: bool  # reached only as an iframe/frame (a footer or counter), not a page
     is_home: bool = False  # the homepage, also under another URL (/index.html)
+    redirected: bool = False  # reached by a redirect to another URL of the site
     facts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -400,12 +157,6 @@ def in_scopes(url: str, scopes: list[tuple[str, str]]) -> bool:
     return any(netloc == h and path.startswith(p) for h, p in scopes)
 
 
-def is_document(html: str) -> bool:
-    """A whole HTML page, not an XML/JSON fragment served as text/html."""
-    head = html[:4096].lower()
-    return "<html" in head or "<body" in head or "<head" in head or "<title" in head
-
-
 def _scan(ctx: CheckContext) -> SiteScan:
     families = {name: importlib.import_module(f"checks.{name}") for name in FAMILIES}
     scopes = cluster_scopes(ctx)
@@ -458,7 +209,13 @@ def _scan(ctx: CheckContext) -> SiteScan:
         record = PageRecord(page_id=page.id, url=page.url, depth=page.depth, title=view.title,
                             kind=None if is_home else view.kind, is_home=is_home,
                             frame_only=page.depth > 0 and page.url in frame_targets
-                            and page.url not in page_targets)
+                            and page.url not in page_targets,
+                            redirected=bool(page.final_url and page.final_url != page.url))
+        for name, extract in EXTRACTORS.items():
+            try:
+                record.facts[name] = extract(view, record)
+            except Exception as exc:  # noqa: BLE001 - reported by the derive step
+                result.errors.setdefault(name, f"{page.url}: {type(exc).__name__}: {exc}"[:500])
         for name, module in families.items():
             if name in result.errors:
                 continue
@@ -583,12 +340,7 @@ def scan_in_worker(url: str, run_id: int, site_id: int
         return _pages_version(ctx), _scan(ctx)
 
 
-def decode(raw: bytes, encoding: str | None) -> str:
-    """A stored body decoded as ``CheckContext.html`` does (crawl's encoding, else UTF-8)."""
-    try:
-        return raw.decode(encoding or "utf-8", errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
+decode = charset.decode  # a stored body, as ``CheckContext.html`` decodes it
 
 
 def stored_html(ctx: CheckContext, url: str) -> tuple[Page, str] | None:
@@ -602,51 +354,3 @@ def stored_html(ctx: CheckContext, url: str) -> tuple[Page, str] | None:
     return (page, html) if html is not None else None
 
 
-# -- script text ----------------------------------------------------------------------------
-_JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
-_PCT = re.compile(r"%u([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})")
-_JS_ESC = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(.)", re.S)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _js_unescape(s: str) -> str:
-    def rep(m: re.Match) -> str:
-        if m.group(1):
-            return chr(int(m.group(1), 16))
-        if m.group(2):
-            return chr(int(m.group(2), 16))
-        c = m.group(3)
-        return {"n": "\n", "t": "\t", "r": ""}.get(c, c)
-
-    return _JS_ESC.sub(rep, s)
-
-
-def percent_unescape(s: str) -> str:
-    """JavaScript ``unescape``: %XX and %uXXXX (bytes as Latin-1, then UTF-8 if they form it)."""
-    if "%" not in s:
-        return s
-    if "%u" in s:
-        s = re.sub(r"%u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), s)
-    try:
-        return unquote(s, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        return unquote(s, encoding="latin-1")
-
-
-@lru_cache(maxsize=2048)  # templates repeat the same inline scripts on every page
-def script_markup(js: str) -> str:
-    """What a script writes: its string literals joined (``"网站标识码：" + "51..."``),
-    JS escapes and ``unescape('%3C...')`` decoded. Markup, not yet text."""
-    parts = []
-    for m in _JS_STRING.finditer(js):
-        raw = m.group(1) if m.group(1) is not None else m.group(2)
-        parts.append(percent_unescape(_js_unescape(raw)))
-    return "".join(parts)
-
-
-@lru_cache(maxsize=2048)
-def markup_text(markup: str) -> str:
-    """Tag-stripped, entity-decoded, whitespace-collapsed text of a markup fragment."""
-    import html as _html
-
-    return _WS.sub(" ", _html.unescape(_TAG.sub(" ", markup))).strip()

@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from parse import charset
 from scoring.durations import Duration
 from scoring.durations import parse as parse_duration
 from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
@@ -85,22 +86,21 @@ class CheckContext:
                                Page.depth == 0).order_by(Page.id)).first()
 
     def html(self, page: Page) -> str | None:
-        """The page's HTML as served, decoded with the encoding the crawl detected."""
+        """The page's HTML as served, decoded with the encoding the crawl detected
+        (``parse.charset``: GB labels as GB18030)."""
         # The body alone (no ORM object): rules read thousands of snapshots per site.
         body = self.session.scalar(select(Snapshot.body).where(Snapshot.page_id == page.id))
         if body is None:
             return None
-        raw = zlib.decompress(body)
-        try:
-            return raw.decode(page.encoding or "utf-8", errors="replace")
-        except LookupError:
-            return raw.decode("utf-8", errors="replace")
+        return charset.decode(zlib.decompress(body), page.encoding)
 
     def links(self, *, kinds: tuple[str, ...] | None = None,
-              outcome: str | None = None) -> Iterator[Row]:
+              outcome: str | None = None, slower_than_ms: int | None = None,
+              methods: tuple[str, ...] | None = None) -> Iterator[Row]:
         """The site's links in this run as plain rows (``target``, ``kind``, ``anchor``,
         ``page_id``, ``page_url``), in storage order; optionally only links of some
-        ``kinds`` and only targets whose link check has ``outcome``.
+        ``kinds`` and only targets whose link check has ``outcome`` (and took longer than
+        ``slower_than_ms`` to answer, by one of ``methods``).
 
         Plain column tuples, not ORM objects, and filtered in SQL: a 50,000-page crawl has
         1.46 M links, and building a (Link, Page) pair for each cost minutes per rule.
@@ -114,10 +114,16 @@ class CheckContext:
         if outcome is not None:
             q = q.join(LinkCheck, (LinkCheck.run_id == Link.run_id)
                        & (LinkCheck.target == Link.target)).where(LinkCheck.outcome == outcome)
+            if slower_than_ms is not None:
+                q = q.where(LinkCheck.elapsed_ms > slower_than_ms)
+            if methods is not None:
+                q = q.where(LinkCheck.method.in_(methods))
         return iter(self.session.execute(q.order_by(Link.id)))
 
     def link_carriers(self, outcome: str, kinds: tuple[str, ...] | None = None,
-                      skip: Callable[[str], bool] | None = None) -> dict[str, dict[str, Any]]:
+                      skip: Callable[[str], bool] | None = None,
+                      slower_than_ms: int | None = None,
+                      methods: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
         """target -> where the site shows it: ``pages`` (URLs), ``source`` and ``anchor``
         (the homepage's when the homepage carries it, else the first page's), ``kind`` and
         ``on_homepage``; for targets whose link check has ``outcome``, except those
@@ -126,7 +132,8 @@ class CheckContext:
         home_id = home.id if home is not None else None
         carriers: dict[str, dict[str, Any]] = {}
         skipped: dict[str, bool] = {}  # links repeat on every page: ask ``skip`` once each
-        for link in self.links(kinds=kinds, outcome=outcome):
+        for link in self.links(kinds=kinds, outcome=outcome, slower_than_ms=slower_than_ms,
+                               methods=methods):
             if skip is not None:
                 rejected = skipped.get(link.target)
                 if rejected is None:

@@ -32,10 +32,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import delete, or_, select
 
-from checks import classify, dates, jsonrows
+from checks import classify, jsonrows
 from checks.base import CheckContext
 from checks.listparse import NAV_HINT, Group, Row, Summary, summarise
-from store.models import Column, Item, Link, Page
+from parse import dates
+from store.models import Column, Item, Link, Page, PageFact
 
 ARTICLE_URL = re.compile(
     r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+|/art/\d{4}/art_[0-9a-f]{16,}"
@@ -238,7 +239,17 @@ class _Builder:
         s = self.summaries.get(url)
         return s is not None and any(len(g.rows) >= 2 for g in s.groups)
 
+    def load_page_dates(self) -> None:
+        """Publish dates the derive step stored for the site's pages (``page_facts``)."""
+        q = select(PageFact.url, PageFact.date, PageFact.date_source).where(
+            PageFact.run_id == self.ctx.run.id, PageFact.site_id == self.ctx.site.id,
+            PageFact.date.is_not(None))
+        for url, day, source in self.ctx.session.execute(q):
+            self.art_dates[url] = (day, source)
+
     def article_date(self, url: str) -> tuple[date | None, str | None]:
+        """The item's page date as the derive step stored it (byline > URL > meta); for a
+        page it did not read, the same order on the stored HTML, or the URL alone."""
         if url not in self.art_dates:
             html = self._html(url) if url in self.pages else None
             self.art_dates[url] = dates.article_date(html, url)
@@ -486,6 +497,7 @@ def build(ctx: CheckContext) -> SiteColumns:
     t0 = time.monotonic()
     b = _Builder(ctx)
     b.load_pages()
+    b.load_page_dates()
     home = ctx.homepage
     if home is None or ctx.html(home) is None:
         return SiteColumns(home=None, columns=[], available=False,

@@ -12,6 +12,10 @@ and menus: hidden containers that a ``:hover`` rule reveals, that scripts or on*
 toggle, or whose class names them a menu/tab/dropdown — unless the anchor or URL carries
 gambling / pornography words, which always counts.
 
+Style blocks and inline styles are read with ``tinycss2`` (a CSS tokenizer that knows
+strings, comments, escapes and nested at-rules: a hand-written splitter dropped every rule
+after an ``@`` inside a string).
+
 Gaps: external stylesheets are not stored by the crawl, so rules living only there are not
 seen; styles set later by script are not evaluated; ``@media`` rules are ignored.
 """
@@ -23,6 +27,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import tinycss2
 from lxml.cssselect import CSSSelector
 
 from checks._linkrisk import (
@@ -52,8 +57,6 @@ HOW_NAMES = {"display:none": "display:none 隐藏", "visibility:hidden": "visibi
              "font-size:0": "字号为 0", "same colour": "文字与背景同色",
              "hidden attribute": "hidden 属性隐藏"}
 MENU_MARK = re.compile(r"nav|menu|sub|drop|pop|tab(?!le)|slide|toggle|collapse|panel|layer", re.I)
-_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_RULE = re.compile(r"([^{}@;]+)\{([^{}]*)\}")
 _PSEUDO_REVEAL = re.compile(r":(?:hover|focus-within|focus|active)\b")
 _NUM = re.compile(r"^(-?\d*\.?\d+)\s*(px|pt|em|rem|%|vw|vh)?$")
 NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
@@ -62,11 +65,18 @@ NAMED = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#000
 
 
 def declarations(style: str | None) -> dict[str, str]:
+    """Property -> value (lower case, ``!important`` dropped) of a declaration list."""
+    if not style:
+        return {}
+    return _declarations(tinycss2.parse_declaration_list(style, skip_comments=True,
+                                                         skip_whitespace=True))
+
+
+def _declarations(nodes: list) -> dict[str, str]:
     out: dict[str, str] = {}
-    for part in (style or "").split(";"):
-        if ":" in part:
-            prop, value = part.split(":", 1)
-            out[prop.strip().lower()] = value.replace("!important", "").strip().lower()
+    for node in nodes:
+        if node.type == "declaration":
+            out[node.lower_name] = tinycss2.serialize(node.value).strip().lower()
     return out
 
 
@@ -145,33 +155,6 @@ def hiding(decls: dict[str, str]) -> str | None:
     return None
 
 
-def _strip_media(css: str) -> str:
-    """Drop @media / @supports blocks (their rules apply only sometimes)."""
-    out, i = [], 0
-    while True:
-        j = css.find("@", i)
-        if j == -1:
-            out.append(css[i:])
-            break
-        out.append(css[i:j])
-        brace = css.find("{", j)
-        semi = css.find(";", j)
-        if brace == -1 or (semi != -1 and semi < brace):  # @import ...; @charset ...;
-            i = semi + 1 if semi != -1 else len(css)
-            continue
-        depth, k = 0, brace
-        while k < len(css):
-            if css[k] == "{":
-                depth += 1
-            elif css[k] == "}":
-                depth -= 1
-                if depth == 0:
-                    break
-            k += 1
-        i = k + 1
-    return "".join(out)
-
-
 @lru_cache(maxsize=4096)
 def _selector(sel: str) -> CSSSelector | None:
     try:
@@ -185,13 +168,18 @@ def _css_rules(css: str) -> tuple[tuple[str, str | None, bool], ...]:
     """(selector, how it hides, whether it reveals) for the rules of a <style> block that
     hide or reveal. Parsed once per distinct block: templates repeat them on every page."""
     out = []
-    for m in _RULE.finditer(_strip_media(_COMMENT.sub("", css))):
-        decls = declarations(m.group(2))
+    # top-level qualified rules only: @media / @supports blocks apply only sometimes,
+    # @import / @charset / @font-face hide nothing
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        decls = _declarations(tinycss2.parse_declaration_list(
+            rule.content, skip_comments=True, skip_whitespace=True))
         how = hiding(decls)
         reveal = decls.get("display", "none") != "none" or decls.get("visibility") == "visible"
         if how is None and not reveal:
             continue
-        for sel in m.group(1).split(","):
+        for sel in tinycss2.serialize(rule.prelude).split(","):
             sel = sel.strip()
             if sel:
                 out.append((sel, how, reveal))

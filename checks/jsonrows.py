@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from checks import dates
 from checks.listparse import Group, Row, Summary
 from crawler import jsonlists
 from crawler.jsonlists import Endpoint, ListInfo, lookup, norm_key, row_title, row_url
+from parse import dates
 from store.models import Page
 
 CHINA = timezone(timedelta(hours=8), "CST")
@@ -292,6 +292,9 @@ def record(row: dict[str, Any], list_url: str, vocab: Any) -> Any:
         value = norm(dates.strip_html(text)) if isinstance(text, str) else ""
         rec.reply_text = bool(value) and value not in vocab.placeholders
     rec.dates = [d for d in (rec.submitted, rec.replied) if d]
+    if not rec.dates:  # a survey or news row: its publish date
+        published = _date(row, PUBLISH_KEYS)
+        rec.dates = [published] if published else []
     return rec
 
 

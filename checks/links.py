@@ -2,14 +2,16 @@
 
 One finding per distinct broken target of the site, however many pages carry it; the
 source is the homepage when the homepage carries it (F3 weighs homepage links double),
-else the first page it was seen on.
+else the first page it was seen on. A target that answered, but only after the
+indicator's limit (``link.timeout_seconds``, 15 s), is broken too (``kind`` timeout): the
+crawl may wait longer than a checker does, and the user would not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, ThresholdError
 
 RULES = ("link.broken",)
 NEEDS_COMPLETE = False  # a broken link seen is broken, however far the crawl got
@@ -22,18 +24,38 @@ KIND_NAMES = {"internal": "站内链接", "external": "外部链接", "image": "
 ERROR_KINDS = {"soft404", "dns", "refused", "timeout", "tls", "redirect_loop"}
 
 
+def limit_ms(ctx: CheckContext) -> int:
+    """The answer-time limit of the indicator file (``link.timeout_seconds``; files without
+    it use the homepage's ``probe.timeout_seconds``)."""
+    try:
+        seconds = ctx.threshold("link.timeout_seconds")
+    except ThresholdError:
+        seconds = ctx.threshold("probe.timeout_seconds")
+    return int(float(seconds) * 1000)
+
+
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    # Only broken targets become findings: reading just their rows gives the same entries
-    # as reading them all.
+    # Only broken (or too slow) targets become findings: reading just their rows gives the
+    # same entries as reading them all.
+    limit = limit_ms(ctx)
     carriers = ctx.link_carriers(outcome="broken")
-    checks = ctx.link_checks(set(carriers))
-    for target, entry in sorted(carriers.items()):
-        lc = checks[target]  # carriers are targets whose check is broken
+    # Crawls before answer times were kept timed pages from when they were scheduled:
+    # their crawl-method times say nothing about the server (verifier times do).
+    latency = (ctx.run.options or {}).get("page_elapsed") == "latency"
+    slow = ctx.link_carriers(outcome="ok", slower_than_ms=limit,
+                             methods=None if latency else ("HEAD", "GET"))
+    checks = ctx.link_checks(set(carriers) | set(slow))
+    for target, entry in sorted({**slow, **carriers}.items()):
+        lc = checks[target]  # carriers are targets whose check is broken or slow
         kind = lc.error_class if lc.error_class in ERROR_KINDS else entry["kind"]
         reason = f"HTTP {lc.status}" if lc.status else KIND_NAMES.get(lc.error_class or "",
                                                                        lc.error_class or "错误")
         if lc.error_class == "soft404":
             reason = "页面显示“页面不存在”"
+        if lc.outcome == "ok":  # answered, but after the limit
+            kind = "timeout"
+            reason = (f"响应用时 {lc.elapsed_ms / 1000:.1f} 秒，超过 {limit / 1000:g} 秒"
+                      f"{f'，HTTP {lc.status}' if lc.status else ''}")
         anchor = entry["anchor"] or ""
         where = "首页" if entry["on_homepage"] else "页面"
         yield FindingDraft(
@@ -41,6 +63,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
             message=(f"{where}上的{KIND_NAMES.get(entry['kind'], '链接')}"
                      f"{'“' + anchor + '”' if anchor else ''}无法访问 ({reason})"),
             detail={"kind": kind, "status": lc.status, "on_homepage": entry["on_homepage"],
-                    "anchor": anchor, "error": lc.error_class, "pages": len(entry["pages"]),
-                    "redirects": lc.redirects},
+                    "anchor": anchor, "error": lc.error_class or (
+                        "timeout" if lc.outcome == "ok" else None),
+                    "pages": len(entry["pages"]), "redirects": lc.redirects,
+                    "elapsed_ms": lc.elapsed_ms},
         )

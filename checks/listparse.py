@@ -18,20 +18,17 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from checks import dates
-from crawler import jsonlists, paging
+from crawler import jsonlists
 from crawler.extract import resolve as resolve_url
 from crawler.urls import canonical, is_ignored_href
+from parse import dates, paging
+from parse.pageinfo import breadcrumb
 
 CONTAINERS = ("ul", "ol", "table", "tbody", "div", "dl", "section", "td", "article")
 ROW_TAGS = frozenset({"li", "tr", "div", "dd", "dt", "p", "section", "article"})
 MORE = re.compile(r"^(?:更多|more|查看更多|更多信息|更多>+|>>+|»|查看全部|全部)", re.I)
 NAV_HINT = re.compile(r"nav|menu|daohang|dh\b|lanmu|subnav|sidebar|side|left|tab|sitemap|"
                       r"crumb|position|location|weizhi|dqwz|bread|foot|header|top", re.I)
-CRUMB_HINT = re.compile(r"crumb|position|location|weizhi|dqwz|curpos|bread|path|dangqian", re.I)
-CRUMB_LABEL = re.compile(r"(当前位置|您的位置|您现在的位置|您当前的位置|所在位置|现在位置)\s*[:：]?")
-CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|›|»|→|＞|/|\\|-&gt;)\s*")
-HOME_NAMES = {"首页", "网站首页", "主页", "home", "首 页", "门户首页"}
 PIN_CLASSES = {"top", "zhiding", "zd", "istop", "settop", "ding", "is-top", "sticky"}
 PIN_IMG = re.compile(r"置顶|zhiding|zding|/top\.(?:gif|png)|_top\.(?:gif|png)", re.I)
 SPA_SIGNS = re.compile(
@@ -300,37 +297,6 @@ def _script_group(text: str, base: str) -> Group | None:
     return Group(rows=rows, source="script") if rows else None
 
 
-def _crumbs(doc: etree._Element, base: str) -> list[tuple[str, str | None]]:
-    """The breadcrumb trail without its 首页 entry: [(name, URL or None), …]."""
-    candidates = []
-    for el in doc.iter("div", "p", "span", "td", "nav", "ul", "ol", "section", "h2", "h3"):
-        hint = f"{el.get('class') or ''} {el.get('id') or ''}"
-        own = (el.text or "")
-        if CRUMB_HINT.search(hint) or CRUMB_LABEL.search(own):
-            candidates.append(el)
-    for el in candidates:
-        anchors = list(el.iter("a"))
-        if not 1 <= len(anchors) <= 8:
-            continue
-        text = _text(el)
-        m = CRUMB_LABEL.search(text)
-        if m:
-            text = text[m.end():]
-        parts = [p.strip() for p in CRUMB_SPLIT.split(text) if p.strip()]
-        if not parts or len(parts) > 8:
-            continue
-        hrefs = {}
-        for a in anchors:
-            hrefs.setdefault(_text(a), _href(a, base))
-        trail = [(p, hrefs.get(p)) for p in parts]
-        while trail and trail[0][0].replace(" ", "").lower() in HOME_NAMES:
-            trail.pop(0)
-        if trail and trail[-1][0] in ("正文", "详情", "内容", "列表", "详细内容", "阅读正文"):
-            trail.pop()
-        return [(n[:60], u) for n, u in trail if len(n) <= 30]
-    return []
-
-
 def _blocks(body: etree._Element) -> set[str]:
     out = set()
     for el in body.iter():
@@ -392,7 +358,7 @@ def summarise(text: str, url: str, *, want_blocks: bool = True) -> Summary:
         js = _script_group(text, base)
         if js is not None:
             s.groups.insert(0, js)
-    s.crumbs = _crumbs(body, base)
+    s.crumbs = breadcrumb(body, base)
     s.frames = any(f.get("src") and "visit" not in (f.get("src") or "")
                    and (f.get("width") not in ("0", "1")) for f in body.iter("iframe", "frame"))
     scripts = " ".join((sc.text or "") for sc in doc.iter("script")

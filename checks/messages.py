@@ -27,8 +27,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from checks import jsonrows
-from crawler import paging
-from crawler.urls import canonical, is_ignored_href
+from parse import dates, paging
+from parse.paging import PAGER_TEXT, is_pager_link  # noqa: F401 - board pagers
+from parse.urls import canonical, is_ignored_href
 
 VOCAB_PATH = Path(__file__).with_name("data") / "mailbox_vocab.yaml"
 MESSAGE_KINDS = ("consult", "complaint")  # overridden by vocab consultation_kinds
@@ -42,21 +43,12 @@ MAX_BOARD_PAGES = 400  # pages followed through one board's pager
 _SKIP_TAGS = {"script", "style", "noscript", "template", "select", "option", "textarea",
               "head", "title"}
 _WS = re.compile(r"\s+")
-_FULL_DATE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
-_SHORT_DATE = re.compile(r"(?<![\d年/.\-])(\d{1,2})\s*[-/月]\s*(\d{1,2})(?![\d/.\-])")
 _GENERIC_LINK = re.compile(r"^(查看|详情|详细|查看详情|详细信息|更多|回复|阅读全文|点击查看|"
                            r">>|>|»|\.\.\.|…)+$")
 _FOOTER_XPATH = ("//footer | //*[contains(translate(@class, 'FOT', 'fot'), 'foot') or "
                  "contains(translate(@id, 'FOT', 'fot'), 'foot') or contains(@class, 'copyright')"
                  " or contains(@id, 'copyright')]")
 _ENTER_LINK = re.compile(r"^(点击)?进入|^more$|^更多|^>+$", re.I)
-PAGER_TEXT = re.compile(
-    r"^(下一?页|上一?页|首页|尾页|末页|最后一?页|后一?页|前一?页|第?\s*\d{1,4}\s*页?|"
-    r"[<>«»‹›]{1,2}|next|prev(ious)?|last|first|\.\.\.|…)$", re.I)
-PAGER_QUERY = re.compile(
-    r"(?:^|&)(?:page(?:index|no|num|_?no|_?index)?|cur_?page|currentpage|pn|p|"
-    r"startrecord|start|offset|pagenum|[a-z]+\.offset|pageindex)=\d+", re.I)
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _IDCARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[-\s]?\d{7,8}(?!\d)")
@@ -125,27 +117,16 @@ def norm(text: str | None) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def _safe_date(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
 def parse_dates(text: str, as_of: date | None = None) -> list[date]:
-    """Dates in ``text`` in order. Year-less ``03-16`` takes the crawl year, or the year
-    before when that would lie in the future; it is used only when no full date is present."""
-    out = [d for y, m, dd in _FULL_DATE.findall(text)
-           if (d := _safe_date(int(y), int(m), int(dd)))]
+    """Dates in ``text`` in order (``parse.dates``, the one date parser). Year-less
+    ``03-16`` takes the crawl year, or the year before when that would lie in the future;
+    it is used only when no full date is present."""
+    plain = dates.normalise(text)
+    out = [d for f in dates.find_full(plain) if (d := f.as_date())]
     if out or as_of is None:
         return out
-    for m, dd in _SHORT_DATE.findall(text):
-        d = _safe_date(as_of.year, int(m), int(dd))
-        if d and d > as_of:
-            d = _safe_date(as_of.year - 1, int(m), int(dd))
-        if d:
-            out.append(d)
-    return out
+    return [d for f in dates.find_yearless(plain)
+            if (d := dates.resolve_year(f.month, f.day, as_of))]
 
 
 def normalise_status(text: str | None, vocab: Vocab | None = None) -> str | None:
@@ -541,6 +522,14 @@ def list_records(html: str, page_url: str, as_of: date | None = None, *,
     doc = parse_html(html)
     if doc is None:
         return [], False
+    records = paging.datastore_records(html) if "<datastore" in html else []
+    if records:  # Hanweb: the rows are XML records in a script (or a dataproxy answer)
+        body = doc.find("body")
+        rows = [r.strip() for r in records]
+        markup = ("<ul>" + "".join(rows) + "</ul>" if all(r.startswith("<li") for r in rows)
+                  else "<div>" + "".join(f"<div>{r}</div>" for r in rows) + "</div>")
+        holder = lxml.html.fragment_fromstring(markup)
+        (body if body is not None else doc).append(holder)
     groups = _record_groups(doc, page_url, vocab, as_of)
     chosen: list[Record] = []
     if messages:
@@ -616,31 +605,6 @@ def merge_detail(rec: Record, det: Detail) -> Record:
 
 
 # -- boards of a site ----------------------------------------------------------------
-def is_pager_link(src: str, target: str, anchor: str | None) -> bool:
-    """True when ``target`` is another page of the list at ``src`` (same path with a paging
-    query, or an ``index_N`` sibling), reached through a pager-like link."""
-    s, t = urlsplit(src), urlsplit(target)
-    if s.netloc != t.netloc or target == src:
-        return False
-    text = norm(anchor).strip(" []【】()（）")
-    pagerish = bool(PAGER_TEXT.match(text)) if text else False
-    if s.path == t.path:
-        return t.query != s.query and (pagerish or bool(PAGER_QUERY.search(t.query)))
-    sdir, sfile = s.path.rsplit("/", 1)
-    tdir, tfile = t.path.rsplit("/", 1)
-    if sdir != tdir:
-        return False
-
-    def stem(name: str) -> str:
-        base = name.rsplit(".", 1)[0] if "." in name else name
-        return re.sub(r"_\d+$", "", base) or "index"
-
-    if pagerish and PAGER_QUERY.search(t.query):
-        return True  # e.g. jact: list page -> dataproxy_mailnewlist.action?startrecord=20
-    numbered = bool(re.search(r"_\d+\.\w+$", tfile))
-    return stem(sfile or "index") == stem(tfile or "index") and (pagerish or numbered)
-
-
 @dataclass
 class Board:
     """An interactive column of a site and what its pages show."""
@@ -716,8 +680,11 @@ def _discover(ctx: Any) -> Interaction:
     home = ctx.homepage
 
     def ok_html(url: str | None) -> Any | None:
+        """A fetched list page: HTML, or a Hanweb dataproxy answer (XML)."""
         p = pages.get(url) if url else None
-        if p is None or not (200 <= p.status < 300) or "html" not in (p.content_type or "html"):
+        ctype = (p.content_type or "html").lower() if p is not None else ""
+        if p is None or not (200 <= p.status < 300) or ("html" not in ctype
+                                                         and "xml" not in ctype):
             return None
         return p
 

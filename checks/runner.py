@@ -31,8 +31,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import checks
-from checks._pageview import FAMILIES, ScanPool, scanning_ahead
+from checks._pageview import ScanPool, scan, scanning_ahead
 from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, load_thresholds
+from derive import derive_site
 from store.models import CheckRun, Finding, Run, RunSite, Site
 
 FRAMEWORK_MODULES = {"base", "runner", "severity", "textutil"}
@@ -156,9 +157,8 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
     session.execute(delete(CheckRun).where(CheckRun.run_id == run.id))
     run_sites = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
                                                       RunSite.status != "skipped")).all()
-    scanners = [m for m in modules if m.__name__.rsplit(".", 1)[-1] in FAMILIES]
-    scanned = [rs.site_id for rs in run_sites
-               if any(_skip_reason(m, rs) is None for m in scanners)]
+    # every site is scanned: the derive step stores its page facts before the rules run
+    scanned = [rs.site_id for rs in run_sites]
     url = session.get_bind().url.render_as_string(hide_password=False)
     with scanning_ahead(url, run.id, scanned, workers) as pool:
         _check_sites(session, run, run_sites, modules, registry, thresholds, severity,
@@ -180,6 +180,7 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
         spec = registry.by_code(site.code) if registry is not None else None
         ctx = CheckContext(session=session, run=run, site=site, run_site=rs,
                            thresholds=thresholds, as_of=as_of, spec=spec)
+        _derive(ctx, summary)
         drafts: list[FindingDraft] = []
         for module in modules:
             name = module.__name__.rsplit(".", 1)[-1]
@@ -208,6 +209,16 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
         summary.sites += 1
         if pool is not None:
             pool.release(site.id)
+
+
+def _derive(ctx: CheckContext, summary: CheckSummary) -> None:
+    """The derive step for one site (``derive/``): page facts, identity values and site
+    facts from the same page scan the content rules use, stored before any rule runs. A
+    failure is the summary's to report; the rules reading those facts then say so."""
+    try:
+        derive_site(ctx.session, ctx.run, ctx.site, scan(ctx))
+    except Exception as exc:  # noqa: BLE001 - one site's facts must not stop the others
+        summary.errors.append((ctx.site.code, "derive", f"{type(exc).__name__}: {exc}"[:500]))
 
 
 def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:

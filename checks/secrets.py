@@ -21,6 +21,7 @@ from sqlalchemy import select
 from checks._pageview import PageView, scan
 from checks.base import CheckContext, FindingDraft
 from crawler.urls import extension
+from parse import charset
 from store.models import Page, Snapshot
 
 RULES = ("content.secret_marking",)
@@ -49,12 +50,7 @@ def extract_page(view: PageView) -> list[dict[str, str]]:
 def attachment_text(body: bytes, ext: str) -> str | None:
     """Readable text of a stored attachment, or None when the format is not read."""
     if ext == ".txt":
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return body.decode(enc)
-            except UnicodeDecodeError:
-                continue
-        return body.decode("utf-8", errors="replace")
+        return charset.decode_text(body)
     if ext == ".docx":
         try:
             import docx

@@ -1,8 +1,10 @@
-"""survey.inactive: too few surveys / consultations (调查征集) in the last year (B7).
+"""survey.inactive: no survey / consultation (调查征集) within the last year (rules.md).
 
-B7 gives its bonus to a survey channel with at least ``survey.bonus_count`` activities in
-the ``survey.window``; fewer (or no channel at all) is reported with the count, so scoring
-can tell "none" (provincial systems deduct) from "not enough for the bonus".
+Fires only when no survey was published within ``survey.window`` (or no survey channel
+was found). How many surveys there were (B7 gives its bonus for ``survey.bonus_count``)
+is scoring's business: the count is kept in ``MailboxStats.surveys`` and in this
+finding's detail, never a finding of its own. Surveys are read on every list family
+(static rows, TRS script paging, Hanweb datastores, JSON endpoints: ``checks.messages``).
 Needs a complete crawl: a channel not reached is unknown, not absent.
 """
 
@@ -20,13 +22,12 @@ NEEDS_COMPLETE = True
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     inter = discover(ctx)
     window = ctx.duration("survey.window")
-    wanted = int(ctx.threshold("survey.bonus_count"))
     since = window.before(ctx.as_of)
     boards = inter.surveys
     dates = [r.dates[0] for b in boards for r in b.records
              if r.dates and r.dates[0] <= ctx.as_of]
     count = sum(1 for d in dates if d >= since)
-    if count >= wanted:
+    if count > 0:
         return
     newest = max(dates) if dates else None
     home = ctx.homepage
@@ -35,12 +36,9 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         message = "未发现调查征集栏目 (网上调查/意见征集)"
     elif not dates and not any(b.empty for b in boards):
         message = "调查征集栏目未能读出带日期的活动列表 (可能由脚本生成)，需人工核对"
-    elif count == 0:
+    else:
         last = f"，最近一次为 {newest}" if newest else ""
         message = f"调查征集栏目近{window.label}没有开展调查征集{last}"
-    else:
-        message = (f"调查征集栏目近{window.label}仅开展 {count} 次调查征集"
-                   f" (加分项要求不少于 {wanted} 次)")
     yield FindingDraft(rule="survey.inactive", url=url, source=boards[0].source if boards else None,
                        subject="survey", message=message,
                        detail={"newest": newest.isoformat() if newest else None, "count": count})

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from crawler.urls import canonical, is_ignored_href
+from parse.urls import RawLink, is_ignored_href, resolve
 
 # (tag, attribute) pairs whose URLs are link targets.
 LINK_ATTRS = {
@@ -32,14 +32,6 @@ SOFT_404 = re.compile(
 _SOFT_404_TOKENS = ("不存在", "未找到", "找不到", "删除", "404", "ound", "OUND", "&#")
 _WS = re.compile(r"\s+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-
-
-@dataclass(slots=True)
-class RawLink:
-    url: str
-    tag: str
-    attr: str
-    anchor: str | None
 
 
 @dataclass(slots=True)
@@ -97,53 +89,6 @@ def parse(body: str, url: str) -> PageFacts:
         links.append(RawLink(target, tag, attr, anchor))
     soft404 = any(t in body for t in _SOFT_404_TOKENS) and is_soft404(doc, title)
     return PageFacts(title=title, links=links, soft404=soft404)
-
-
-_RESOLVED: dict[tuple[str, str], str | None] = {}
-_RESOLVED_MAX = 50_000
-
-
-def _join_key(base: str, ref: str) -> str | None:
-    """The part of ``base`` that ``urljoin(base, ref)`` depends on (None: all of it).
-
-    Most links on a page are the same absolute paths as on the site's other pages (menus,
-    footers), so keying the cache by origin or directory rather than by page makes them hits.
-    """
-    if ref[:1] in ("", "?", ";", "#"):
-        return None
-    b = base.split("#", 1)[0].split("?", 1)[0]
-    start = b.find("://")
-    if start < 0:
-        return None
-    if ref[:8].lower().startswith(("http://", "https://")):
-        if ref[ref.find("//") + 2:][:1] in ("", "/", "?", "#", ";"):
-            return None  # no host
-        return b[:start]  # absolute: only whether the schemes match
-    if ":" in ref.split("/", 1)[0]:
-        return None  # another scheme, or "http:relative"
-    slash = b.find("/", start + 3)
-    if ref[0] == "/":  # "/path" or "//host/path": the origin
-        if ref[1:2] == "/" and ref[2:3] in ("", "/", "?", "#", ";"):
-            return None  # no host after "//": urljoin falls back to the base's path
-        return b if slash < 0 else b[:slash]
-    return b[:b.rfind("/") + 1] if slash >= 0 else b  # relative: the base's directory
-
-
-def resolve(base: str, ref: str) -> str | None:
-    """``canonical(urljoin(base, ref))``, memoised (link resolution was a tenth of a crawl
-    worker's CPU)."""
-    key = _join_key(base, ref)
-    if key is None:
-        return canonical(urljoin(base, ref))
-    k = (key, ref)
-    try:
-        return _RESOLVED[k]
-    except KeyError:
-        pass
-    if len(_RESOLVED) >= _RESOLVED_MAX:
-        _RESOLVED.clear()
-    target = _RESOLVED[k] = canonical(urljoin(base, ref))
-    return target
 
 
 def is_soft404(doc: lxml.html.HtmlElement, title: str | None) -> bool:

@@ -36,8 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from crawler.paging import MAX_PAGES, PAGE_PARAMS, _with_params
 from crawler.urls import canonical, is_ignored_href, link_kind
+from parse import charset
+from parse.paging import MAX_PAGES, PAGE_PARAMS, _with_params
 
 JSON_CONTENT_TYPE = "application/json"
 ACCEPT = "application/json, text/javascript, */*; q=0.01"  # what jQuery sends for dataType json
@@ -379,24 +380,12 @@ def parse_json_text(text: str) -> Any | None:
 
 
 def decode(body: bytes, content_type: str = "") -> tuple[Any, str] | None:
-    """(JSON value, encoding) of an answer's bytes: BOM, HTTP charset, UTF-8, then GB18030."""
-    lowered = content_type.lower()
-    candidates = []
-    if body.startswith(b"\xef\xbb\xbf"):
-        candidates.append("utf-8-sig")
-    if "charset=" in lowered:
-        cs = lowered.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
-        if cs:
-            candidates.append(cs)
-    candidates += ["utf-8", "gb18030"]
-    for enc in candidates:
-        try:
-            text = body.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        data = parse_json_text(text)
-        return (data, enc) if data is not None else None
-    return None
+    """(JSON value, encoding) of an answer's bytes, decoded by ``parse.charset``."""
+    found = charset.decode_answer(body, content_type)
+    if found is None:
+        return None
+    data = parse_json_text(found[0])
+    return (data, found[1]) if data is not None else None
 
 
 @dataclass

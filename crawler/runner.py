@@ -172,7 +172,10 @@ class Crawl:
     def run(self, codes: list[str] | None = None, max_pages: int | None = None) -> CrawlResult:
         running = [s.code for s in self.registry.running()]
         codes = [c for c in (codes or running) if c in running]
-        options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages))}
+        options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages)),
+                   # pages' elapsed_ms is the server's answer time (download latency), not
+                   # time since scheduling: the link rule may compare it with 15 s
+                   "page_elapsed": "latency"}
         options.pop("db", None)
         run_id = self._new_run(codes, options)
         return self._execute(run_id, codes, resume=False)
@@ -274,6 +277,7 @@ class Crawl:
         of its markers, so only list pages cost a parse and a scope check (article pages,
         the bulk of a large run, cost a decompression and a substring search)."""
         from crawler import paging
+        from parse import charset
 
         site_for = self.registry.site_for
         rows = s.execute(
@@ -284,11 +288,7 @@ class Crawl:
                    func.coalesce(Page.content_type, "").not_like("%javascript%"))
             .execution_options(yield_per=500))
         for url, final, depth, encoding, body in rows:
-            raw = snapshot_html(body)
-            try:
-                text = raw.decode(encoding or "utf-8", errors="replace")
-            except LookupError:
-                text = raw.decode("utf-8", errors="replace")
+            text = charset.decode(snapshot_html(body), encoding)
             final = final or url
             found = [p.url for p in paging.discover(text, final).pages if p.url not in seen]
             if not found:

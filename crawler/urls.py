@@ -10,78 +10,17 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from w3lib.url import safe_url_string
+from parse.paging import is_pager_sibling  # noqa: F401 - re-exported for the crawl
+from parse.urls import IGNORED_SCHEMES, canonical, is_ignored_href  # noqa: F401 - re-exported
 
-IGNORED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "ftp:", "file:")
 ATTACHMENT_EXTENSIONS = frozenset(
     ".pdf .doc .docx .xls .xlsx .wps .et .dps .ppt .pptx .zip .rar .7z .txt .ofd .csv "
     ".mp4 .mp3 .avi .flv .apk .exe .tar .gz".split()
 )
 IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .bmp .webp .svg .ico".split())
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _DIGITS = re.compile(r"\d+")
-_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def canonical(url: str) -> str | None:
-    """Absolute http(s) URL in one canonical spelling, or None if not crawlable."""
-    url = url.strip()
-    if not url:
-        return None
-    try:
-        parts = urlsplit(safe_url_string(url, encoding="utf-8"))
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal keeps its brackets
-        host = f"[{host}]"
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = parts.path or "/"
-    query = parts.query
-    if "%" in path:
-        path = _PCT.sub(_normalise_escape, path)
-    if "%" in query:
-        query = _PCT.sub(_normalise_escape, query)
-    if "/." in path:  # resolve ../ that survived joining (e.g. above the root)
-        path = _remove_dot_segments(path)
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def _normalise_escape(m: re.Match[str]) -> str:
-    """RFC 3986 6.2.2: ``%e4`` and ``%E4`` are one URL, and ``%7E`` is ``~``."""
-    char = chr(int(m.group(0)[1:], 16))
-    return char if char in _UNRESERVED else m.group(0).upper()
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 5.2.4 for an absolute path: ``..`` never climbs above the root, and a
-    trailing ``.``/``..`` names a directory (``/a/b/..`` is ``/a/``)."""
-    segments = path.split("/")[1:]
-    out: list[str] = []
-    for seg in segments:
-        if seg == "..":
-            if out:
-                out.pop()
-        elif seg != ".":
-            out.append(seg)
-    if segments and segments[-1] in (".", ".."):
-        out.append("")
-    return "/" + "/".join(out)
-
-
-def is_ignored_href(href: str) -> bool:
-    h = href.strip().lower()
-    return not h or h.startswith("#") or h.startswith(IGNORED_SCHEMES)
 
 
 @lru_cache(maxsize=65536)  # twice per link (attachment? image?), same URLs on every page
@@ -156,30 +95,3 @@ def path_template(url: str) -> str:
     """Path with digit runs collapsed (used by reports to group similar URLs)."""
     parts = urlsplit(url)
     return parts.netloc + _DIGITS.sub("N", parts.path)
-
-
-PAGER_KEYS = frozenset(
-    "page pageindex pagenum pageno page_no cur_page currentpage curpage pn p startrecord "
-    "endrecord perpage offset start emaillist.offset".split())
-_PAGED_FILE = re.compile(r"^(?P<stem>[\w-]+?)(?:_\d+)?\.(?:s?html?|jsp|asp|aspx|php)$", re.I)
-
-
-def is_pager_sibling(page_url: str, link_url: str) -> bool:
-    """Is ``link_url`` another page of the same list as ``page_url``?
-
-    Next-page links (``?pageIndex=3``, ``index_2.html``) are crawled at the list's own
-    depth: a board with forty pages is one column, not forty levels deep.
-    """
-    a, b = urlsplit(page_url), urlsplit(link_url)
-    if a.netloc != b.netloc:
-        return False
-    if a.path == b.path:
-        qa, qb = parse_qs(a.query), parse_qs(b.query)
-        changed = {k for k in set(qa) | set(qb) if qa.get(k) != qb.get(k)}
-        return bool(changed) and all(k.lower() in PAGER_KEYS for k in changed)
-    da, _, fa = a.path.rpartition("/")
-    db, _, fb = b.path.rpartition("/")
-    if da != db or a.query != b.query:
-        return False
-    ma, mb = _PAGED_FILE.match(fa or "index.html"), _PAGED_FILE.match(fb or "index.html")
-    return bool(ma and mb and ma.group("stem") == mb.group("stem"))

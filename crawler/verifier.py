@@ -28,7 +28,6 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 from protego import Protego
-from w3lib.encoding import html_to_unicode
 from w3lib.html import get_meta_refresh
 from yarl import URL
 
@@ -38,6 +37,7 @@ from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard, admitted, res
 from crawler.outcomes import is_transient, looks_like_error_page, status_verdict
 from crawler.urls import canonical, is_attachment, is_image
 from govmon.registry import Registry
+from parse import charset
 
 log = logging.getLogger(__name__)
 
@@ -330,11 +330,11 @@ class Verifier:
 
     def _read_html(self, url: str, ctype: str, body: bytes, status: int, method: str,
                    redirects: list[dict[str, Any]]) -> tuple[str | None, Answer]:
-        """Decode as Scrapy does (HTTP charset, BOM, <meta>, then guesses), pull the
-        page facts, and say whether a meta refresh points elsewhere."""
+        """Decode as the crawl does (``parse.charset``: BOM, HTTP charset, <meta>, then
+        detection), pull the page facts, and say whether a meta refresh points elsewhere."""
         answer = Answer(status, url, ctype, redirects, method)
         try:
-            _, text = html_to_unicode(ctype, body)
+            _, text = charset.decode_html(body, ctype)
             facts = extract.parse(text, url)
         except (UnicodeDecodeError, LookupError, ValueError):
             return None, answer

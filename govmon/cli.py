@@ -22,9 +22,11 @@ from typing import NoReturn
 
 from rich.markup import escape
 
+from checks import workdays
 from govmon import ui
 from govmon.config import (
     SETTINGS_TEMPLATE,
+    ConfigError,
     LockedError,
     load_settings,
     workspace_dir,
@@ -59,6 +61,10 @@ class Context:
         self.args = args
         self.workspace = workspace_dir(getattr(args, "init_dir", None) or args.workspace)
         self.settings = load_settings(self.workspace)
+        try:  # the operator's holidays/<year>.yaml (years chinese-calendar lacks)
+            workdays.use_workspace(self.workspace)
+        except workdays.CalendarFileError as exc:
+            raise ConfigError(str(exc)) from None
         # --db, then $GOVMON_DB, then govmon.yaml's db, then the workspace's sqlite file
         self.db_url = (args.db or os.environ.get("GOVMON_DB") or self.settings.db
                        or default_url(self.workspace))
@@ -356,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("codes", nargs="+", metavar="CODE", help="网站标识码")
     rm.set_defaults(func=cmd_sites_remove)
     sites.add_parser("list", help="列出注册的网站").set_defaults(func=cmd_sites_list)
+    importlib.import_module("govmon.commands.sites_show").register(sites)
 
     crawl = sub.add_parser("crawl", help="抓取网站并校验链接")
     crawl.add_argument("--site", action="append", metavar="CODE", help="只抓取该网站 (可重复)")

@@ -61,6 +61,9 @@ EVIDENCE_LABELS = {
     "title": "页面标题", "name": "名称", "where": "位置", "reason": "原因",
     "crawl_error": "抓取错误", "note": "备注", "ratio_share": "失败比例",
     "also_missing": "另缺", "links": "链接", "probe_note": "可用性探测",
+    "elapsed_ms": "响应用时(毫秒)", "item": "标识项", "share": "缺少页面占比",
+    "columns": "栏目", "guides": "办事指南数", "many": "缺少要素门槛",
+    "news_notice_limit": "动态要闻/通知公告类否决线", "should_update_limit": "应更新栏目否决线",
 }
 # Keys that only help the checks (vocabulary, internal bookkeeping): not evidence.
 EVIDENCE_SKIP = {"keywords", "present", "uncrawlable_columns", "category", "newest_source",
@@ -190,7 +193,11 @@ def _value_text(key: str, value: Any) -> str:
         from checks.hidden_links import HOW_NAMES
 
         return HOW_NAMES.get(str(value), clean(value))
-    if key == "ratio" and isinstance(value, (int, float)):
+    if key == "item":
+        from checks.identity import NAMES as ITEM_NAMES
+
+        return ITEM_NAMES.get(str(value), clean(value))
+    if key in ("ratio", "share") and isinstance(value, (int, float)):
         return f"{value * 100:.1f}%"
     if key == "level" and isinstance(value, int):
         return {0: "首页", 1: "一级栏目", 2: "二级栏目"}.get(value, f"{value}级栏目")

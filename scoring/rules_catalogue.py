@@ -50,6 +50,8 @@ _RULES = (
     RuleInfo("identity.sponsor_missing", "缺少主办单位", ("F2",), ("pages",)),
     RuleInfo("identity.contact_missing", "缺少联系方式", ("F2",), ("pages",)),
     RuleInfo("identity.jiucuo_missing", "缺少找错入口", ("F4",), ("on_homepage", "pages")),
+    RuleInfo("identity.pages_missing", "部分页面缺少标识", ("F2", "F4"),
+             ("item", "pages", "share", "sample", "on_homepage")),
     RuleInfo("meta.tags_missing", "页面元数据标签缺失", ("F8",), ("missing",)),
     RuleInfo("search.missing", "无可用的站内搜索", ("F6",), ()),
     RuleInfo("content.serious_typo", "严重错别字", ("V1",), ("wrong", "right", "context")),

@@ -46,6 +46,7 @@ THRESHOLD_KEYS: dict[str, str] = {
     "survey.bonus_count": "count",
     "guide.missing_elements": "count",
     "guide.many_count": "count",
+    "link.timeout_seconds": "seconds",
     "probe.timeout_seconds": "seconds",
     "probe.veto_share": "share",
     "probe.window_days": "count",

@@ -438,3 +438,74 @@ class EvidenceShot(Base):
     cache_key: Mapped[str | None] = mapped_column(String(64))
     elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
     taken_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PageFact(Base):
+    """What the derive step read on one stored page of a run (see ``derive/``).
+
+    ``kind``: home, article, column or other. ``content`` is False for pages that must not
+    make a site "miss" a footer identifier — ``excluded`` says why: redirect, trap (a
+    query explosion or endless calendar cut by the trap guard), frame (reached only as a
+    frame), outside (no link of the site's templates: a popup or print view). ``items``:
+    the identifiers the page shows (``parse.identity.ITEMS``); ``codes``: the 网站标识码 it
+    carries by place (footer, meta, jiucuo). ``date``/``date_source``: byline, url or meta.
+    """
+
+    __tablename__ = "page_facts"
+    __table_args__ = (Index("ix_page_facts_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(12))
+    content: Mapped[bool] = mapped_column(Boolean, default=True)
+    excluded: Mapped[str | None] = mapped_column(String(16))
+    date: Mapped[date | None] = mapped_column(Date)
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    column: Mapped[str | None] = mapped_column(String(200))
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    codes: Mapped[dict | None] = mapped_column(JSON)
+
+
+class IdentityValue(Base):
+    """A footer identifier value seen on a site in a run, per carrier (``parse.identity``):
+    html, script (inline), script_file (a linked .js), iframe, meta, jiucuo (the 找错
+    widget's sitecode). ``pages``: content pages showing it that way; ``page_url``: the
+    first such page; ``source_url``: the script or frame it came from; ``sample``: a few
+    more pages."""
+
+    __tablename__ = "identity_values"
+    __table_args__ = (Index("ix_identity_values_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    item: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(200))
+    carrier: Mapped[str] = mapped_column(String(16))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    page_url: Mapped[str] = mapped_column(String(2048))
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    sample: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class SiteFact(Base):
+    """Per site and run: the CMS family the derive step recognised, how many pages it read,
+    how many are content pages and carry a date, and how many content pages show each
+    footer identifier (``shown``: item -> pages)."""
+
+    __tablename__ = "site_facts"
+    __table_args__ = (UniqueConstraint("run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    cms: Mapped[str | None] = mapped_column(String(16))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    content_pages: Mapped[int] = mapped_column(Integer, default=0)
+    dated_pages: Mapped[int] = mapped_column(Integer, default=0)
+    shown: Mapped[dict] = mapped_column(JSON, default=dict)
+    derived_at: Mapped[datetime] = mapped_column(DateTime)

@@ -357,6 +357,19 @@ def test_hiding_styles(style: str, how: str) -> None:
     assert [link["how"] for link in hidden_links.extract_page(view)] == [how]
 
 
+@pytest.mark.parametrize("css", [
+    '.note:after{content:"@"}',  # an @ inside a string
+    "a[href^='mailto:x@y.cn']{color:red}",  # ... inside an attribute selector
+    '@media print{.p{display:none}} /* @ } { */',  # a comment with braces after an at-rule
+    '.q{background:url("a;b{c}.png")}',  # braces and ; inside a URL string
+])
+def test_style_rules_after_tricky_css_still_hide(css: str) -> None:
+    view = PageView(url="http://h/", html=(
+        f"<html><head><style>{css} .dl{{display:none}}</style></head><body>"
+        "<div class='dl'><a href='http://spam.example/'>博彩</a></div></body></html>"))
+    assert [link["how"] for link in hidden_links.extract_page(view)] == ["display:none"]
+
+
 def test_hidden_block_written_by_inline_script() -> None:
     view = PageView(url="http://h/", html=(
         "<html><body><script>document.write(unescape(\"%3Cdiv%20style%3D%22position%3A"
@@ -399,6 +412,27 @@ def test_verifier_keeps_titles_of_external_pages(world) -> None:  # noqa: ANN001
     assert checks[f"{x['X2']}/"].title == "示例学会"
     assert checks[f"{x['X2']}/"].method == "GET"
     assert checks[f"{x['X2']}/move"].final_url == f"{x['X2']}/new"
+
+
+@pytest.mark.parametrize("host, domain", [
+    ("www.a.sh.cn", "a.sh.cn"), ("www.info.gov.hk", "info.gov.hk"),
+    ("www.sc.gov.cn", "sc.gov.cn"), ("news.example.com", "example.com"),
+    ("127.0.0.5", "127.0.0.5"),
+])
+def test_registrable_domains_from_the_public_suffix_list(host: str, domain: str) -> None:
+    from checks._linkrisk import registrable
+
+    assert registrable(host) == domain
+
+
+def test_redirect_to_another_sh_cn_domain_is_evidence() -> None:
+    scopes = [("www.x.gov.cn", "/")]
+    assert hijack.evidence("http://www.a.sh.cn/", "http://www.b.sh.cn/", None, scopes) == [
+        "跳转到无关域名 www.b.sh.cn"]
+    assert hijack.evidence("http://www.a.sh.cn/", "http://news.a.sh.cn/", None, scopes) == []
+    # gov.hk is a public suffix: two departments' hosts are two domains, not "gov.hk"
+    assert hijack.evidence("http://www.info.gov.hk/", "http://www.td.gov.hk/", None,
+                           scopes) == ["跳转到无关域名 www.td.gov.hk"]
 
 
 def test_hijack_evidence_rules() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from checks import dates
+from parse import dates
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -105,3 +105,27 @@ def test_meta_dates() -> None:
     assert dates.meta_date('<meta name="firstpublishedtime" content="2023-05-06-10:30:00">') \
         == date(2023, 5, 6)
     assert dates.meta_date('<meta name="PubDate" content="">') is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-3/5", date(2024, 3, 5)),  # the board parser read it, the list parser did not
+    ("2024/3-5 10:00", date(2024, 3, 5)),
+])
+def test_dashes_and_slashes_mix(text: str, expected: date) -> None:
+    from checks.messages import parse_dates
+
+    hit = dates.find_date(text)
+    assert hit is not None and hit.as_date() == expected
+    assert parse_dates(text, date(2026, 1, 10)) == [expected]  # one parser: same answer
+
+
+def test_dots_do_not_mix() -> None:
+    assert dates.find_full("2024.3-5") == []
+
+
+def test_entity_encoded_byline() -> None:
+    html = ("<html><body><p>&#21457;&#24067;&#26102;&#38388;&#65306;2024-03-05</p>"
+            "<div id='zoom'>正文</div></body></html>")
+    assert dates.article_date(html, "http://x/a.html") == (date(2024, 3, 5), "byline")
+    assert dates.page_date("发布时间：2024-03-05", "http://x/t20230101_1.html") == (
+        date(2024, 3, 5), "byline")

@@ -15,6 +15,7 @@ import pytest
 from crawler import extract
 from crawler.urls import canonical
 from govmon.registry import Registry, ScopeIndex, SiteSpec
+from parse import urls
 
 BASES = [
     "http://h/a/b/c.html", "http://h/a/b/", "http://h", "http://h?x=1",
@@ -39,12 +40,12 @@ def test_resolve_matches_urljoin_whatever_was_cached_before() -> None:
     # other base: a cache key too coarse would hand the second base the first one's URL.
     mismatches = []
     for first, second in itertools.product(BASES, BASES):
-        extract._RESOLVED.clear()
+        urls._RESOLVED.clear()
         for ref in REFS:
-            extract.resolve(first, ref)
+            urls.resolve(first, ref)
         for ref in REFS:
             want = canonical(urljoin(second, ref))
-            if extract.resolve(second, ref) != want:
+            if urls.resolve(second, ref) != want:
                 mismatches.append((first, second, ref))
     assert mismatches == []
 
@@ -204,6 +205,7 @@ def test_handler_ids_and_footers_match_the_plain_loops() -> None:
 
     from checks import hidden_links
     from checks._pageview import PageView, is_footer, text_of
+    from parse.page import footer_elements
 
     for case in HTML_CASES:
         view = PageView(url="http://h/", html=case)
@@ -213,8 +215,7 @@ def test_handler_ids_and_footers_match_the_plain_loops() -> None:
                 text += " " + " ".join(v for k, v in el.attrib.items() if k.startswith("on"))
         assert hidden_links._toggled_ids(view) == set(re.findall(r"[\"'#]([A-Za-z][\w-]*)", text))
         plain = [text_of(el) for el in view.doc.iter() if isinstance(el.tag, str) and is_footer(el)]
-        fast = [text_of(el) for el in view.doc.xpath("//footer | //*[@id or @class]")
-                if is_footer(el)]
+        fast = [text_of(el) for el in footer_elements(view.doc)]
         assert fast == plain
     assert hidden_links._toggled_ids(PageView(url="http://h/", html=HTML_CASES[2])) >= {
         "menu1", "sub-2", "x", "b"}
@@ -234,20 +235,10 @@ TEXTS = [
 def test_existence_only_and_lookahead_patterns_match_the_originals() -> None:
     import re
 
-    from checks import identity, search
+    from checks import search
     from checks._pageview import CONTAINER
+    from parse import identity
 
-    originals = {
-        identity.SPONSOR: re.compile(
-            r"主\s*办\s*(?:单\s*位)?\s*[：:]|主办单位|[\u4e00-\u9fff]{2,}\s*主办(?![方的了过])"),
-        identity.CONTACT: re.compile(
-            r"(?:电\s*话|热\s*线|传\s*真|Tel|TEL|Phone)\s*[：:]?\s*[(（+]?\d|"
-            r"(?<!\d)0\d{2,3}\s*[-－—–]\s*\d{7,8}(?!\d)|"
-            r"地\s*址\s*[：:]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:邮\s*箱|E-?mail)\s*[：:]|联系我们|联系方式",
-            re.I),
-    }
-    for fast, plain in originals.items():  # used as "is there one?": same answer
-        assert [bool(fast.search(t)) for t in TEXTS] == [bool(plain.search(t)) for t in TEXTS]
     leading = {  # a lookahead in front: the very same matches
         CONTAINER: re.compile(
             r"<ucapcontent\b|\bid\s*=\s*[\"']?(?:zoom|ucap-content|article-content|artibody)"
@@ -268,29 +259,32 @@ def test_existence_only_and_lookahead_patterns_match_the_originals() -> None:
 @pytest.mark.parametrize("raw", [
     '<a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=51010402000123">',
     '<A HREF="HTTP://WWW.BEIAN.GOV.CN/x?code=51010402000123">', '<span id="_IDECONAC">',
+    '<img src="https://DCS.CONAC.CN/image/red.png">',
     '<script id="_jiucuo_" sitecode="5101000001" src="https://x/exposure/JIUCUO.js"></script>',
     '<a href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=5101000009">找错</a>',
-    # characters that re.IGNORECASE matches to ASCII letters but str.lower() does not:
-    '<span id="_İdeConac">', '<a href="http://beıan.gov.cn/x?code=51010402000123">',
-    '<script sitecode="5101000001" src="/JİUCUO.js"></script>', "KONAC.CN ſ",
+    'İ ſ K before <span id="_ideConac">',  # letters whose str.lower() shifts positions
     "no identifiers at all",
 ])
-def test_detect_with_substring_starts_matches_plain_searches(raw: str) -> None:
-    from checks import identity
+def test_substring_starts_match_plain_searches(raw: str) -> None:
+    """The identity reader starts its searches at substrings found in ASCII-folded text;
+    the same values as plain case-insensitive searches over the whole markup."""
+    import re
 
-    fast = identity.IdentityFacts()
-    identity._detect(fast, "", "", raw)
-    plain = identity.IdentityFacts()
-    plain.psb = bool(identity.PSB_LINK.search(raw))
-    plain.conac = bool(identity.CONAC.search(raw))
-    plain.jiucuo = bool(identity.JIUCUO.search(raw))
-    for tag in identity.JIUCUO_TAG.findall(raw):
-        plain.jiucuo_codes.update(c.lower() for c in identity.TAG_SITECODE.findall(tag)
-                                  if identity.VALID_CODE.match(c))
-    plain.jiucuo_codes.update(c.lower() for c in identity.URL_SITECODE.findall(raw)
-                              if identity.VALID_CODE.match(c))
-    assert (fast.psb, fast.conac, fast.jiucuo, fast.jiucuo_codes) == (
-        plain.psb, plain.conac, plain.jiucuo, plain.jiucuo_codes)
+    from parse import identity
+
+    fast = identity.PageIdentity()
+    identity._codes_from_markup(fast, raw, "html", None)
+    plain = identity.PageIdentity()
+    for m in identity.PSB_LINK.finditer(raw):
+        plain.add("psb", m.group(1), "html")
+    if re.search(r"bszs\.conac\.cn|dcs\.conac\.cn|_ideconac", raw, re.I):
+        plain.add("conac", "标识", "html")
+    for tag in identity.JIUCUO_SCRIPT.findall(raw):
+        for c in identity.TAG_SITECODE.findall(tag):
+            identity._entrance(plain, c.lower(), "html")
+    for m in identity.JIUCUO_PAGE.finditer(raw):
+        identity._entrance(plain, m.group(1).lower(), "html")
+    assert set(fast.found) == set(plain.found)
 
 
 def test_guide_label_lines_ruled_out_by_first_character_only_when_they_cannot_match(

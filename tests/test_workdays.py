@@ -59,3 +59,42 @@ def test_fallback_for_years_the_package_does_not_cover() -> None:
     assert mixed.fallback_years == [last + 1]
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(later)
+
+
+def test_shipped_year_file_matches_the_published_schedule() -> None:
+    from checks.workdays import SHIPPED, load_year_file
+
+    sched = load_year_file(SHIPPED / "2026.yaml")
+    day = date(2026, 1, 1)
+    while day.year == 2026:  # every day as chinese-calendar (the published notice) has it
+        assert sched.is_workday(day) == chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
+
+
+def test_operator_year_file_for_a_year_the_package_lacks(tmp_path) -> None:  # noqa: ANN001
+    from checks import workdays
+
+    last = workdays.calendar_years()[1]
+    year = last + 1
+    (tmp_path / "holidays").mkdir()
+    (tmp_path / "holidays" / f"{year}.yaml").write_text(
+        f"year: {year}\nsource: 国务院办公厅通知（测试）\nholidays:\n  - {year}-01-01..{year}-01-03\n"
+        f"workdays:\n  - {year}-01-09\n", encoding="utf-8")
+    try:
+        assert "按周一至周五" in workdays.fallback_note({year})
+        workdays.use_workspace(tmp_path)
+        assert workdays.workday(date(year, 1, 1)) == (False, True)
+        assert workdays.schedule_source(year) == "国务院办公厅通知（测试）"
+        sat = date(year, 1, 9)
+        assert workdays.workday(sat)[0] is True  # 调休上班 even on a weekend day
+        got = workdays.working_days_between(date(year, 1, 1), date(year, 1, 10))
+        assert got.official and got.note == ""
+        assert workdays.fallback_note({year}) == ""
+        assert f"{year + 1}年的法定节假日安排未收录" in workdays.fallback_note({year, year + 1})
+        assert f"holidays/{year + 1}.yaml" in workdays.fallback_note({year + 1})
+        (tmp_path / "holidays" / f"{year}.yaml").write_text(
+            f"year: {year}\nholidays:\n  - {year}-13-01\n", encoding="utf-8")
+        with pytest.raises(workdays.CalendarFileError, match=r"holidays"):
+            workdays.use_workspace(tmp_path)
+    finally:
+        workdays.use_workspace(None)

@@ -51,6 +51,33 @@ def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
         return scorecard_records(s, period=period, system=system)
 
 
+def _run(ctx: Any, s: Any) -> Any:
+    from checks.runner import latest_run
+    from govmon.cli import CliError
+    from store.models import Run
+
+    run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)
+    if run is None:
+        raise CliError("没有抓取任务: 先运行 govmon crawl 和 govmon check")
+    return run
+
+
+@exporter("identity", "网站标识: 每个网站一条 (各标识的值、载体、显示该标识的内容页面比例)")
+def export_identity(ctx: Any) -> list[dict[str, Any]]:
+    from derive.read import identity_records
+
+    with ctx.store()() as s:
+        return identity_records(s, _run(ctx, s).id, detail=ctx.args.format == "json")
+
+
+@exporter("pages", "页面: 每个页面一条 (网址、标题、发布日期、日期来源、栏目)")
+def export_pages(ctx: Any) -> list[dict[str, Any]]:
+    from derive.read import page_records
+
+    with ctx.store()() as s:
+        return page_records(s, _run(ctx, s).id)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="导出数据 (JSON / CSV)")
     p.add_argument("what", choices=sorted(EXPORTERS), help="导出内容")

@@ -251,6 +251,7 @@ def _summary(pipe: Pipeline, sessions: Any, run_id: int | None, checked: Any,
         if checked is not None:
             new, regressed, fixed, persisting = _changes(sessions, run_id)
             t.add_row("问题变化", f"新增 {new}，复现 {regressed}，已整改 {fixed}，持续 {persisting}")
+    t.add_row(*_calendar_row(started))
     return t
 
 
@@ -272,3 +273,14 @@ def _changes(sessions: Any, run_id: int) -> tuple[int, int, int, int]:
         sites |= set(s.scalars(select(CheckRun.site_id).where(CheckRun.run_id == run_id)))
         fixed = sum(len(fixed_findings(s, run_id, site)) for site in sites)
     return states["new"], states["regressed"], fixed, states["persisting"]
+
+
+def _calendar_row(started: datetime) -> tuple[str, str]:
+    """Whether working days (reply limits, rectification deadlines within the next two
+    months) use the official holiday schedule or fall back to Monday to Friday."""
+    from datetime import timedelta
+
+    from checks.workdays import fallback_note
+
+    note = fallback_note({started.year, (started + timedelta(days=60)).year})
+    return "工作日计算", escape(note) if note else "按法定节假日安排"

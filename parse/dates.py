@@ -1,13 +1,16 @@
 """Publish dates as government pages write them (``cms-patterns.md`` "Dates").
 
-Pure text functions, no I/O: list-row dates (full and year-less), the byline of an article,
-the date in an article URL and the ``PubDate``-style meta tags. Which one to trust is the
-caller's choice; :func:`article_date` applies the documented order (labelled visible date,
-then URL, then meta — meta tags are often the page's regeneration time).
+The one date parser of govmon: list rows, board messages, article bylines, URLs and meta
+tags all go through it. Pure text functions, no I/O: list-row dates (full and year-less),
+the byline of an article, the date in an article URL and the ``PubDate``-style meta tags.
+:func:`article_date` (raw HTML) and :func:`page_date` (a parsed page's visible text) apply
+the documented order: labelled visible date, then URL, then meta — meta tags are often the
+page's regeneration time.
 """
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,23 +25,25 @@ _TRANS = str.maketrans({
 })
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
-# 2024-10-14, 2024/6/19, 2021.07.07 (same separator twice), 2024年3月7日
+# 2024-10-14, 2024/6/19, 2024-3/5 (dashes and slashes mix), 2021.07.07 (dots only with
+# dots: 2024.3-5 is a range, not a day), 2024年3月7日
 _FULL = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*(?:([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})"
-    r"|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)(?!\d)")
-# 03-16, [02-26], 3月5日 — no year; dots are left out (3.16 is more often a number)
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/]\s*(\d{1,2})\s*[-/]|\.\s*(\d{1,2})\s*\."
+    r"|年\s*(\d{1,2})\s*月)\s*(\d{1,2})(?!\d)")
+# 03-16, [02-26], 3月5日, 3月5 — no year; dots are left out (3.16 is more often a number).
+# The 月 form may follow Chinese text (于3月5日); the dash form may not (第3-4季度).
 _YEARLESS = re.compile(
-    r"(?<![\w\-/.:])(\d{1,2})\s*(?:([-/])\s*(\d{1,2})|月\s*(\d{1,2})\s*日)(?![\w\-/.:]|\s*[时:])")
+    r"(?<![\w\-/.:])(\d{1,2})\s*[-/]\s*(\d{1,2})(?![\w\-/.:]|\s*[时:])"
+    r"|(?<![\d\-/.:A-Za-z_])(\d{1,2})\s*月\s*(\d{1,2})(?:\s*日)?(?![\d\-/.:]|\s*[时:])")
 _BRACKETS = "[]()<>【】 "
 
 # Labels of the visible publish date of an article. 日期/时间 alone only when no other
 # Chinese character precedes them (成文日期, 页面生成时间, 更新时间 are not publish dates).
 _LABEL = re.compile(
     r"(?:发\s*布\s*(?:时\s*间|日\s*期)|发\s*表\s*(?:时\s*间|日\s*期)|公\s*开\s*日\s*期|发\s*布\s*于"
-    r"|(?<![\u4e00-\u9fff])(?:日\s*期|时\s*间))\s*[:]?\s*")
+    r"|(?<![\u4e00-\u9fff])(?:日\s*期|时\s*间))\s*[:：∶]?\s*")
 _DROP = re.compile(r"<(script|style|noscript|textarea)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 _TAG = re.compile(r"<[^>]*>")
-_ENTITY = re.compile(r"&(nbsp|ensp|emsp|#12288|#160|#x3000);", re.I)
 
 _URL_DATES = (
     re.compile(r"/art/(\d{4})/(\d{1,2})/(\d{1,2})/"),            # Hanweb
@@ -95,9 +100,12 @@ def find_full(text: str) -> list[Found]:
     out = []
     for mt in _FULL.finditer(text):
         y = int(mt.group(1))
-        m, d = (mt.group(3), mt.group(4)) if mt.group(2) else (mt.group(5), mt.group(6))
-        if _make(y, int(m), int(d)):
-            out.append(Found(y, int(m), int(d), mt.start(), mt.end()))
+        m, d = int(mt.group(2) or mt.group(3) or mt.group(4)), int(mt.group(5))
+        if _make(y, m, d):
+            end = mt.end()
+            if text.startswith("日", end):
+                end += 1
+            out.append(Found(y, m, d, mt.start(), end))
     return out
 
 
@@ -105,8 +113,8 @@ def find_yearless(text: str) -> list[Found]:
     """Valid month-day pairs without a year (``03-16``, ``[02-26]``, ``3月5日``)."""
     out = []
     for mt in _YEARLESS.finditer(text):
-        m = int(mt.group(1))
-        d = int(mt.group(3) or mt.group(4))
+        m = int(mt.group(1) or mt.group(3))
+        d = int(mt.group(2) or mt.group(4))
         if _valid_md(m, d):
             out.append(Found(None, m, d, mt.start(), mt.end()))
     return out
@@ -171,16 +179,18 @@ def resolve_year(month: int, day: int, as_of: date,
 
 
 def strip_html(html: str) -> str:
-    """Visible text of an HTML fragment, scripts, styles and comments (build stamps) removed."""
+    """Visible text of an HTML fragment, scripts, styles and comments (build stamps) removed;
+    every character reference decoded (``&#21457;&#24067;时间`` is 发布时间)."""
     text = _TAG.sub(" ", _DROP.sub(" ", html))
-    return normalise(_ENTITY.sub(" ", text).replace("&amp;", "&"))
+    return normalise(htmllib.unescape(text) if "&" in text else text)
 
 
 def labelled_date(text: str) -> date | None:
-    """The date after a 发布时间 / 发布日期 / 日期 label in visible text (a byline)."""
+    """The date after a 发布时间 / 发布日期 / 日期 label in visible text (a byline). The
+    text need not be normalised: only the few characters after each label are."""
     best: date | None = None
     for mt in _LABEL.finditer(text):
-        hit = find_full(text[mt.end():mt.end() + 24])
+        hit = find_full(normalise(text[mt.end():mt.end() + 40])[:24])
         if hit and hit[0].start <= 2:
             day = hit[0].as_date()
             label = mt.group(0)
@@ -220,6 +230,23 @@ def meta_date(html: str) -> date | None:
         if d:
             return d
     return None
+
+
+def page_date(text: str, url: str, meta: dict[str, str] | None = None
+              ) -> tuple[date | None, str | None]:
+    """(date, source) of a page from its visible text (already entity-decoded, as a parser
+    gives it), its URL and its meta tags (lower-cased names): ``byline`` > ``url`` > ``meta``."""
+    d = labelled_date(text) if text else None
+    if d:
+        return d, "byline"
+    d = url_date(url)
+    if d:
+        return d, "url"
+    for name in META_DATE_NAMES:
+        d = parse_date((meta or {}).get(name))
+        if d:
+            return d, "meta"
+    return None, None
 
 
 def article_date(html: str | None, url: str) -> tuple[date | None, str | None]:
