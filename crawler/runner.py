@@ -45,8 +45,7 @@ class CrawlResult:
     run_id: int
     status: str
     sites: list[dict[str, Any]] = field(default_factory=list)
-    # targets left to the verification phase after the crawl (the rest were verified
-    # while it ran, or were crawled pages)
+    # targets verified after the crawl (the other link targets were crawled pages)
     verified_after: int = 0
 
 
@@ -395,27 +394,12 @@ class Crawl:
             return
         state = self._resume_state(run_id, codes) if resume else {}
         hosts = [(c, self.registry.by_code(c).home_host) for c in codes]
-        groups = _partition_by_address(hosts, self.settings.workers)
-        # Links are verified during the crawl (crawler/crawltime.py) unless a download delay
-        # asks for requests spaced out per server: borrowed places would not respect it.
-        during = self.settings.verify_during_crawl and self.settings.delay == 0
-        verified = self._checked_targets(run_id) if resume and during else None
-        jobs = []
-        for index, group in enumerate(groups):
-            jobs.append({
-                "verify_share": (index, len(groups)) if during else None,
-                "verify_external": self.settings.verify_external, "verified": verified,
-                "recheck_delay": self.settings.recheck_delay,
-                "registry": self.registry, "codes": group, "run_id": run_id,
-                "max_pages": self.settings.max_pages, "max_depth": self.settings.max_depth,
-                "max_query_variants": self.settings.max_query_variants,
-                "resume_state": {c: state[c] for c in group if c in state},
-            })
+        jobs = [{"registry": self.registry, "codes": group, "run_id": run_id,
+                 "max_pages": self.settings.max_pages, "max_depth": self.settings.max_depth,
+                 "max_query_variants": self.settings.max_query_variants,
+                 "resume_state": {c: state[c] for c in group if c in state}}
+                for group in _partition_by_address(hosts, self.settings.workers)]
         self._spawn("crawl", jobs)
-
-    def _checked_targets(self, run_id: int) -> set[str]:
-        with self.sessions() as s:
-            return set(s.scalars(select(LinkCheck.target).where(LinkCheck.run_id == run_id)))
 
     def _verify_phase(self, run_id: int) -> None:
         if self._expect_few_targets(run_id):
