@@ -55,8 +55,6 @@ def scrapy_settings(settings: Settings, db_url: str) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": settings.obey_robots,
         "CONCURRENT_REQUESTS": settings.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.per_ip_concurrency,
-        # Scrapy 2.19's downloader ignores per-slot concurrency (see middlewares.py).
-        "DOWNLOADER": "crawler.middlewares.PoliteDownloader",
         "DOWNLOAD_DELAY": settings.delay,
         "DOWNLOAD_TIMEOUT": settings.timeout,
         "RETRY_TIMES": settings.retries,

@@ -376,6 +376,24 @@ def test_one_download_slot_per_server_address(shared_host: Crawled) -> None:
     assert shared_host.srv["normal"].max_in_flight == 1
 
 
+def test_per_address_limit_holds_across_host_names(serve, crawl) -> None:  # noqa: ANN001
+    """Two department sites on one server under two host names, two places per address:
+    the server sees two requests at once, never three. aiohttp's own per-host limit counts
+    host names (it let four through), and Scrapy's downloader without a reactor holds no
+    per-slot limit at all (25): the places are the download handler's
+    (crawler/handler.py)."""
+    def departments(method: str, path: str) -> Route | None:  # noqa: ARG001
+        if path.startswith(("/a/", "/b/")):
+            return Route(html(path, [f"{path[:3]}p{i}.html" for i in range(10)]), delay=0.15)
+        return None
+
+    srv = serve({}, host="127.0.0.1", dynamic=departments)
+    sites = [spec(f"http://127.0.0.1:{srv.port}/a/"), spec(f"http://localhost:{srv.port}/b/")]
+    done = crawl(sites, per_ip_concurrency=2, workers=1, obey_robots=False)
+    assert len(done.pages()) == 22
+    assert srv.max_in_flight == 2
+
+
 def test_sites_sharing_an_address_share_a_worker() -> None:
     """Per-address politeness holds across worker processes only if every site of one
     server address is crawled by the same worker."""
