@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
 from crawler.netguard import DEFAULT_PORTS, Guard, resolve
+from crawler.scrapy_private import QuietRefererWarning
 
 
 class BlockedAddress(IgnoreRequest):
@@ -108,16 +109,13 @@ def parse_retry_after(value: bytes | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-class _KeepReferer:
+class _KeepReferer(QuietRefererWarning):
     """Keeps the Referer the spider set (the page carrying the link) across redirects.
     Scrapy's RefererMiddleware is off (settings.py); without it Scrapy's redirect
-    middlewares drop the header and log a warning per worker."""
+    middlewares drop the header (and warn: see crawler/scrapy_private.py)."""
 
     def handle_referer(self, request: Request, response: Response) -> None:  # noqa: ARG002
         return None
-
-    def _engine_started(self) -> None:
-        return None  # Scrapy looks for RefererMiddleware here only to warn of its absence
 
 
 class RedirectMiddleware(_KeepReferer, _Redirect):

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from crawler.netguard import resolve
 from crawler.outcomes import is_transient, status_verdict
+from crawler.workspace import scrapy_settings
 from govmon.config import Settings
 from govmon.registry import Registry
 from store.bulk import insert_many
@@ -47,21 +48,6 @@ class CrawlResult:
     sites: list[dict[str, Any]] = field(default_factory=list)
     # targets verified after the crawl (the other link targets were crawled pages)
     verified_after: int = 0
-
-
-def scrapy_settings(settings: Settings, db_url: str) -> dict[str, Any]:
-    return {
-        "USER_AGENT": settings.user_agent,
-        "ROBOTSTXT_OBEY": settings.obey_robots,
-        "CONCURRENT_REQUESTS": settings.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.per_ip_concurrency,
-        "DOWNLOAD_DELAY": settings.delay,
-        "DOWNLOAD_TIMEOUT": settings.timeout,
-        "RETRY_TIMES": settings.retries,
-        "DOWNLOAD_MAXSIZE": settings.max_response_bytes,
-        "GOVMON_DB": db_url,
-        "GOVMON_MAX_RETRY_AFTER": settings.max_retry_after,
-    }
 
 
 def _run_spider(kind: str, scrapy_overrides: dict[str, Any], kwargs: dict[str, Any],

@@ -87,4 +87,7 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES_BASE: dict[str, int] = {}
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 URLLENGTH_LIMIT = 2083  # enforced by SiteSpider._request (Scrapy's middleware is off)
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}  # off without GOVMON_DB
+# What `scrapy crawl site -O pages.jsonl` writes of a page (crawler/workspace.py): no body
+FEED_EXPORT_FIELDS = ["site", "url", "final_url", "status", "error", "content_type",
+                      "encoding", "title", "depth", "referrer", "links"]

@@ -60,6 +60,10 @@ class SiteSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206
+        if "registry" not in kwargs and not args:  # `scrapy crawl site -a workspace=DIR`
+            from crawler.workspace import spider_arguments
+
+            kwargs = spider_arguments(crawler.settings, **kwargs)  # exits 2 on bad input
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         return spider
