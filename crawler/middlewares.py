@@ -6,8 +6,6 @@ The guard's verdict on the address actually connected to is the download handler
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -19,6 +17,7 @@ from scrapy.http import HtmlResponse, Response
 
 from crawler.netguard import DEFAULT_PORTS, Guard, resolve
 from crawler.scrapy_private import QuietRefererWarning
+from crawler.verifynet import parse_retry_after
 
 
 class BlockedAddress(IgnoreRequest):
@@ -92,21 +91,6 @@ class RetryAfterMiddleware:
         retry.meta["retry_after_times"] = tries + 1
         retry.meta["retry_times"] = request.meta.get("retry_times", 0)
         return retry
-
-
-def parse_retry_after(value: bytes | None) -> float | None:
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 class _KeepReferer(QuietRefererWarning):

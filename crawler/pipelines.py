@@ -11,7 +11,6 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, select, update
 
 from store.bulk import insert_many
@@ -49,6 +48,8 @@ class StorePipeline:
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
         db_url = crawler.settings.get("GOVMON_DB")
         if not db_url:  # `scrapy crawl site` (crawler/workspace.py): pages go to feed exports
+            from scrapy.exceptions import NotConfigured  # (verify workers do without Scrapy)
+
             raise NotConfigured("no GOVMON_DB")
         return cls(db_url, crawler)
 

@@ -397,11 +397,11 @@ def test_per_address_limit_holds_across_host_names(serve, crawl) -> None:  # noq
 def test_sites_sharing_an_address_share_a_worker() -> None:
     """Per-address politeness holds across worker processes only if every site of one
     server address is crawled by the same worker."""
-    from crawler.runner import _partition_by_address
+    from crawler.workers import partition_by_address
 
     items = [("a", "127.0.0.1"), ("b", "localhost"), ("c", "127.0.0.5"),
              ("d", "127.0.0.6"), ("e", "127.0.0.6")]
-    bins = _partition_by_address(items, 2)
+    bins = partition_by_address(items, 2)
     assert sorted(sum(bins, [])) == ["a", "b", "c", "d", "e"]
     assert len(bins) == 2
     for together in (("a", "b"), ("d", "e")):

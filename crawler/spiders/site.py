@@ -161,50 +161,58 @@ class SiteSpider(scrapy.Spider):
             "html" in content_type.lower() or not content_type
             or paging.is_datastore(content_type, response.body))
         if is_html and response.status < 400:
-            # parse.charset: BOM, HTTP charset, <meta>, detection; GB labels as GB18030
-            page["encoding"], text = charset.decode_html(response.body, content_type)
-            page["body"] = response.body
-            facts = extract.parse(text, response.url)
-            page["title"] = facts.title
-            page["soft404"] = facts.soft404
-            site_for = self.registry.site_for
-            owner = site_for(final)
-            in_scope = owner is not None and owner.code == site.code
-            if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
-                hidden = paging.discover(text, response.url)
-                facts.links.extend(hidden.new_links(facts.links))
-                for p in hidden.pages:
-                    if (site_for(p.url) or site).code == site.code:
-                        req = self._request(site, p.url, max(meta["depth"], 1), meta["url"],
-                                            hidden_paging=True)
-                        if req is not None:
-                            yield req
-                # rows loaded by the page's script from a JSON endpoint (stored as pages)
-                yield from jsonlists.follow(self, site, text, response.url, meta)
-            for link in facts.links:
-                target_site = site_for(link.url)
-                same = target_site is not None and target_site.code == site.code
-                kind = link_kind(link.tag, link.attr, link.url, same)
-                page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
-                # For <a>/<area>, "internal" already means same site and neither an
-                # attachment nor an image; frames need the extension checks.
-                if in_scope and same and (kind == "internal" or (
-                        kind == "frame" and link.tag in FOLLOW_TAGS
-                        and not is_attachment(link.url) and not is_image(link.url))):
-                    # next-page links of a list stay at the list's depth (min 1: 0 is home)
-                    depth = (max(meta["depth"], 1) if is_pager_sibling(final, link.url)
-                             else meta["depth"] + 1)
-                    req = self._request(site, link.url, depth, meta["url"])
-                    if req is not None:
-                        yield req
-                elif (in_scope and link.tag == "script"
-                      and urlsplit(link.url).netloc == urlsplit(final).netloc):
-                    # Same server (this worker owns it): also a footer .js shared by the
-                    # cluster's sites, e.g. /common/footer.js outside this site's prefix.
-                    req = self._script_request(site, link.url, meta, response.encoding)
-                    if req is not None:
-                        yield req
+            yield from self._read_html(response, site, page, content_type)
         yield page
+
+    def _read_html(self, response: Response, site: SiteSpec, page: dict[str, Any],
+                   content_type: str):  # noqa: ANN202 - generator of requests
+        """Fill ``page`` from an HTML page (title, links, body) and yield the requests for
+        what it leads to in its site: links, hidden CMS paging, JSON lists, scripts."""
+        meta = response.meta
+        final = page["final_url"]
+        # parse.charset: BOM, HTTP charset, <meta>, detection; GB labels as GB18030
+        page["encoding"], text = charset.decode_html(response.body, content_type)
+        page["body"] = response.body
+        facts = extract.parse(text, response.url)
+        page["title"] = facts.title
+        page["soft404"] = facts.soft404
+        site_for = self.registry.site_for
+        owner = site_for(final)
+        in_scope = owner is not None and owner.code == site.code
+        if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
+            hidden = paging.discover(text, response.url)
+            facts.links.extend(hidden.new_links(facts.links))
+            for p in hidden.pages:
+                if (site_for(p.url) or site).code == site.code:
+                    req = self._request(site, p.url, max(meta["depth"], 1), meta["url"],
+                                        hidden_paging=True)
+                    if req is not None:
+                        yield req
+            # rows loaded by the page's script from a JSON endpoint (stored as pages)
+            yield from jsonlists.follow(self, site, text, response.url, meta)
+        for link in facts.links:
+            target_site = site_for(link.url)
+            same = target_site is not None and target_site.code == site.code
+            kind = link_kind(link.tag, link.attr, link.url, same)
+            page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
+            # For <a>/<area>, "internal" already means same site and neither an
+            # attachment nor an image; frames need the extension checks.
+            if in_scope and same and (kind == "internal" or (
+                    kind == "frame" and link.tag in FOLLOW_TAGS
+                    and not is_attachment(link.url) and not is_image(link.url))):
+                # next-page links of a list stay at the list's depth (min 1: 0 is home)
+                depth = (max(meta["depth"], 1) if is_pager_sibling(final, link.url)
+                         else meta["depth"] + 1)
+                req = self._request(site, link.url, depth, meta["url"])
+                if req is not None:
+                    yield req
+            elif (in_scope and link.tag == "script"
+                  and urlsplit(link.url).netloc == urlsplit(final).netloc):
+                # Same server (this worker owns it): also a footer .js shared by the
+                # cluster's sites, e.g. /common/footer.js outside this site's prefix.
+                req = self._script_request(site, link.url, meta, response.encoding)
+                if req is not None:
+                    yield req
 
     # -- same-site scripts (bodies kept for the identity rules) ------------------------
     def _script_request(self, site: SiteSpec, url: str, parent: dict[str, Any],
