@@ -12,6 +12,11 @@ Replaced by public interfaces in issue 14: ``Downloader._get_slot`` / ``Slot.que
 ``DownloaderAwarePriorityQueue._next_slot`` / ``_downloader_interface`` /
 ``_last_selected_slot`` (crawler/scheduling.py), ``RobotsTxtMiddleware._parsers``
 (crawler/robots.py); crawl-time verification, which borrowed downloader slots, was removed.
+
+Undocumented but not private by name: ``scrapy.responsetypes.responsetypes``, which picks
+the response class (``HtmlResponse`` for HTML, plain ``Response`` for a PDF) in
+crawler/handler.py as in every Scrapy handler; the spider reads only ``TextResponse``
+pages. Tested with the rest.
 """
 
 from __future__ import annotations

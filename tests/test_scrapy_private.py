@@ -54,3 +54,20 @@ def test_handle_referer_is_where_the_referer_is_decided(crawler: Crawler) -> Non
         request = Request("http://127.0.0.1/a", headers={"Referer": "http://127.0.0.1/"})
         moved = cls.from_crawler(crawler).process_response(request, response)
         assert (moved.headers.get("Referer") is not None) is kept, cls
+
+
+def test_responsetypes_picks_the_class_the_spider_reads() -> None:
+    """crawler/handler.py builds its responses with ``scrapy.responsetypes`` (undocumented):
+    HTML must come back as a TextResponse (the spider parses only those), a PDF must not."""
+    from scrapy.http import Headers, HtmlResponse, TextResponse
+    from scrapy.responsetypes import responsetypes
+
+    def cls(ctype: bytes, url: str, body: bytes) -> type:
+        return responsetypes.from_args(headers=Headers({b"Content-Type": ctype}), url=url,
+                                       body=body)
+
+    assert cls(b"text/html; charset=gb2312", "http://127.0.0.1/a.html",
+               b"<html></html>") is HtmlResponse
+    assert cls(b"text/html", "http://127.0.0.1/col/", b"<html>") is HtmlResponse
+    pdf = cls(b"application/pdf", "http://127.0.0.1/f.pdf", b"%PDF-1.4\n\x00\x01\x02stream")
+    assert not issubclass(pdf, TextResponse)
