@@ -430,7 +430,8 @@ def test_down_and_slow_sites_do_not_hold_others_back(shared_host: Crawled) -> No
     assert len(slow_gets) == 2
     normal_end = max(d for m, p, a, d in shared_host.srv["normal"].timeline)
     assert normal_end < slow_gets[0] + 2 * 1.5
-    assert shared_host.seconds < 30  # a guard against hangs; timing is judged server-side
+    # a guard against hangs; timing is judged server-side (30 s was overrun at load 13)
+    assert shared_host.seconds < 60
 
 
 # -- interruption and resume ---------------------------------------------------------
