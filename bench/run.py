@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="用 py-spy 采样整个进程树 (结果写到 bench/out/)")
     p.add_argument("--code", help="用这个源码目录里的 govmon 运行 (对比改动前后)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="写入工作区 govmon.yaml 的额外设置 (可多次)，如 verify_during_crawl=true")
+                   help="写入工作区 govmon.yaml 的额外设置 (可多次)，如 recheck_delay=5")
     p.add_argument("--out", default=str(HERE / "out" / "results.json"))
     return p.parse_args(argv)
 

@@ -1,27 +1,23 @@
-"""Downloader middlewares: address guard + per-IP politeness, and Retry-After; the download
-handler that makes the guard's verdict hold for the address actually connected to."""
+"""Downloader middlewares: the address guard (which also keys download slots by server
+address), Retry-After, and Scrapy's redirect middlewares keeping the spider's Referer.
+The guard's verdict on the address actually connected to is the download handler's
+(crawler/handler.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import aiohttp
 from scrapy import Request
-from scrapy.core.downloader import Downloader, Slot
-from scrapy.core.downloader.handlers._aiohttp import AiohttpDownloadHandler, _ClientResponse
-from scrapy.core.downloader.handlers._base_streaming import BaseStreamingDownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _MetaRefresh
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as _Redirect
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.ssl import _make_ssl_context
 
-from crawler.netguard import DEFAULT_PORTS, Guard, GuardedResolver, resolve
+from crawler.netguard import DEFAULT_PORTS, Guard, resolve
+from crawler.scrapy_private import QuietRefererWarning
+from crawler.verifynet import parse_retry_after
 
 
 class BlockedAddress(IgnoreRequest):
@@ -35,8 +31,9 @@ class AddressGuardMiddleware:
 
     Using the resolved IP as the slot key makes ``CONCURRENT_REQUESTS_PER_DOMAIN`` and
     ``DOWNLOAD_DELAY`` hold per server, so twenty department sites on one machine get the
-    politeness of one. The check here uses the planning answer of DNS; the download
-    handler below checks the address it connects to.
+    politeness of one (the download handler holds each slot to its limit). The check here
+    uses the planning answer of DNS; the download handler checks the address it connects
+    to.
     """
 
     def __init__(self, crawler: Crawler):
@@ -64,57 +61,6 @@ class AddressGuardMiddleware:
             raise BlockedAddress(verdict.reason)
         request.meta.setdefault("download_slot", ip)
         return None
-
-
-class GuardedDownloadHandler(AiohttpDownloadHandler):
-    """Scrapy's aiohttp download handler whose connector resolves through the address
-    guard (netguard.GuardedResolver): a host that resolves to a refused address when the
-    connection is made (DNS rebinding) is never connected to. The session is built as
-    Scrapy's own ``__init__`` builds it, with the resolver added (aiohttp takes a resolver
-    only when the connector is made)."""
-
-    def __init__(self, crawler: Crawler):  # noqa: D107
-        BaseStreamingDownloadHandler.__init__(self, crawler)
-        self._ssl_context = _make_ssl_context(crawler.settings)
-        connector = aiohttp.TCPConnector(
-            local_addr=self._bind_address, limit=self._pool_size_total,
-            limit_per_host=self._pool_size_per_host,
-            resolver=GuardedResolver(lambda: crawler.spider.guard))
-        self._session = aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
-            response_class=_ClientResponse,
-            skip_auto_headers=("Accept", "Accept-Encoding", "Content-Type", "User-Agent"))
-
-
-class _ClaimingQueue(deque):
-    """A slot queue whose ``popleft`` claims a transfer place at once.
-
-    Scrapy 2.19's ``Downloader._process_queue`` pops requests while
-    ``slot.free_transfer_slots() > 0`` but starts each download as an asyncio task that
-    adds the request to ``slot.transferring`` only when it runs, so one call drains the
-    whole queue: ``CONCURRENT_REQUESTS_PER_DOMAIN`` (our per-address limit) was not
-    enforced at all. Claiming on pop restores the limit; ``_download`` adds the same
-    request again (a no-op for a set) and releases it when the transfer ends.
-    """
-
-    def __init__(self, slot: Slot, items: deque) -> None:
-        super().__init__(items)
-        self.slot = slot
-
-    def popleft(self):  # noqa: ANN201
-        item = super().popleft()
-        self.slot.transferring.add(item[0])
-        return item
-
-
-class PoliteDownloader(Downloader):
-    """Scrapy's downloader with per-slot concurrency that holds (see _ClaimingQueue)."""
-
-    def _get_slot(self, request: Request, spider: object = None):  # noqa: ANN202, ARG002
-        key, slot = super()._get_slot(request)
-        if not isinstance(slot.queue, _ClaimingQueue):
-            slot.queue = _ClaimingQueue(slot, slot.queue)
-        return key, slot
 
 
 class RetryAfterMiddleware:
@@ -147,31 +93,13 @@ class RetryAfterMiddleware:
         return retry
 
 
-def parse_retry_after(value: bytes | None) -> float | None:
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-class _KeepReferer:
+class _KeepReferer(QuietRefererWarning):
     """Keeps the Referer the spider set (the page carrying the link) across redirects.
     Scrapy's RefererMiddleware is off (settings.py); without it Scrapy's redirect
-    middlewares drop the header and log a warning per worker."""
+    middlewares drop the header (and warn: see crawler/scrapy_private.py)."""
 
     def handle_referer(self, request: Request, response: Response) -> None:  # noqa: ARG002
         return None
-
-    def _engine_started(self) -> None:
-        return None  # Scrapy looks for RefererMiddleware here only to warn of its absence
 
 
 class RedirectMiddleware(_KeepReferer, _Redirect):

@@ -46,7 +46,12 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):  # noqa: ANN001, ANN206
-        return cls(crawler.settings.get("GOVMON_DB"), crawler)
+        db_url = crawler.settings.get("GOVMON_DB")
+        if not db_url:  # `scrapy crawl site` (crawler/workspace.py): pages go to feed exports
+            from scrapy.exceptions import NotConfigured  # (verify workers do without Scrapy)
+
+            raise NotConfigured("no GOVMON_DB")
+        return cls(db_url, crawler)
 
     def open_spider(self, spider=None) -> None:  # noqa: ANN001
         self.session_factory = open_store(self.db_url, upgrade=False)

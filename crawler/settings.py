@@ -55,10 +55,12 @@ AUTOTHROTTLE_ENABLED = False
 # requirement, and what crawler/verifier.py uses). Measured as two concurrent 10k-page
 # runs: crawl-worker CPU 5.62 -> 5.41 and 6.09 -> 5.42 ms/page against Twisted's client.
 TWISTED_REACTOR_ENABLED = False
-# Scrapy's aiohttp handler with the address guard in its resolver (crawler/middlewares.py).
+# aiohttp with the address guard in its resolver and per-address transfer places
+# (crawler/handler.py): Scrapy's own downloader does not hold CONCURRENT_REQUESTS_PER_DOMAIN
+# without a reactor.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.middlewares.GuardedDownloadHandler",
-    "https": "crawler.middlewares.GuardedDownloadHandler",
+    "http": "crawler.handler.GuardedDownloadHandler",
+    "https": "crawler.handler.GuardedDownloadHandler",
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -85,4 +87,7 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES_BASE: dict[str, int] = {}
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 URLLENGTH_LIMIT = 2083  # enforced by SiteSpider._request (Scrapy's middleware is off)
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}  # off without GOVMON_DB
+# What `scrapy crawl site -O pages.jsonl` writes of a page (crawler/workspace.py): no body
+FEED_EXPORT_FIELDS = ["site", "url", "final_url", "status", "error", "content_type",
+                      "encoding", "title", "depth", "referrer", "links"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -26,16 +25,23 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiohttp.abc import AbstractResolver
 from protego import Protego
 from w3lib.html import get_meta_refresh
 from yarl import URL
 
 from crawler import extract
-from crawler.middlewares import parse_retry_after
-from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard, admitted, resolve
+from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard
 from crawler.outcomes import is_transient, looks_like_error_page, status_verdict
 from crawler.urls import canonical, is_attachment, is_image
+from crawler.verifynet import (
+    CachedResolver,
+    Failed,
+    Slot,
+    VerifyOptions,
+    classify_client_error,
+    lookup,
+    parse_retry_after,
+)
 from govmon.registry import Registry
 from parse import charset
 
@@ -52,36 +58,6 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
-@dataclass(frozen=True)
-class VerifyOptions:
-    user_agent: str
-    concurrency: int = 32
-    per_ip_concurrency: int = 4
-    delay: float = 0.0
-    timeout: float = 20.0
-    retries: int = 2
-    max_retry_after: float = 120.0
-    obey_robots: bool = True
-    recheck_delay: float = 30.0
-
-    @classmethod
-    def from_scrapy(cls, s: dict[str, Any], recheck_delay: float) -> VerifyOptions:
-        """The same settings dict the crawl workers get (crawler.runner.scrapy_settings)."""
-        return cls(user_agent=s["USER_AGENT"], concurrency=s["CONCURRENT_REQUESTS"],
-                   per_ip_concurrency=s["CONCURRENT_REQUESTS_PER_DOMAIN"],
-                   delay=s["DOWNLOAD_DELAY"], timeout=s["DOWNLOAD_TIMEOUT"],
-                   retries=s["RETRY_TIMES"], max_retry_after=s["GOVMON_MAX_RETRY_AFTER"],
-                   obey_robots=s["ROBOTSTXT_OBEY"], recheck_delay=recheck_delay)
-
-
-class Failed(Exception):
-    """A fetch that ended without a usable response; ``error`` is its error class."""
-
-    def __init__(self, error: str, detail: str = ""):
-        super().__init__(f"{error}: {detail}" if detail else error)
-        self.error = error
-
-
 @dataclass
 class Answer:
     status: int
@@ -91,60 +67,6 @@ class Answer:
     method: str
     title: str | None = None
     soft404: bool = False
-
-
-class _Slot:
-    """Politeness per server address: at most ``size`` requests in flight, ``delay``
-    seconds between request starts."""
-
-    def __init__(self, size: int, delay: float):
-        self.sem = asyncio.Semaphore(max(1, size))
-        self.delay = delay
-        self.next_start = 0.0
-
-    async def __aenter__(self) -> None:
-        await self.sem.acquire()
-        if self.delay > 0:
-            now = time.monotonic()
-            start = max(now, self.next_start)
-            self.next_start = start + self.delay
-            if start > now:
-                await asyncio.sleep(start - now)
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.sem.release()
-
-
-_ADDRESSES: dict[str, str | None] = {}
-
-
-async def lookup(host: str) -> str | None:
-    """netguard.resolve without blocking the loop; answers are kept for the run (a thread
-    hop for every request cost about as much CPU as the request)."""
-    if host in _ADDRESSES:
-        return _ADDRESSES[host]
-    ip = await asyncio.get_running_loop().run_in_executor(None, resolve, host)
-    _ADDRESSES[host] = ip
-    return ip
-
-
-class _CachedResolver(AbstractResolver):
-    """Connects to the address the guard checked (netguard.resolve, cached for the run),
-    and checks it again for the port connected to: every connection, redirects and
-    robots.txt included, goes where the guard said it may."""
-
-    def __init__(self, guard: Guard):
-        self.guard = guard
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[dict[str, Any]]:
-        ip = await lookup(host)
-        if ip is None:
-            raise OSError(f"DNS lookup failed: {host}")
-        return admitted(self.guard, host, [ip], port)
-
-    async def close(self) -> None:
-        return None
 
 
 class Verifier:
@@ -162,7 +84,7 @@ class Verifier:
         self.stats_by_site: dict[str, dict[str, int]] = (
             stats if stats is not None else defaultdict(lambda: defaultdict(int)))
         self.results: list[dict[str, Any]] = []  # kept when there is no sink (tests, library)
-        self._slots: dict[str, _Slot] = {}
+        self._slots: dict[str, Slot] = {}
         self._robots: dict[str, asyncio.Future[Protego | None]] = {}
         self._total = asyncio.Semaphore(max(1, options.concurrency))
         self._session: aiohttp.ClientSession | None = None
@@ -183,7 +105,7 @@ class Verifier:
         """The HTTP session, made on first use inside the running event loop."""
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=False,
-                                             resolver=_CachedResolver(self.guard),
+                                             resolver=CachedResolver(self.guard),
                                              ttl_dns_cache=None)
             self._session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
@@ -199,7 +121,7 @@ class Verifier:
         """What a request to ``ip`` holds while it runs: the per-address politeness slot."""
         slot = self._slots.get(ip)
         if slot is None:
-            slot = self._slots[ip] = _Slot(self.opt.per_ip_concurrency, self.opt.delay)
+            slot = self._slots[ip] = Slot(self.opt.per_ip_concurrency, self.opt.delay)
         return slot
 
     async def _round(self, targets: list[tuple[str, str]],
@@ -452,94 +374,3 @@ class Verifier:
                     raise Failed("other", str(e)) from e
             url = urljoin(url, location)
         raise Failed("redirect_loop", url)
-
-
-def classify_client_error(exc: BaseException) -> str:
-    """Error class of an aiohttp failure (the classes of crawler.outcomes)."""
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return "dns"
-    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
-        return "tls"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return "refused" if isinstance(exc.os_error, ConnectionRefusedError) else "reset"
-    if isinstance(exc, aiohttp.TooManyRedirects):
-        return "redirect_loop"
-    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
-                        aiohttp.ClientPayloadError)):
-        return "reset"
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        return "timeout"
-    return "other"
-
-
-# -- worker process -------------------------------------------------------------------
-def run_worker(settings: dict[str, Any], job: dict[str, Any], progress: Any) -> None:
-    """Entry point of a verification worker process (see crawler.runner): results go to
-    the store in batches; SIGINT/SIGTERM or the parent's death stop it after a flush."""
-    import signal
-
-    from crawler.pipelines import StorePipeline
-
-    if settings.get("LOG_FILE"):
-        logging.basicConfig(filename=settings["LOG_FILE"], level=logging.WARNING,
-                            format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    store = StorePipeline(settings["GOVMON_DB"])
-    store.open_spider()
-    verifier = Verifier(job["registry"], job["run_id"],
-                        VerifyOptions.from_scrapy(settings, job["recheck_delay"]),
-                        sink=store, progress=progress)
-
-    targets = job["targets"]
-    if targets is None:  # started before its targets were known (crawler.runner)
-        targets = _wait_for_targets(job["feed"])
-        if targets is None:
-            return
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        task = asyncio.ensure_future(verifier.run(targets))
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, task.cancel)
-        _watch_parent(loop, task)
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        finally:
-            store.close_spider(verifier)
-
-    asyncio.run(main())
-
-
-def _wait_for_targets(feed: Any) -> list[tuple[str, str]] | None:
-    """The targets the crawl command sends once it knows them; None when it is gone or
-    this worker is interrupted first (SIGINT raises KeyboardInterrupt here)."""
-    import multiprocessing as mp
-    import queue
-
-    parent = mp.parent_process()
-    try:
-        while True:
-            try:
-                return feed.get(timeout=1.0)
-            except queue.Empty:
-                if parent is not None and not parent.is_alive():
-                    return None
-    except KeyboardInterrupt:
-        return None
-
-
-def _watch_parent(loop: asyncio.AbstractEventLoop, task: asyncio.Future) -> None:
-    """Stop (after flushing) when the crawl command dies, as the crawl workers do."""
-    import multiprocessing as mp
-    import threading
-
-    parent = mp.parent_process()
-    if parent is None:
-        return
-
-    def _watch() -> None:
-        parent.join()
-        loop.call_soon_threadsafe(task.cancel)
-
-    threading.Thread(target=_watch, name="govmon-parent-watch", daemon=True).start()

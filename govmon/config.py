@@ -72,9 +72,6 @@ class Settings:
     # keep page snapshots of this many most recent runs (0 = all)
     snapshot_runs: Annotated[int, _range(0, 1_000_000)] = 8
     verify_external: bool = True
-    # verify images/attachments inside the crawl workers while they crawl (crawler/crawltime.py);
-    # off by default: on the 2-core 50k bench it cost more CPU than a phase after the crawl
-    verify_during_crawl: bool = False
     # national indicator: homepage must open within 15 s
     probe_timeout: Annotated[float, _range(None, 600, above=0)] = 15.0
     rectify_working_days: Annotated[int, _range(1, 365)] = 15

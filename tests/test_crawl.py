@@ -376,14 +376,32 @@ def test_one_download_slot_per_server_address(shared_host: Crawled) -> None:
     assert shared_host.srv["normal"].max_in_flight == 1
 
 
+def test_per_address_limit_holds_across_host_names(serve, crawl) -> None:  # noqa: ANN001
+    """Two department sites on one server under two host names, two places per address:
+    the server sees two requests at once, never three. aiohttp's own per-host limit counts
+    host names (it let four through), and Scrapy's downloader without a reactor holds no
+    per-slot limit at all (25): the places are the download handler's
+    (crawler/handler.py)."""
+    def departments(method: str, path: str) -> Route | None:  # noqa: ARG001
+        if path.startswith(("/a/", "/b/")):
+            return Route(html(path, [f"{path[:3]}p{i}.html" for i in range(10)]), delay=0.15)
+        return None
+
+    srv = serve({}, host="127.0.0.1", dynamic=departments)
+    sites = [spec(f"http://127.0.0.1:{srv.port}/a/"), spec(f"http://localhost:{srv.port}/b/")]
+    done = crawl(sites, per_ip_concurrency=2, workers=1, obey_robots=False)
+    assert len(done.pages()) == 22
+    assert srv.max_in_flight == 2
+
+
 def test_sites_sharing_an_address_share_a_worker() -> None:
     """Per-address politeness holds across worker processes only if every site of one
     server address is crawled by the same worker."""
-    from crawler.runner import _partition_by_address
+    from crawler.workers import partition_by_address
 
     items = [("a", "127.0.0.1"), ("b", "localhost"), ("c", "127.0.0.5"),
              ("d", "127.0.0.6"), ("e", "127.0.0.6")]
-    bins = _partition_by_address(items, 2)
+    bins = partition_by_address(items, 2)
     assert sorted(sum(bins, [])) == ["a", "b", "c", "d", "e"]
     assert len(bins) == 2
     for together in (("a", "b"), ("d", "e")):
@@ -412,7 +430,8 @@ def test_down_and_slow_sites_do_not_hold_others_back(shared_host: Crawled) -> No
     assert len(slow_gets) == 2
     normal_end = max(d for m, p, a, d in shared_host.srv["normal"].timeline)
     assert normal_end < slow_gets[0] + 2 * 1.5
-    assert shared_host.seconds < 30  # a guard against hangs; timing is judged server-side
+    # a guard against hangs; timing is judged server-side (30 s was overrun at load 13)
+    assert shared_host.seconds < 60
 
 
 # -- interruption and resume ---------------------------------------------------------

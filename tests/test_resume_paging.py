@@ -179,7 +179,7 @@ TRS_PAGER4 = '<script>createPageHTML(4, {cur}, "index", "html");</script>'
 
 
 def test_frontier_of_stored_run_has_script_paging_with_list_depth(tmp_path) -> None:  # noqa: ANN001
-    """What ``Crawl._resume_state`` makes of a stored run: script-paging pages of fetched
+    """What ``crawler.resume.resume_state`` makes of a stored run: script-paging pages of fetched
     in-scope pages at the list's depth, flagged; ``<a>`` pager siblings at the list's
     depth too; snapshots decoded with the page's encoding; pages moved out of the site's
     scope and stored scripts not read for paging."""
@@ -223,7 +223,10 @@ def test_frontier_of_stored_run_has_script_paging_with_list_depth(tmp_path) -> N
                 s.add(Link(run_id=run_id, site_id=site_id, page_id=page.id, target=target,
                            tag="a", attr="href", kind="internal"))
 
-    frontier = crawl._resume_state(run_id, [site_a.code])[site_a.code]["frontier"]
+    from crawler.resume import resume_state
+
+    state = resume_state(crawl.sessions, crawl.registry, run_id, [site_a.code])
+    frontier = state[site_a.code]["frontier"]
     by_url = {url: (depth, referrer, hidden) for url, depth, referrer, hidden in frontier}
     assert len(by_url) == len(frontier)  # each URL once
     assert set(by_url) == {f"{A}/list/index_1.html", f"{A}/list/index_3.html",

@@ -30,3 +30,23 @@ def test_disallowed_targets_never_requested_even_when_many_wait_for_robots(serve
     assert {checks[site.url(p)].outcome for p in links if p.startswith("/private/")} == {
         "skipped"}
     assert {checks[site.url(p)].outcome for p in links if p.startswith("/pub/")} == {"ok"}
+
+
+def test_every_start_request_waiting_for_robots_is_checked(serve, crawl):
+    """The crawl's side (crawler/robots.py): six department sites on one server start at
+    once, so five start requests wait for the one robots.txt download. Scrapy's own
+    middleware gives the parser to the first waiter only: the later ones went out
+    unchecked, and at least one of the three disallowed homepages with them."""
+    prefixes = ["a", "b", "c", "d", "e", "f"]
+    routes = {"/robots.txt": Route("User-agent: *\nDisallow: /d/\nDisallow: /e/\n"
+                                   "Disallow: /f/\n", content_type="text/plain", delay=0.5)}
+    for p in prefixes:
+        routes[f"/{p}/"] = Route(html(f"{p}部门"))
+    srv = serve(routes)
+    sites = {p: spec(srv.url(f"/{p}/"), name=f"{p}部门") for p in prefixes}
+    done = crawl(list(sites.values()), trusted=[])
+
+    assert [path for _, path in srv.requests if path.startswith(("/d/", "/e/", "/f/"))] == []
+    assert srv.hits("/robots.txt") == 1
+    for p, site in sites.items():
+        assert done.run_site(site.code).robots_disallowed == (p in "def"), p

@@ -243,3 +243,28 @@ def test_robots_disallowed_target_skipped_not_fetched(verified: Crawled) -> None
     assert (check.outcome, check.error_class) == ("skipped", "robots")
     assert ext.hits("/private/page.html") == 0
     assert ext.hits("/robots.txt") == 1  # once per run for the origin
+
+
+@pytest.mark.parametrize("here_max", [2000, 0], ids=["in-process", "worker-processes"])
+def test_few_or_many_leftovers_verified_alike(serve, crawl, monkeypatch,  # noqa: ANN001
+                                              here_max: int) -> None:
+    """Targets the crawl did not fetch are verified in the crawl command's own process when
+    they are few, else in worker processes: both paths give the same checks, and the
+    summary counts them either way."""
+    monkeypatch.setattr("crawler.runner.VERIFY_HERE_MAX", here_max)
+    pages = [f"/p{i}.html" for i in range(4)]
+    routes = {"/": Route(html("首页", pages))}
+    for i, path in enumerate(pages):
+        routes[path] = Route(html(f"页面{i}", [f"/files/{i}.pdf"],
+                                  body=f'<img src="/img/{i}.jpg" alt="图">'))
+        routes[f"/files/{i}.pdf"] = Route(b"%PDF-1.4", content_type="application/pdf")
+        routes[f"/img/{i}.jpg"] = Route(b"JPG", content_type="image/jpeg")
+    routes["/files/0.pdf"] = Route(status=404)
+    srv = serve(routes)
+    done = crawl([spec(srv.url("/"))])
+    assert done.result.verified_after == 2 * len(pages)  # the images and attachments
+    checks = done.checks()
+    assert checks.pop(srv.url("/files/0.pdf")).outcome == "broken"
+    assert all(c.outcome == "ok" for c in checks.values())
+    rs = done.run_site(done.result.sites[0]["code"])
+    assert rs.links_verified == len(done.checks())

@@ -14,20 +14,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
-from twisted.python.failure import Failure
 
 from crawler import extract, jsonlists, paging
-from crawler.netguard import Guard, resolve
+from crawler.netguard import Guard
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
 from govmon.registry import Registry, SiteSpec
 from parse import charset
 
-if TYPE_CHECKING:  # imported on use: aiohttp and the verifier cost a crawl worker ~0.3 s
-    from crawler.crawltime import CrawlTimeVerifier
+if TYPE_CHECKING:  # what Scrapy hands errbacks (a Twisted Failure: .value, .request)
+    from twisted.python.failure import Failure
 
 FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
 # <script src> files on the page's own server are fetched once per run and stored (footers
@@ -35,8 +32,6 @@ FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
 # the page budget.
 MAX_SCRIPTS_PER_SITE = 200
 SCRIPT_CONTENT_TYPE = "application/javascript"
-# link kinds the crawl never fetches, verified while it runs (crawler/crawltime.py)
-VERIFY_NOW = {"image", "attachment", "stylesheet"}
 
 
 class SiteSpider(scrapy.Spider):
@@ -45,8 +40,6 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, registry: Registry, codes: list[str], run_id: int,
                  max_pages: int = 5000, max_depth: int = 8, max_query_variants: int = 100,
                  resume_state: dict[str, Any] | None = None, progress: Any = None,
-                 verify_share: tuple[int, int] | None = None, verify_external: bool = True,
-                 verified: set[str] | None = None, recheck_delay: float = 30.0,
                  **kwargs: Any):
         super().__init__(**kwargs)
         self.registry = registry
@@ -64,64 +57,16 @@ class SiteSpider(scrapy.Spider):
         self.homepage_failed: dict[str, str] = {}
         self.by_code = {s.code: s for s in reversed(registry.sites)}  # first one wins
         self.max_url_length = 2083
-        # link verification during the crawl (crawler/crawltime.py); None: after it only
-        self.verify_share = verify_share
-        self.verify_external = verify_external
-        self.verified = verified  # targets a resumed run has checked already
-        self.recheck_delay = recheck_delay
-        self.verification: CrawlTimeVerifier | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206
+        if "registry" not in kwargs and not args:  # `scrapy crawl site -a workspace=DIR`
+            from crawler.workspace import spider_arguments
+
+            kwargs = spider_arguments(crawler.settings, **kwargs)  # exits 2 on bad input
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
-        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
-        crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         return spider
-
-    async def _closed(self, reason: str) -> None:
-        self.close_reason = reason
-        if self.verification is not None:  # interrupted: the rest is left to the verify phase
-            self.verification.cancel()
-            await self.verification.close()
-
-    def _idle(self) -> None:
-        """The crawl is done: wait for the links still being verified, then close."""
-        verification = self.verification
-        if verification is not None and verification.busy():
-            engine = self.crawler.engine
-
-            def wake() -> None:  # close now rather than at the engine's next 5-s heartbeat
-                slot = getattr(engine, "_slot", None)
-                if slot is not None:
-                    slot.nextcall.schedule()
-
-            verification.on_idle = wake
-            raise DontCloseSpider
-
-    def _crawl_time_verifier(self) -> CrawlTimeVerifier | None:
-        """The verifier of this worker, made on first use (it needs the running engine)."""
-        if self.verification is not None or self.verify_share is None:
-            return self.verification
-        from crawler.crawltime import CrawlTimeVerifier
-        from crawler.pipelines import StorePipeline
-        from crawler.verifier import VerifyOptions
-
-        engine = self.crawler.engine
-        stores = [m for m in engine.scraper.itemproc.middlewares if isinstance(m, StorePipeline)]
-        if not stores:
-            self.verify_share = None  # no store pipeline (a library user): verify after
-            return None
-        own = {ip for s in self.sites for h, _ in s.scope() if (ip := resolve(h.split(":")[0]))}
-        everyone = {ip for s in self.registry.sites for h, _ in s.scope()
-                    if (ip := resolve(h.split(":")[0]))}
-        self.verification = CrawlTimeVerifier(
-            self, VerifyOptions.from_scrapy(self.crawler.settings, self.recheck_delay), stores[0],
-            engine.downloader, own, everyone, tuple(self.verify_share),
-            verify_external=self.verify_external, done=self.verified)
-        self.crawler.signals.connect(self.verification.request_left,
-                                     signal=signals.request_left_downloader)
-        return self.verification
 
     # -- scheduling -------------------------------------------------------------------
     async def start(self):  # noqa: ANN201 - async generator of requests
@@ -216,56 +161,58 @@ class SiteSpider(scrapy.Spider):
             "html" in content_type.lower() or not content_type
             or paging.is_datastore(content_type, response.body))
         if is_html and response.status < 400:
-            # parse.charset: BOM, HTTP charset, <meta>, detection; GB labels as GB18030
-            page["encoding"], text = charset.decode_html(response.body, content_type)
-            page["body"] = response.body
-            facts = extract.parse(text, response.url)
-            page["title"] = facts.title
-            page["soft404"] = facts.soft404
-            site_for = self.registry.site_for
-            owner = site_for(final)
-            in_scope = owner is not None and owner.code == site.code
-            if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
-                hidden = paging.discover(text, response.url)
-                facts.links.extend(hidden.new_links(facts.links))
-                for p in hidden.pages:
-                    if (site_for(p.url) or site).code == site.code:
-                        req = self._request(site, p.url, max(meta["depth"], 1), meta["url"],
-                                            hidden_paging=True)
-                        if req is not None:
-                            yield req
-                # rows loaded by the page's script from a JSON endpoint (stored as pages)
-                yield from jsonlists.follow(self, site, text, response.url, meta)
-            for link in facts.links:
-                target_site = site_for(link.url)
-                same = target_site is not None and target_site.code == site.code
-                kind = link_kind(link.tag, link.attr, link.url, same)
-                page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
-                # For <a>/<area>, "internal" already means same site and neither an
-                # attachment nor an image; frames need the extension checks.
-                if in_scope and same and (kind == "internal" or (
-                        kind == "frame" and link.tag in FOLLOW_TAGS
-                        and not is_attachment(link.url) and not is_image(link.url))):
-                    # next-page links of a list stay at the list's depth (min 1: 0 is home)
-                    depth = (max(meta["depth"], 1) if is_pager_sibling(final, link.url)
-                             else meta["depth"] + 1)
-                    req = self._request(site, link.url, depth, meta["url"])
-                    if req is not None:
-                        yield req
-                elif (in_scope and link.tag == "script"
-                      and urlsplit(link.url).netloc == urlsplit(final).netloc):
-                    # Same server (this worker owns it): also a footer .js shared by the
-                    # cluster's sites, e.g. /common/footer.js outside this site's prefix.
-                    req = self._script_request(site, link.url, meta, response.encoding)
-                    if req is not None:
-                        yield req
-                elif self.verify_share is not None and (
-                        kind in VERIFY_NOW or (kind == "external" and target_site is None)):
-                    # never fetched by the crawl: verify now (verify_during_crawl)
-                    verification = self.verification or self._crawl_time_verifier()
-                    if verification is not None:
-                        verification.submit(link.url, site.code, target_site is None)
+            yield from self._read_html(response, site, page, content_type)
         yield page
+
+    def _read_html(self, response: Response, site: SiteSpec, page: dict[str, Any],
+                   content_type: str):  # noqa: ANN202 - generator of requests
+        """Fill ``page`` from an HTML page (title, links, body) and yield the requests for
+        what it leads to in its site: links, hidden CMS paging, JSON lists, scripts."""
+        meta = response.meta
+        final = page["final_url"]
+        # parse.charset: BOM, HTTP charset, <meta>, detection; GB labels as GB18030
+        page["encoding"], text = charset.decode_html(response.body, content_type)
+        page["body"] = response.body
+        facts = extract.parse(text, response.url)
+        page["title"] = facts.title
+        page["soft404"] = facts.soft404
+        site_for = self.registry.site_for
+        owner = site_for(final)
+        in_scope = owner is not None and owner.code == site.code
+        if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
+            hidden = paging.discover(text, response.url)
+            facts.links.extend(hidden.new_links(facts.links))
+            for p in hidden.pages:
+                if (site_for(p.url) or site).code == site.code:
+                    req = self._request(site, p.url, max(meta["depth"], 1), meta["url"],
+                                        hidden_paging=True)
+                    if req is not None:
+                        yield req
+            # rows loaded by the page's script from a JSON endpoint (stored as pages)
+            yield from jsonlists.follow(self, site, text, response.url, meta)
+        for link in facts.links:
+            target_site = site_for(link.url)
+            same = target_site is not None and target_site.code == site.code
+            kind = link_kind(link.tag, link.attr, link.url, same)
+            page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
+            # For <a>/<area>, "internal" already means same site and neither an
+            # attachment nor an image; frames need the extension checks.
+            if in_scope and same and (kind == "internal" or (
+                    kind == "frame" and link.tag in FOLLOW_TAGS
+                    and not is_attachment(link.url) and not is_image(link.url))):
+                # next-page links of a list stay at the list's depth (min 1: 0 is home)
+                depth = (max(meta["depth"], 1) if is_pager_sibling(final, link.url)
+                         else meta["depth"] + 1)
+                req = self._request(site, link.url, depth, meta["url"])
+                if req is not None:
+                    yield req
+            elif (in_scope and link.tag == "script"
+                  and urlsplit(link.url).netloc == urlsplit(final).netloc):
+                # Same server (this worker owns it): also a footer .js shared by the
+                # cluster's sites, e.g. /common/footer.js outside this site's prefix.
+                req = self._script_request(site, link.url, meta, response.encoding)
+                if req is not None:
+                    yield req
 
     # -- same-site scripts (bodies kept for the identity rules) ------------------------
     def _script_request(self, site: SiteSpec, url: str, parent: dict[str, Any],
