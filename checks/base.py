@@ -58,7 +58,7 @@ class CheckContext:
     run_site: RunSite
     thresholds: dict[str, Any]
     as_of: date
-    spec: Any = None  # govmon.registry.SiteSpec when the site is still in the registry
+    spec: Any = None  # settings.registry.SiteSpec when the site is still in the registry
 
     def threshold(self, key: str) -> Any:
         node: Any = self.thresholds

@@ -24,7 +24,8 @@ from rich.markup import escape
 
 from checks import workdays
 from govmon import ui
-from govmon.config import (
+from govmon.console import console, err_console  # noqa: E402
+from settings.config import (
     SETTINGS_TEMPLATE,
     ConfigError,
     LockedError,
@@ -32,9 +33,9 @@ from govmon.config import (
     workspace_dir,
     workspace_lock,
 )
-from govmon.console import console, err_console  # noqa: E402
-from govmon.registry import Registry, import_file, load
-from govmon.schema import InputError, os_reason
+from settings.registry import Registry, load
+from settings.schema import InputError, os_reason
+from settings.sitelist import import_file
 from store.db import (
     StoreBusy,
     StoreError,

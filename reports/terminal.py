@@ -8,7 +8,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govmon.registry import Registry
+from settings.registry import Registry
 from store.models import Run, RunSite, Site
 
 KIND_NAMES = {"portal": "门户网站", "subsite": "子站", "department": "部门网站"}

@@ -5,7 +5,7 @@ that is malformed or inconsistent (unknown rule, unknown key, negative cap, miss
 caps that do not add up to their category, a bad duration, a number that is not finite or
 out of range, a duration over ten years) is refused with ONE line naming the file, the line
 and the key path, e.g. ``national-2019.yaml:88: deductions.发布解读.D4.cap: 不能为负数``.
-The YAML goes through govmon.schema.load_yaml (aliases bounded, no cycles, no repeated
+The YAML goes through settings.schema.load_yaml (aliases bounded, no cycles, no repeated
 keys). Points are kept as exact fractions (0.1 + 0.2 must be 0.3 when a score sits at 60).
 """
 
@@ -18,10 +18,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from govmon.schema import InputError, YamlDoc, YamlProblem, control_char, load_yaml
 from scoring.durations import Duration, DurationError
 from scoring.durations import parse as parse_duration
 from scoring.rules_catalogue import RULES
+from settings.schema import InputError, YamlDoc, YamlProblem, control_char, load_yaml
 
 SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
 DEFAULT_SYSTEM = "national-2019"

@@ -21,8 +21,8 @@ from conftest import html, next_address
 from sqlalchemy import select
 
 import govmon.cli as cli
-from govmon.config import workspace_lock
 from govmon.demo.server import Route
+from settings.config import workspace_lock
 from store.db import open_store
 from store.models import Page, Probe, Run, RunSite, Site
 

@@ -14,8 +14,8 @@ import pytest
 
 from crawler import extract
 from crawler.urls import canonical
-from govmon.registry import Registry, ScopeIndex, SiteSpec
 from parse import urls
+from settings.registry import Registry, ScopeIndex, SiteSpec
 
 BASES = [
     "http://h/a/b/c.html", "http://h/a/b/", "http://h", "http://h?x=1",
@@ -98,7 +98,7 @@ def test_scope_index_matches_registry_site_for() -> None:
 
 
 def test_scope_index_memo_is_bounded(monkeypatch) -> None:  # noqa: ANN001
-    import govmon.registry as reg
+    import settings.registry as reg
 
     monkeypatch.setattr(reg, "MEMO_MAX", 50)
     registry = Registry(sites=[SiteSpec(code="5101000001", name="门户",

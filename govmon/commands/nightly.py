@@ -72,9 +72,9 @@ def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
     """The pipeline; ``after_check(sessions, run_id, systems)`` runs between the checks
     and the scores (the demo seeds its sample quarter there)."""
     from govmon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
-    from govmon.config import workspace_lock
     from govmon.console import console
     from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+    from settings.config import workspace_lock
 
     try:
         systems = [load_system(n) for n in (ctx.args.system or [DEFAULT_SYSTEM])]
