@@ -12,24 +12,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from indicators.durations import Duration
+from indicators.thresholds import ThresholdError, Thresholds  # noqa: F401 - for the rules
 from parse import charset
-from scoring.durations import Duration
-from scoring.durations import parse as parse_duration
 from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
-
-SYSTEMS_DIR = Path(__file__).resolve().parent.parent / "scoring" / "systems"
-DEFAULT_SYSTEM = SYSTEMS_DIR / "national-2019.yaml"
-
-
-class ThresholdError(KeyError):
-    pass
 
 
 @dataclass
@@ -44,12 +35,6 @@ class FindingDraft:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def load_thresholds(path: Path = DEFAULT_SYSTEM) -> dict[str, Any]:
-    """The ``thresholds`` mapping of an indicator file (see docs/architecture.md)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return data.get("thresholds") or {}
-
-
 @dataclass
 class CheckContext:
     session: Session
@@ -61,15 +46,10 @@ class CheckContext:
     spec: Any = None  # settings.registry.SiteSpec when the site is still in the registry
 
     def threshold(self, key: str) -> Any:
-        node: Any = self.thresholds
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ThresholdError(f"指标文件缺少阈值 thresholds.{key}")
-            node = node[part]
-        return node
+        return Thresholds(self.thresholds).get(key)
 
     def duration(self, key: str) -> Duration:
-        return parse_duration(self.threshold(key))
+        return Thresholds(self.thresholds).duration(key)
 
     # -- stored crawl data --------------------------------------------------------
     def pages(self, *, ok_html: bool = False) -> list[Page]:

@@ -15,7 +15,7 @@ from datetime import date
 from checks import classify
 from checks.base import CheckContext, FindingDraft
 from checks.columndata import ColumnRec, SiteColumns, site_columns
-from scoring.durations import Duration
+from indicators.durations import Duration
 
 RULES = ("home.stale", "column.stale", "column.blank")
 NEEDS_COMPLETE = False

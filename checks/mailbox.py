@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from checks.base import CheckContext, FindingDraft, ThresholdError
 from checks.messages import Board, Record, discover
-from checks.workdays import WorkdayCount, working_days_between
+from indicators.workdays import WorkdayCount, working_days_between
 from store.models import MailboxStats, Message, Site
 
 RULES = ("mailbox.unanswered", "mailbox.slow_reply", "mailbox.fields_missing",

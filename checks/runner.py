@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session
 
 import checks
 from checks._pageview import ScanPool, scan, scanning_ahead
-from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, load_thresholds
+from checks.base import CheckContext, FindingDraft
 from derive import derive_site
+from indicators.thresholds import DEFAULT_SYSTEM_PATH, load_thresholds
 from store.models import CheckRun, Finding, Run, RunSite, Site
 
 FRAMEWORK_MODULES = {"base", "runner", "severity", "textutil"}
@@ -139,7 +140,7 @@ def _skip_reason(module: ModuleType, rs: RunSite) -> str | None:
 
 
 def run_checks(session: Session, run: Run, *, registry: Any = None,
-               system_path: Path = DEFAULT_SYSTEM,
+               system_path: Path = DEFAULT_SYSTEM_PATH,
                severity: Callable[[str], str] | None = None,
                modules: list[ModuleType] | None = None, workers: int = 1) -> CheckSummary:
     """Check every crawled site of ``run``; stores findings and returns a summary.

@@ -22,9 +22,9 @@ from typing import NoReturn
 
 from rich.markup import escape
 
-from checks import workdays
 from govmon import ui
 from govmon.console import console, err_console  # noqa: E402
+from indicators import workdays
 from settings.config import (
     SETTINGS_TEMPLATE,
     ConfigError,

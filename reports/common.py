@@ -23,7 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scoring.rules_catalogue import RULES, rule_title
+from indicators.rules_catalogue import RULES, rule_title
 from store.models import CheckRun, Finding, Run, RunSite, Scorecard, Site
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -285,7 +285,7 @@ def is_problem(f: Finding) -> bool:
 
 @lru_cache(maxsize=16)
 def _bundled_system(system_id: str) -> Any:
-    from scoring.system import IndicatorFileError, bundled_systems, load_system
+    from indicators.system import IndicatorFileError, bundled_systems, load_system
 
     if system_id not in bundled_systems():
         return None

@@ -5,7 +5,7 @@ A notice reads one stored ``Scorecard`` (its verdict, score and the explanation 
 indicator) and the ``Finding`` rows of the run behind it; problems are grouped by the
 indicator of the card's system, each with its rule, URL, the page it was seen on, the
 evidence, since when it exists and the rectification deadline (N working days after the
-notice date under the official holiday calendar, ``checks.workdays``). Problems open in the
+notice date under the official holiday calendar, ``indicators.workdays``). Problems open in the
 site's previous checked run that this run no longer shows (``checks.runner.fixed_findings``)
 are listed as 已整改.
 """
@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checks.runner import fixed_findings
-from checks.workdays import workday
+from indicators.rules_catalogue import rule_title
+from indicators.workdays import workday
 from reports import docx_helpers as dx
 from reports.common import (
     KIND_NAMES,
@@ -55,7 +56,6 @@ from reports.common import (
     verdict_reason,
 )
 from reports.xlsx import add_table, new_workbook
-from scoring.rules_catalogue import rule_title
 from store.models import CheckRun, EvidenceShot, IssuedNotice, Run, Scorecard, Site
 
 FORMATS = ("html", "docx", "xlsx", "pdf")
@@ -72,7 +72,7 @@ class ReportError(ValueError):
 def add_working_days(start: date, days: int) -> tuple[date, list[int]]:
     """The date ``days`` working days after ``start`` (法定节假日 and 调休 counted as the
     State Council declares them), and the years the calendar did not know (counted Monday
-    to Friday, as ``checks.workdays`` does)."""
+    to Friday, as ``indicators.workdays`` does)."""
     day, counted, fallback = start, 0, set()
     while counted < days:
         day += timedelta(days=1)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indicators.rules_catalogue import rule_title
 from reports import charts
 from reports.common import (
     KIND_NAMES,
@@ -40,7 +41,6 @@ from reports.common import (
 from reports.notices import ReportError
 from reports.scorecard_terminal import main_deductions
 from reports.xlsx import PERCENT_FORMAT, add_table, new_workbook
-from scoring.rules_catalogue import rule_title
 from store.models import Finding, Scorecard, Site
 
 

@@ -106,8 +106,8 @@ def verdicts_table(session: Session, system: str | None = None) -> Table | None:
     against the card before it, open problems and flags; None when nothing is scored."""
     from rich.markup import escape
 
+    from indicators.system import DEFAULT_SYSTEM
     from reports.common import fmt_delta, fmt_num, is_problem, site_findings, vetoes_text
-    from scoring.system import DEFAULT_SYSTEM
     from store.models import Scorecard
 
     system = system or DEFAULT_SYSTEM

@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from indicators.rules_catalogue import RULES
+from indicators.system import Indicator, IndicatorSystem
 from scoring.manual import ManualResult, ManualResults
-from scoring.rules_catalogue import RULES
-from scoring.system import Indicator, IndicatorSystem
 from store.models import CheckRun, Finding, Probe, Run, RunSite, Scorecard, Site
 
 PASS, FAIL, OPEN = "合格", "不合格", "待定"

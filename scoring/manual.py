@@ -35,7 +35,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from scoring.system import IndicatorSystem, bundled_systems
+from indicators.system import IndicatorSystem, bundled_systems
 from settings.schema import (
     CleanText,
     InputError,

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from checks import guides, hidden_links, hijack, meta_tags, search, secrets, typos
 from checks._pageview import PageView
-from checks.base import DEFAULT_SYSTEM
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH as DEFAULT_SYSTEM
 from store.models import Finding, LinkCheck, Page, Run, Snapshot
 from tests.conftest import run_crawl, spec
 

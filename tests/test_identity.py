@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from checks import identity
-from checks.base import DEFAULT_SYSTEM
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH as DEFAULT_SYSTEM
 from parse.identity import read_page
 from parse.page import PageView
 from store.models import Finding, IdentityValue, LinkCheck, Page, PageFact, Run, SiteFact, Snapshot

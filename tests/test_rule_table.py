@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from checks.runner import rule_modules
-from scoring.rules_catalogue import _RULES
+from indicators.rules_catalogue import _RULES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 

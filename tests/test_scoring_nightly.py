@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 import checks.runner
 from govmon.cli import main
 from govmon.demo.server import Route
+from indicators.system import load_system
 from scoring.engine import normalize_quarter
-from scoring.system import load_system
 from settings.config import workspace_lock
 from settings.registry import Registry
 from store.db import open_store

@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from checks import links
-from checks.base import DEFAULT_SYSTEM
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH as DEFAULT_SYSTEM
 from store.models import Finding, Run
 from tests.conftest import html, spec
 

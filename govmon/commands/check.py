@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("check", help="对最近一次抓取运行检查规则，生成问题清单")
     p.add_argument("--run", type=int, help="检查指定的抓取任务 (默认: 最近一次)")
-    p.add_argument("--system", help="指标体系文件 (默认: scoring/systems/national-2019.yaml)")
+    p.add_argument("--system", help="指标体系文件 (默认: indicators/systems/national-2019.yaml)")
     p.add_argument("--workers", type=positive_int, help="并行解析页面的进程数 (默认: 设置中的 workers)")
     p.set_defaults(func=cmd_check)
 
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_check(ctx: Any) -> int:
     from checks.runner import latest_run, run_checks
     from govmon.cli import CliError
-    from scoring.system import IndicatorFileError, load_system
+    from indicators.system import IndicatorFileError, load_system
     from store.models import Run
 
     registry = ctx.registry() if ctx.registry_path.exists() else None

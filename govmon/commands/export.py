@@ -35,8 +35,8 @@ def export_findings(ctx: Any) -> list[dict[str, Any]]:
 
 @exporter("scorecards", "评分表: 每个网站每个周期一条 (结论、得分、单项否决、各指标扣分)")
 def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
+    from indicators.system import IndicatorFileError, load_system
     from scoring.engine import scorecard_records
-    from scoring.system import IndicatorFileError, load_system
 
     system = None
     if ctx.args.system:

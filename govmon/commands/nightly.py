@@ -73,7 +73,7 @@ def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
     and the scores (the demo seeds its sample quarter there)."""
     from govmon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
     from govmon.console import console
-    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+    from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
     from settings.config import workspace_lock
 
     try:
@@ -280,7 +280,7 @@ def _calendar_row(started: datetime) -> tuple[str, str]:
     months) use the official holiday schedule or fall back to Monday to Friday."""
     from datetime import timedelta
 
-    from checks.workdays import fallback_note
+    from indicators.workdays import fallback_note
 
     note = fallback_note({started.year, (started + timedelta(days=60)).year})
     return "工作日计算", escape(note) if note else "按法定节假日安排"

@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _system(ctx: Any) -> Any:
     from govmon.cli import CliError
-    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+    from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
 
     try:
         return load_system(ctx.args.system or DEFAULT_SYSTEM)

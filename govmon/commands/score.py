@@ -45,10 +45,10 @@ def cmd_score(ctx: Any) -> int:
     from sqlalchemy import select
 
     from govmon.cli import CliError
+    from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
     from reports.scorecard_terminal import indicator_table, scorecard_table
     from scoring import engine
     from scoring.manual import ManualFileError, load_manual
-    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
     from store.models import Run, Scorecard, Site
 
     args = ctx.args
