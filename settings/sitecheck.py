@@ -5,13 +5,10 @@ kinds, parents, overlapping scopes. Each problem is one ``file:line: key: proble
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from settings.schema import control_char
-
-if TYPE_CHECKING:
-    from settings.registry import SiteSpec
+from settings.site import SiteSpec
 
 KINDS = {"portal", "subsite", "department"}
 SITE_CODE = re.compile(r"^(bm\d{8}|\d{10})$")

@@ -10,7 +10,7 @@ from reports.terminal import check_summary_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from govmon.cli import positive_int
+    from govmon.context import positive_int
 
     p = sub.add_parser("check", help="对最近一次抓取运行检查规则，生成问题清单")
     p.add_argument("--run", type=int, help="检查指定的抓取任务 (默认: 最近一次)")
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_check(ctx: Any) -> int:
     from checks.runner import latest_run, run_checks
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from indicators.system import IndicatorFileError, load_system
     from store.models import Run
 

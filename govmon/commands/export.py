@@ -23,7 +23,7 @@ def exporter(name: str, help_text: str):  # noqa: ANN201
 @exporter("findings", "问题清单 (rules.md 规定的格式)")
 def export_findings(ctx: Any) -> list[dict[str, Any]]:
     from checks.runner import export_records, latest_run
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from store.models import Run
 
     with ctx.store()() as s:
@@ -40,7 +40,7 @@ def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
 
     system = None
     if ctx.args.system:
-        from govmon.cli import CliError
+        from govmon.context import CliError
 
         try:  # a file or bundled name: cards are stored under the system's id
             system = load_system(ctx.args.system).id
@@ -53,7 +53,7 @@ def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
 
 def _run(ctx: Any, s: Any) -> Any:
     from checks.runner import latest_run
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from store.models import Run
 
     run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)

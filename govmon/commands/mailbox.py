@@ -63,7 +63,7 @@ def messages_table(messages: list[Any], title: str) -> Table:
 def cmd_mailbox(ctx: Any) -> int:
     from checks.mailbox import site_messages, site_stats
     from checks.runner import latest_run
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from store.models import Run
 
     with ctx.store()() as s:

@@ -28,7 +28,7 @@ RESUME_WITHIN = timedelta(hours=24)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from govmon.cli import positive_int
+    from govmon.context import positive_int
 
     p = sub.add_parser("nightly", help="每晚运行: 抓取 → 检查 → 评分 → 报告 (供 cron / systemd 定时运行)")
     p.add_argument("--system", action="append", metavar="FILE|NAME",
@@ -52,7 +52,7 @@ class Pipeline:
         import os
         import traceback
 
-        from govmon.cli import CliError
+        from govmon.context import CliError
 
         try:
             value, text = fn(*args)
@@ -71,8 +71,8 @@ class Pipeline:
 def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
     """The pipeline; ``after_check(sessions, run_id, systems)`` runs between the checks
     and the scores (the demo seeds its sample quarter there)."""
-    from govmon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
     from govmon.console import console
+    from govmon.context import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
     from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
     from settings.config import workspace_lock
 
@@ -177,7 +177,7 @@ def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
     from sqlalchemy import select
 
     from checks.runner import export_records
-    from govmon.commands.report import warn_line
+    from govmon.context import warn_line
     from reports.publish import publish
     from reports.scorecard_terminal import scorecard_table
     from scoring import engine

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _date(text: str | None) -> date | None:
-    from govmon.cli import CliError
+    from govmon.context import CliError
 
     if not text:
         return None
@@ -44,7 +44,7 @@ def _date(text: str | None) -> date | None:
 def cmd_score(ctx: Any) -> int:
     from sqlalchemy import select
 
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
     from reports.scorecard_terminal import indicator_table, scorecard_table
     from scoring import engine
