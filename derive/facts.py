@@ -171,7 +171,7 @@ def effective(own: PageIdentity, linked: _Linked) -> tuple[PageIdentity, dict[tu
 
 def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | None:
     """Store the page facts, identity values and site facts of ``site`` in ``run`` from
-    ``scan`` (``checks._pageview.SiteScan``: one parse per page, shared with the rules).
+    ``scan`` (``derive.scan.SiteScan``: one parse per page, shared with the rules).
     None when the run's snapshots of the site are gone: earlier facts stay as they were."""
     for family in ("identity", "page"):
         if family in scan.errors:

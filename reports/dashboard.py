@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checks.runner import fixed_findings
+from checks.findings import fixed_findings
 from reports import charts
 from reports.common import (
     KIND_NAMES,

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checks.runner import fixed_findings
+from checks.findings import fixed_findings
 from indicators.rules_catalogue import rule_title
 from indicators.workdays import workday
 from reports import docx_helpers as dx

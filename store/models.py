@@ -328,7 +328,7 @@ class MailboxStats(Base):
 
 
 class Column(Base):
-    """A column (栏目) of a site as found in one run's crawl (see checks/columndata.py).
+    """A column (栏目) of a site as found in one run's crawl (see derive/columns/).
 
     Derived data, rebuilt whenever the run is checked. ``kind``: home (the homepage's item
     blocks), list (a page of dated items), blank (no items / placeholder text), spa (list

@@ -153,7 +153,7 @@ HTML_CASES = [
 
 
 def _plain_text_lines(root, skip=None):  # noqa: ANN001, ANN202 - the former stack walk
-    from checks._pageview import _WS, BLOCK_TAGS, SKIP_TAGS
+    from parse.page import _WS, BLOCK_TAGS, SKIP_TAGS
 
     lines: list[str] = []
     buf: list[str] = []
@@ -190,7 +190,7 @@ def _plain_text_lines(root, skip=None):  # noqa: ANN001, ANN202 - the former sta
 
 
 def test_text_lines_match_the_plain_walk() -> None:
-    from checks._pageview import is_footer, parse_html, text_lines
+    from parse.page import is_footer, parse_html, text_lines
 
     for case in HTML_CASES:
         doc = parse_html(case)
@@ -203,9 +203,8 @@ def test_text_lines_match_the_plain_walk() -> None:
 def test_handler_ids_and_footers_match_the_plain_loops() -> None:
     import re
 
-    from checks import hidden_links
-    from checks._pageview import PageView, is_footer, text_of
-    from parse.page import footer_elements
+    from parse import hidden as hidden_links
+    from parse.page import PageView, footer_elements, is_footer, text_of
 
     for case in HTML_CASES:
         view = PageView(url="http://h/", html=case)
@@ -235,9 +234,8 @@ TEXTS = [
 def test_existence_only_and_lookahead_patterns_match_the_originals() -> None:
     import re
 
-    from checks import search
-    from checks._pageview import CONTAINER
-    from parse import identity
+    from parse import identity, search
+    from parse.page import CONTAINER
 
     leading = {  # a lookahead in front: the very same matches
         CONTAINER: re.compile(
@@ -291,7 +289,7 @@ def test_guide_label_lines_ruled_out_by_first_character_only_when_they_cannot_ma
         tmp_path) -> None:  # noqa: ANN001
     import re
 
-    from checks import guides
+    from parse import guides
 
     spec = guides.elements()
     assert spec.starts is not None

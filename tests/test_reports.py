@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checks.runner import fingerprint
+from checks.findings import fingerprint
 from govmon.cli import main
 from indicators.rules_catalogue import RULES
 from indicators.system import load_system

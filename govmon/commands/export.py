@@ -22,7 +22,7 @@ def exporter(name: str, help_text: str):  # noqa: ANN201
 
 @exporter("findings", "问题清单 (rules.md 规定的格式)")
 def export_findings(ctx: Any) -> list[dict[str, Any]]:
-    from checks.runner import export_records, latest_run
+    from checks.findings import export_records, latest_run
     from govmon.context import CliError
     from store.models import Run
 
@@ -52,7 +52,7 @@ def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
 
 
 def _run(ctx: Any, s: Any) -> Any:
-    from checks.runner import latest_run
+    from checks.findings import latest_run
     from govmon.context import CliError
     from store.models import Run
 

@@ -176,7 +176,7 @@ def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
             console: Console) -> tuple[Any, str]:
     from sqlalchemy import select
 
-    from checks.runner import export_records
+    from checks.findings import export_records
     from govmon.context import warn_line
     from reports.publish import publish
     from reports.scorecard_terminal import scorecard_table
@@ -262,7 +262,7 @@ def _changes(sessions: Any, run_id: int) -> tuple[int, int, int, int]:
 
     from sqlalchemy import select
 
-    from checks.runner import fixed_findings
+    from checks.findings import fixed_findings
     from store.models import Finding
 
     with sessions() as s:
