@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_check(ctx: Any) -> int:
-    from checks.runner import latest_run, run_checks
+    from checks.findings import latest_run
+    from checks.registry import all_rules
+    from checks.runner import run_checks
     from govmon.context import CliError
     from indicators.system import IndicatorFileError, load_system
     from store.models import Run
@@ -30,12 +32,13 @@ def cmd_check(ctx: Any) -> int:
         system = load_system(ctx.args.system or "national-2019")
     except IndicatorFileError as exc:
         raise CliError(str(exc)) from None
+    rules = all_rules()  # a plugin that cannot be loaded is named before any work
     with ctx.store().begin() as s:
         run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)
         if run is None:
             raise CliError("没有可检查的抓取任务: 先运行 govmon crawl")
         summary = run_checks(s, run, registry=registry, system_path=system.path,
-                             severity=system.rule_severity,
+                             severity=system.rule_severity, rules=rules,
                              workers=ctx.args.workers or ctx.settings.workers)
         console.print(check_summary_table(s, summary))
     return 0

@@ -71,6 +71,7 @@ class Pipeline:
 def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
     """The pipeline; ``after_check(sessions, run_id, systems)`` runs between the checks
     and the scores (the demo seeds its sample quarter there)."""
+    from checks.registry import all_rules
     from govmon.console import console
     from govmon.context import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
     from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
@@ -80,6 +81,7 @@ def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
         systems = [load_system(n) for n in (ctx.args.system or [DEFAULT_SYSTEM])]
     except IndicatorFileError as exc:
         raise CliError(str(exc)) from None
+    rules = all_rules()  # a plugin that cannot be loaded is named before the crawl
     registry = ctx.registry()
     sessions = ctx.store()
     pipe = Pipeline()
@@ -91,7 +93,7 @@ def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
                 console.print(_summary(pipe, sessions, None, None, started))
                 return EXIT_INTERRUPTED
             checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0],
-                                 ctx.args.workers or ctx.settings.workers)
+                                 ctx.args.workers or ctx.settings.workers, rules)
             if after_check is not None:
                 after_check(sessions, run_id, systems)
             pipe.stage("评分", _score, sessions, run_id, systems)
@@ -145,14 +147,14 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
 
 
 def _check(sessions: Any, run_id: int, registry: Any, system: Any,
-           workers: int) -> tuple[Any, str]:
+           workers: int, rules: Any = None) -> tuple[Any, str]:
     from checks.runner import run_checks
     from store.models import Run
 
     with sessions.begin() as s:
         summary = run_checks(s, s.get(Run, run_id), registry=registry,
                              system_path=system.path, severity=system.rule_severity,
-                             workers=workers)
+                             rules=rules, workers=workers)
     text = f"{summary.findings} 条检查结果 (含不扣分的提示；变化见「问题变化」)"
     if summary.errors:
         text += f"；{len(summary.errors)} 项规则出错"
