@@ -25,7 +25,7 @@ from checks.findings import fingerprint
 from govmon.cli import main
 from indicators.rules_catalogue import RULES
 from indicators.system import load_system
-from reports.notices import add_working_days
+from reports.notice_model import add_working_days
 from scoring import engine
 from store.db import open_store
 from store.models import CheckRun, Finding, Probe, Run, RunSite, Scorecard, Site
