@@ -21,12 +21,7 @@ from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
-    RATE_DEFINITION,
-    Group,
-    PassRate,
     fmt_delta,
-    group_findings,
-    indicator_names,
     is_problem,
     quarter_periods,
     render,
@@ -36,6 +31,13 @@ from reports.common import (
     sample_runs,
     site_findings,
     svg,
+)
+from reports.verdicts import (
+    RATE_DEFINITION,
+    Group,
+    PassRate,
+    group_findings,
+    indicator_names,
     verdict_reason,
     vetoes_text,
 )

@@ -8,12 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import docx_helpers as dx
-from reports.common import (
-    clean,
-    cn_date,
-    iso,
-    render,
-)
+from reports.common import clean, cn_date, iso, render
 from reports.notice_model import Notice, Problem
 from reports.xlsx import add_table, new_workbook
 

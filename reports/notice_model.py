@@ -28,14 +28,11 @@ from reports.common import (
     QUARTER_RE,
     SEVERITY_LABELS,
     STATE_LABELS,
-    Group,
     clean,
     cn_date,
     evidence_items,
     evidence_text,
     fmt_num,
-    group_findings,
-    indicator_names,
     is_problem,
     official,
     page_text,
@@ -45,8 +42,8 @@ from reports.common import (
     sample_runs,
     site_findings,
     system_source,
-    verdict_reason,
 )
+from reports.verdicts import Group, group_findings, indicator_names, verdict_reason
 from store.models import CheckRun, EvidenceShot, Run, Scorecard, Site
 
 

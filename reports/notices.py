@@ -15,12 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports.common import (
-    is_problem,
-    period_cards,
-    run_periods,
-    site_findings,
-)
+from reports.common import is_problem, period_cards, run_periods, site_findings
 from reports.notice_files import write_docx, write_html, write_xlsx
 from reports.notice_model import Notice, build_notice, period_tag
 from store.models import IssuedNotice, Scorecard, Site

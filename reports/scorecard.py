@@ -23,9 +23,7 @@ from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
-    RATE_DEFINITION,
     Markup,
-    PassRate,
     fmt_delta,
     is_problem,
     period_cards,
@@ -35,11 +33,10 @@ from reports.common import (
     render,
     sample_runs,
     svg,
-    verdict_reason,
-    vetoes_text,
 )
 from reports.notices import ReportError
 from reports.scorecard_terminal import main_deductions
+from reports.verdicts import RATE_DEFINITION, PassRate, verdict_reason, vetoes_text
 from reports.xlsx import PERCENT_FORMAT, add_table, new_workbook
 from store.models import Finding, Scorecard, Site
 

@@ -107,7 +107,8 @@ def verdicts_table(session: Session, system: str | None = None) -> Table | None:
     from rich.markup import escape
 
     from indicators.system import DEFAULT_SYSTEM
-    from reports.common import fmt_delta, fmt_num, is_problem, site_findings, vetoes_text
+    from reports.common import fmt_delta, fmt_num, is_problem, site_findings
+    from reports.verdicts import vetoes_text
     from store.models import Scorecard
 
     system = system or DEFAULT_SYSTEM
