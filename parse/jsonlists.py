@@ -6,10 +6,9 @@ Many government lists are an HTML shell whose script loads the rows from a JSON 
 rendered by JS from an API). Reading only HTML, such a column looks empty and a board shows
 no messages. Pure functions of a page's text or an answer's bytes:
 
-* :func:`discover` — the endpoints the page's inline scripts call: ``$.getJSON`` /
-  ``$.get`` / ``$.post`` / ``$.ajax({url, type, data})`` / ``fetch`` / ``axios``, with their
-  literal parameters (a page parameter given by a variable takes the first page; other
-  variables are looked up in the page's ``var x = …`` assignments);
+* :func:`discover` — the endpoints the page's inline scripts call (the calls are read by
+  :mod:`parse.jscalls`: ``$.getJSON``, ``$.ajax``, ``fetch``, ``axios`` … with their
+  literal parameters);
 * :func:`parse_json_text` / :func:`list_info` — an answer's rows array (the largest array
   of titled objects) and what it says about the list's size (``totalPage``/``pages``, or
   ``total`` with ``pageSize``);
@@ -35,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from parse import charset
+from parse.jscalls import page_calls
 from parse.paging import MAX_PAGES, PAGE_PARAMS, _with_params
 from parse.urls import canonical, is_ignored_href
 
@@ -65,27 +65,6 @@ _NOT_LISTS = re.compile(
     r"(?:^|[/_.\-])(?:visit|count|click|hits|stat|login|logout|captcha|verify|token|weather|"
     r"share|vote|upload|track|log|search|suggest|dataproxy)", re.I)
 _STATIC = re.compile(r"\.(?:js|css|s?html?|xml|txt|png|jpe?g|gif|svg|ico|woff2?)$", re.I)
-# Substrings one of which every call _CALL matches contains (".get(" rather than ".get":
-# document.getElementById is on nearly every page, and this test runs on every page).
-_SIGNS = ("ajax", "getJSON", ".get(", ".post(", ". get(", ". post(", "fetch", "axios")
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
-# a script type other than JavaScript (Hanweb's text/xml datastore, text/html templates)
-_JS_TYPE = re.compile(r"""\btype\s*=\s*["']?\s*(?!(?:text|application)/(?:java|ecma)script|module)"""
-                      r"""[^"'\s>]""", re.I)
-_SRC = re.compile(r"\bsrc\s*=", re.I)
-_CALL = re.compile(
-    r"(?:\$|\bjQuery)\s*\.\s*(?P<jq>getJSON|get|post|ajax)\s*\("
-    r"|\b(?P<fetch>fetch)\s*\("
-    r"|\baxios\s*(?:\.\s*(?P<ax>get|post|request))?\s*\(")
-_COMMENTS = re.compile(r"/\*.*?\*/|(?<![:\"'\\\w])//[^\n]*", re.S)
-_VAR = re.compile(
-    r"""(?:\b(?:var|let|const)\s+|[;{}\n]\s*)([A-Za-z_$][\w$]*)\s*(?<![=!<>])=(?!=)\s*"""
-    r"""(?:(["'])([^"'\n]*)\2|(-?\d+(?:\.\d+)?))\s*(?=[;,\n}])""")
-_OBJ_VAR = re.compile(r"""(?:\b(?:var|let|const)\s+|[;{}\n]\s*)([A-Za-z_$][\w$]*)\s*=\s*\{""")
-_IDENT = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_KEY = re.compile(r"""\s*(?:(["'])(.*?)\1|([A-Za-z_$][\w$]*))\s*:(.*)$""", re.S)
-_TEMPLATE_EXPR = re.compile(r"\$\{([^}]*)\}")
 _JSONP = re.compile(r"^\s*[\w$.]+\s*\((.*)\)\s*;?\s*$", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _WS = re.compile(r"\s+")
@@ -133,191 +112,16 @@ class Endpoint:
         return base, urlencode(body)
 
 
-def _split_top(text: str, sep: str = ",") -> list[str]:
-    """``text`` cut at ``sep`` characters outside strings and brackets."""
-    out, buf, depth, quote, i = [], [], 0, None, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            buf.append(ch)
-            if ch == "\\" and i + 1 < len(text):
-                buf.append(text[i + 1])
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "\"'`":
-            quote = ch
-            buf.append(ch)
-        elif ch in "([{":
-            depth += 1
-            buf.append(ch)
-        elif ch in ")]}":
-            depth -= 1
-            buf.append(ch)
-        elif ch == sep and depth == 0:
-            out.append("".join(buf).strip())
-            buf = []
-        else:
-            buf.append(ch)
-        i += 1
-    out.append("".join(buf).strip())
-    return out
 
 
-def _balanced(text: str, start: int, close: str, limit: int = 6000) -> str | None:
-    """Text from ``start`` to the bracket that closes the one just before it."""
-    depth, quote, i, end = 0, None, start, min(len(text), start + limit)
-    while i < end:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "\"'`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                return text[start:i] if ch == close else None
-            depth -= 1
-        i += 1
-    return None
 
 
-class _Scope:
-    """Literal script variables and object literals of a page (``var boxId = "3";``)."""
-
-    def __init__(self, scripts: str):
-        self.values: dict[str, str] = {}
-        for m in _VAR.finditer(scripts):
-            self.values.setdefault(m.group(1), m.group(3) if m.group(2) else m.group(4))
-        self.objects: dict[str, str] = {}
-        for m in _OBJ_VAR.finditer(scripts):
-            body = _balanced(scripts, m.end(), "}")
-            if body is not None:
-                self.objects.setdefault(m.group(1), "{" + body + "}")
-
-    def literal(self, expr: str) -> str | None:
-        e = expr.strip()
-        if len(e) >= 2 and e[0] == e[-1] and e[0] in "\"'":
-            return e[1:-1].replace("\\/", "/")
-        if len(e) >= 2 and e[0] == e[-1] == "`":
-            return self._template(e[1:-1])
-        if _NUMBER.fullmatch(e) or e in ("true", "false"):
-            return e
-        return None
-
-    def _template(self, body: str) -> str | None:
-        out = ""
-        pos = 0
-        for m in _TEMPLATE_EXPR.finditer(body):
-            out += body[pos:m.start()]
-            v = self.value(m.group(1), prefix=out)
-            if v is None:
-                return None
-            out += v
-            pos = m.end()
-        return out + body[pos:]
-
-    def value(self, expr: str, prefix: str = "") -> str | None:
-        """A string expression (literals, known variables, ``+``); an unknown variable
-        right after ``pageNo=`` is the first page."""
-        out = prefix
-        for part in _split_top(expr, "+"):
-            if not part:
-                return None
-            lit = self.literal(part)
-            if lit is not None:
-                out += lit
-            elif _IDENT.fullmatch(part) and part in self.values:
-                out += self.values[part]
-            elif _IDENT.fullmatch(part) and _is_page_slot(out):
-                out += "1"
-            else:
-                return None
-        return out[len(prefix):]
-
-    def obj(self, expr: str) -> dict[str, str] | None:
-        """Top-level ``key: expression`` pairs of an object literal (or a named one)."""
-        e = expr.strip()
-        if _IDENT.fullmatch(e) and e in self.objects:
-            e = self.objects[e]
-        if not (e.startswith("{") and e.endswith("}")):
-            return None
-        out: dict[str, str] = {}
-        for part in _split_top(e[1:-1]):
-            m = _KEY.match(part)
-            if m:
-                out[m.group(2) if m.group(1) else m.group(3)] = m.group(4).strip()
-        return out
-
-    def params(self, expr: str) -> dict[str, str]:
-        """Request parameters of a ``data`` object: literal values and known variables;
-        a page parameter whose value is unknown is the first page."""
-        out: dict[str, str] = {}
-        for k, v in (self.obj(expr) or {}).items():
-            val = self.value(v)
-            if val is None and k.lower() in _PAGE_KEYS:
-                val = "1"
-            if val is not None:
-                out[k] = val
-        return out
 
 
-def _is_page_slot(text: str) -> bool:
-    m = re.search(r"[?&]([\w.]+)=$", text)
-    return bool(m and m.group(1).lower() in _PAGE_KEYS)
 
 
-def _scripts(text: str) -> str:
-    out = []
-    for m in _SCRIPT.finditer(text):
-        attrs, body = m.group(1), m.group(2)
-        if _SRC.search(attrs) or _JS_TYPE.search(attrs) or not body.strip():
-            continue
-        out.append(_COMMENTS.sub("", body))
-    return "\n;\n".join(out)
 
 
-def _calls(scripts: str, scope: _Scope) -> Iterator[tuple[str | None, str, dict[str, str]]]:
-    """(URL expression value, method, parameters) of each ajax call in the scripts."""
-    for m in _CALL.finditer(scripts):
-        inner = _balanced(scripts, m.end(), ")")
-        if inner is None:
-            continue
-        args = _split_top(inner)
-        jq, ax = m.group("jq"), m.group("ax")
-        if jq in ("getJSON", "get", "post") or ax in ("get", "post"):
-            method = "POST" if "post" in (jq, ax) else "GET"
-            data: dict[str, str] = {}
-            if len(args) > 1:
-                if ax == "get":  # axios.get(url, {params: {...}})
-                    data = scope.params((scope.obj(args[1]) or {}).get("params", ""))
-                else:
-                    data = scope.params(args[1])
-            yield scope.value(args[0]), method, data
-        elif jq == "ajax" or (not jq and not m.group("fetch")):  # $.ajax, axios(config)
-            url = None
-            settings = scope.obj(args[0]) if args else None
-            if settings is None and args:  # $.ajax(url, settings)
-                url = scope.value(args[0])
-                settings = scope.obj(args[1]) if len(args) > 1 else {}
-            if settings is None:
-                continue
-            if url is None and "url" in settings:
-                url = scope.value(settings["url"])
-            method = (scope.value(settings.get("type") or settings.get("method") or "''")
-                      or "GET").upper()
-            data = scope.params(settings.get("data") or settings.get("params") or "")
-            yield url, method, data
-        elif m.group("fetch") and args:
-            opts = scope.obj(args[1]) if len(args) > 1 else None
-            method = (scope.value((opts or {}).get("method", "''")) or "GET").upper()
-            yield scope.value(args[0]), method, {}
 
 
 def _endpoint(raw: str | None, method: str, params: dict[str, str],
@@ -340,15 +144,9 @@ def _endpoint(raw: str | None, method: str, params: dict[str, str],
 
 def discover(text: str, url: str) -> list[Endpoint]:
     """The JSON endpoints the inline scripts of the page ``url`` call (first page each)."""
-    if not any(sign in text for sign in _SIGNS) or not _CALL.search(text):
-        return []  # cheap tests first: most pages call nothing (bench: 0.9 ms/page saved)
-    scripts = _scripts(text)
-    if not scripts or not _CALL.search(scripts):
-        return []
-    scope = _Scope(scripts)
     out: list[Endpoint] = []
     seen: set[str] = set()
-    for raw, method, params in _calls(scripts, scope):
+    for raw, method, params in page_calls(text):
         ep = _endpoint(raw, method, params, url)
         if ep is not None and ep.url not in seen:
             seen.add(ep.url)
