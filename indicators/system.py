@@ -1,5 +1,8 @@
 """Indicator systems as data: load and validate ``indicators/systems/*.yaml``.
 
+(A little over 400 lines: one strict walk of one file format, a class whose methods are the
+format's sections; the model it fills is :mod:`indicators.model`.)
+
 Provinces copy a file and edit points, caps and windows, so the loader is strict: a file
 that is malformed or inconsistent (unknown rule, unknown key, negative cap, missing field,
 caps that do not add up to their category, a bad duration, a number that is not finite or

@@ -1,5 +1,8 @@
 """SQLAlchemy models: the single place where govmon's data lives.
 
+(Over 400 lines on purpose: the whole schema in one file, which tests/test_store.py compares
+with the migrations and every migration's diff is read against.)
+
 Runs are append-only. Every crawl creates a new ``Run``; pages, links, link checks and
 findings hang off that run and are never rewritten by a later one, so quarters can be
 compared. Sites are the registry mirrored into the store (a site removed from
