@@ -75,16 +75,7 @@ def scan_pages(src: SiteSource, extractors: Mapping[str, PageExtractor]) -> Site
     (:data:`EXTRACTORS`) and ``extractors`` (the rules' ``page_facts``) on it."""
     scopes = cluster_scopes(src.session)
     own = site_scopes(src.site)
-    site_links = (Link.run_id == src.run.id) & (Link.site_id == src.site.id)
-    frame_targets = set(src.session.scalars(
-        select(Link.target).where(site_links, Link.tag.in_(("iframe", "frame")))))
-    # Only whether a frame target is also linked as a page matters: ask about those alone
-    # instead of reading every link of the site.
-    page_targets: set[str] = set()
-    framed = sorted(frame_targets)
-    for i in range(0, len(framed), 500):
-        page_targets.update(src.session.scalars(select(Link.target).where(
-            site_links, Link.tag.in_(("a", "area")), Link.target.in_(framed[i:i + 500]))))
+    frames_only = _frames_only(src)
     result = SiteScan(pages=[], scopes=scopes)
     home_parts = urlsplit(src.site.url)
     home_path = home_parts.path if home_parts.path.endswith("/") else (
@@ -122,22 +113,43 @@ def scan_pages(src: SiteSource, extractors: Mapping[str, PageExtractor]) -> Site
         is_home = page.depth == 0 or alias or same_body
         record = PageRecord(page_id=page.id, url=page.url, depth=page.depth, title=view.title,
                             kind=None if is_home else view.kind, is_home=is_home,
-                            frame_only=page.depth > 0 and page.url in frame_targets
-                            and page.url not in page_targets,
+                            frame_only=page.depth > 0 and page.url in frames_only,
                             redirected=bool(page.final_url and page.final_url != page.url))
-        for name, extract in EXTRACTORS.items():
-            try:
-                record.facts[name] = extract(view, record)
-            except Exception as exc:  # noqa: BLE001 - reported by the derive step
-                result.errors.setdefault(name, f"{page.url}: {type(exc).__name__}: {exc}"[:500])
-        for name, extract in extractors.items():
-            if name in result.errors:
-                continue
-            try:
-                record.facts[name] = extract(view)
-            except Exception as exc:  # noqa: BLE001 - reported by the rule reading it only
-                result.errors[name] = f"{page.url}: {type(exc).__name__}: {exc}"[:500]
+        _extract(view, record, extractors, result.errors)
         result.pages.append(record)
     return result
+
+
+def _frames_only(src: SiteSource) -> set[str]:
+    """Targets the site's pages include only as an iframe/frame, never link as a page."""
+    site_links = (Link.run_id == src.run.id) & (Link.site_id == src.site.id)
+    frame_targets = set(src.session.scalars(
+        select(Link.target).where(site_links, Link.tag.in_(("iframe", "frame")))))
+    # Only whether a frame target is also linked as a page matters: ask about those alone
+    # instead of reading every link of the site.
+    page_targets: set[str] = set()
+    framed = sorted(frame_targets)
+    for i in range(0, len(framed), 500):
+        page_targets.update(src.session.scalars(select(Link.target).where(
+            site_links, Link.tag.in_(("a", "area")), Link.target.in_(framed[i:i + 500]))))
+    return frame_targets - page_targets
+
+
+def _extract(view: PageView, record: PageRecord, extractors: Mapping[str, PageExtractor],
+             errors: dict[str, str]) -> None:
+    """Every extractor on one page; the first failure of each is kept in ``errors`` (the
+    rules' extractors then stop: their rule reports the failure)."""
+    for name, extract in EXTRACTORS.items():
+        try:
+            record.facts[name] = extract(view, record)
+        except Exception as exc:  # noqa: BLE001 - reported by the derive step
+            errors.setdefault(name, f"{view.url}: {type(exc).__name__}: {exc}"[:500])
+    for name, extract in extractors.items():
+        if name in errors:
+            continue
+        try:
+            record.facts[name] = extract(view)
+        except Exception as exc:  # noqa: BLE001 - reported by the rule reading it only
+            errors[name] = f"{view.url}: {type(exc).__name__}: {exc}"[:500]
 
 

@@ -56,6 +56,8 @@ def _fragment_links(fragment: str, base: str) -> list[RawLink]:
 
 
 def _hanweb(text: str, url: str) -> tuple[list[PagingUrl], list[RawLink]]:
+    """(later pages, record links) of a Hanweb list page or dataproxy answer. (Long: the
+    three ways Hanweb states a list's size and its next requests are read in one place.)"""
     links: list[RawLink] = []
     for record in datastore_records(text):
         links += _fragment_links(record, url)

@@ -210,7 +210,8 @@ def _short(name: str) -> str:
 def build_dashboard(session: Session, *, system: Any, others: list[Any] | None = None
                     ) -> Dashboard:
     """Every site's latest card under ``system``; ``others`` (more indicator systems) are
-    shown beside it where the same run was scored under them."""
+    shown beside it where the same run was scored under them. (Long: one site view is
+    gathered field by field, in the order the page shows them.)"""
     samples = sample_runs(session)
     cards = _run_cards(session, system.id)
     other_cards = {o.id: _run_cards(session, o.id) for o in others or []}

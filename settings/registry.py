@@ -156,7 +156,8 @@ def _scalar_code(value: Any, source: str | None) -> str:
 def load(path: Path, require_sites: bool = False) -> Registry:
     """Read and validate ``sites.yaml``; raises RegistryError with located problems
     (``file:line: key: problem``, the first 50 and a count). ``require_sites``: a registry
-    without a running site is an error (a crawl of nothing is not a result)."""
+    without a running site is an error (a crawl of nothing is not a result). (Long: every
+    problem of the file is collected before refusing it, each located by line.)"""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

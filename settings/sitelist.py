@@ -221,7 +221,8 @@ def _rows_from_file(path: Path) -> list[tuple[int, dict[str, _Cell]]]:
 
 def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry, int, int]:
     """Merge a supervisor's CSV/XLSX into ``existing``; returns (registry, added, updated)
-    where ``updated`` counts registry sites the file changed.
+    where ``updated`` counts registry sites the file changed. (Long: one pass over the rows
+    collecting every problem of the file, all-or-nothing.)
 
     A site already in the registry (same code) is updated from the file and keeps what the
     file cannot say (hosts, prefixes, hints, …, and its status when the file has none).
