@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from crawler import paging
 from crawler.spiders.site import FOLLOW_TAGS
 from crawler.urls import is_attachment, is_image, is_pager_sibling
-from govmon.registry import Registry
 from parse import charset
+from settings.registry import Registry
 from store.models import Link, Page, RunSite, Site, Snapshot
 
 

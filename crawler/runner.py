@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 from crawler.crawlchecks import checks_from_pages, link_counts_by_site
 from crawler.workers import ProgressFn, partition_by_address, run_workers
 from crawler.workspace import scrapy_settings
-from govmon.config import Settings
-from govmon.registry import Registry
+from settings.config import Settings
+from settings.registry import Registry
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, Run, RunSite, Site
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry

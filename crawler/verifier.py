@@ -42,8 +42,8 @@ from crawler.verifynet import (
     lookup,
     parse_retry_after,
 )
-from govmon.registry import Registry
 from parse import charset
+from settings.registry import Registry
 
 log = logging.getLogger(__name__)
 

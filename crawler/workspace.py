@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-    from govmon.config import Settings
+    from settings.config import Settings
 
 
 def scrapy_settings(settings: Settings, db_url: str | None) -> dict[str, Any]:
@@ -48,9 +48,9 @@ def spider_arguments(crawler_settings: BaseSettings, workspace: str = ".",
     workspace's registry and settings (applied to ``crawler_settings`` at spider priority).
     The sites are the registry's running ones, or those named by ``sites``. Bad input
     ends the command with one line on stderr and exit code 2, as govmon's own do."""
-    from govmon.config import load_settings
-    from govmon.registry import load
-    from govmon.schema import InputError
+    from settings.config import load_settings
+    from settings.registry import load
+    from settings.schema import InputError
 
     path = Path(workspace)
     if not (path / "sites.yaml").is_file():

@@ -20,8 +20,8 @@ from crawler import extract, jsonlists, paging
 from crawler.netguard import Guard
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
-from govmon.registry import Registry, SiteSpec
 from parse import charset
+from settings.registry import Registry, SiteSpec
 
 if TYPE_CHECKING:  # what Scrapy hands errbacks (a Twisted Failure: .value, .request)
     from twisted.python.failure import Failure
