@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from govmon.schema import InputError, YamlDoc, YamlProblem, control_char, load_yaml
-from scoring.durations import Duration, DurationError
+from scoring.durations import Duration, DurationError, parse_month_day
 from scoring.durations import parse as parse_duration
 from scoring.rules_catalogue import RULES
 
@@ -51,7 +51,30 @@ THRESHOLD_KEYS: dict[str, str] = {
     "probe.veto_share": "share",
     "probe.window_days": "count",
     "probe.min_per_day": "count",
+    # Disclosure and cluster duties (indicators.md §5): yearly deadlines and Art. 26's limit.
+    "disclosure.annual_report_deadline.portal": "month_day",
+    "disclosure.annual_report_deadline.subsite": "month_day",
+    "disclosure.annual_report_deadline.department": "month_day",
+    "disclosure.timely_working_days": "count",
+    "report.yearly_statement_deadline": "month_day",
+    # Early warnings (预警): a level below each veto line; warnings are never scored.
+    "warn.home_stale": "duration",
+    "warn.column_margin": "duration",
+    "warn.stale_many_news_notice": "count",
+    "warn.blank_many": "count",
+    "warn.mailbox_unanswered": "duration",
+    "warn.probe_share": "share",
 }
+# Keys a file may leave out (files written before they existed stay valid): the rules that
+# need one are then skipped for every site and say which key is missing.
+OPTIONAL_THRESHOLDS = frozenset(k for k in THRESHOLD_KEYS
+                                if k.startswith(("disclosure.", "report.", "warn.")))
+# Each warning line and the veto line it must stay below (``thresholds.<veto>``).
+WARNING_BELOW = {"warn.home_stale": "home_stale",
+                 "warn.stale_many_news_notice": "stale_many.news_notice",
+                 "warn.blank_many": "blank_many",
+                 "warn.mailbox_unanswered": "mailbox.unanswered",
+                 "warn.probe_share": "probe.veto_share"}
 
 
 class IndicatorFileError(InputError):
@@ -159,22 +182,30 @@ class IndicatorSystem:
         return next((i for i in self.indicators if i.id == indicator_id), None)
 
     def threshold(self, key: str) -> Any:
-        """A threshold by dotted key; durations come back as :class:`Duration`."""
+        """A threshold by dotted key; durations come back as :class:`Duration`, yearly
+        deadlines as :class:`~scoring.durations.MonthDay`."""
         if key not in THRESHOLD_KEYS:
             raise KeyError(f"未知阈值 {key}")
         node: Any = self.thresholds
         for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"指标文件未设阈值 thresholds.{key}")
             node = node[part]
         kind = THRESHOLD_KEYS[key]
         if kind == "duration":
             return parse_duration(node)
+        if kind == "month_day":
+            return parse_month_day(node)
         if kind == "count":
             return int(node)
         return float(node)
 
     def rule_severity(self, rule_id: str) -> str:
         """``veto`` when the rule hits a single-veto item, ``deduct`` when it costs points,
-        else ``info`` — the severity findings of this rule carry under this system."""
+        ``warn`` for an early warning (``warn.<rule>``, never scored), else ``info`` — the
+        severity findings of this rule carry under this system."""
+        if rule_id.startswith("warn."):
+            return "warn"
         if any(rule_id in v.rules for v in self.vetoes):
             return "veto"
         if any(i.rule == rule_id and i.points > 0 for d in self.deductions for i in d.items):
@@ -325,6 +356,8 @@ class _Parser:
     def rule_id(self, rule: Any, where: str) -> str:
         if rule not in RULES:
             raise self.fail(where, f"未知规则 '{rule}' (规则目录见 scoring/rules_catalogue.py)")
+        if str(rule).startswith("warn."):
+            raise self.fail(where, f"预警规则 '{rule}' 只作提醒，从不计分，不能用于指标")
         return rule
 
     def check_level(self, node: dict, key: str) -> str:
@@ -403,10 +436,17 @@ class _Parser:
                 raise self.fail(f"thresholds.{key}", "未知阈值")
         for key, kind in THRESHOLD_KEYS.items():
             where = f"thresholds.{key}"
+            if key in OPTIONAL_THRESHOLDS and key not in flat:
+                continue
             if key not in flat or flat[key] is None:
                 raise self.fail(where, "缺少阈值")
             value = flat[key]
-            if kind == "duration":
+            if kind == "month_day":
+                try:
+                    parse_month_day(value)
+                except DurationError as exc:
+                    raise self.fail(where, str(exc)) from None
+            elif kind == "duration":
                 if isinstance(value, bool):
                     raise self.fail(where, f"无法解析的期限 '{value}'")
                 try:
@@ -429,7 +469,26 @@ class _Parser:
                     raise self.fail(where, f"应为 0 到 1 之间的比例 (如 0.05)，而不是 {value}")
                 if kind == "seconds" and not 0 < value <= self.MAX_SECONDS:
                     raise self.fail(where, f"应大于 0 且不超过 {self.MAX_SECONDS}")
+        self.warnings_below(flat)
         return node
+
+    def warnings_below(self, flat: dict[str, Any]) -> None:
+        """A warning line must lie below the veto line it announces (a warning at or past
+        the veto would never come first)."""
+        from datetime import date
+
+        day = date(2024, 12, 31)
+        for key, veto in WARNING_BELOW.items():
+            if key not in flat:
+                continue
+            mine, line = flat[key], flat[veto]
+            if THRESHOLD_KEYS[key] == "duration":
+                low = parse_duration(mine).before(day) > parse_duration(line).before(day)
+            else:
+                low = mine < line
+            if not low:
+                raise self.fail(f"thresholds.{key}",
+                                f"预警线 {mine} 应低于否决线 thresholds.{veto} ({line})")
 
     def unconfirmed(self, raw: Any, data: dict, system: IndicatorSystem) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -592,4 +651,5 @@ class _Parser:
 
 
 __all__ = ["DEFAULT_SYSTEM", "Duration", "Indicator", "IndicatorFileError", "IndicatorSystem",
-           "Item", "THRESHOLD_KEYS", "bundled_systems", "load_system", "resolve"]
+           "Item", "OPTIONAL_THRESHOLDS", "THRESHOLD_KEYS", "bundled_systems", "load_system",
+           "resolve"]
