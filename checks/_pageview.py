@@ -30,7 +30,7 @@ import yaml
 from sqlalchemy import func, make_url, select
 
 from checks.base import CheckContext
-from parse import charset, identity, pageinfo
+from parse import charset, governance, identity, pageinfo
 from parse.page import (  # noqa: F401 - the page parsers, re-exported for the rules
     _WS,
     ARTICLE_URL,
@@ -63,6 +63,8 @@ FAMILIES = ("meta_tags", "search", "typos", "secrets", "guides", "hidden_links")
 EXTRACTORS: dict[str, Callable[[PageView, Any], Any]] = {
     "identity": lambda view, record: identity.read_page(view),
     "page": lambda view, record: pageinfo.read(view, "home" if record.is_home else record.kind),
+    # annual reports, catalogue headers, announced entries (derive/governance.py)
+    "governance": lambda view, record: governance.read(view, record.is_home),
 }
 
 

@@ -32,6 +32,12 @@ class ThresholdError(KeyError):
     pass
 
 
+class Skip(Exception):  # noqa: N818 - a verdict, not an error
+    """A rule cannot judge this site in this run (the indicator file lacks a threshold it
+    needs, the portal whose links it reads was crawled incompletely …): the runner records
+    the module as skipped with this reason — unknown, never "no problem"."""
+
+
 @dataclass
 class FindingDraft:
     """A problem as a rule reports it; the runner adds fingerprint, state and dates."""

@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session
 
 import checks
 from checks._pageview import ScanPool, scan, scanning_ahead
-from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, load_thresholds
+from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, Skip, load_thresholds
 from derive import derive_site
+from derive.governance import derive_governance
 from store.models import CheckRun, Finding, Run, RunSite, Site
 
 FRAMEWORK_MODULES = {"base", "runner", "severity", "textutil"}
@@ -155,10 +156,17 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
     summary = CheckSummary(run_id=run.id)
     session.execute(delete(Finding).where(Finding.run_id == run.id))
     session.execute(delete(CheckRun).where(CheckRun.run_id == run.id))
-    run_sites = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
-                                                      RunSite.status != "skipped")).all()
-    # every site is scanned: the derive step stores its page facts before the rules run
-    scanned = [rs.site_id for rs in run_sites]
+    # crawled sites, and the sites registered 关停 (probed during the crawl, not crawled:
+    # only modules with CLOSED_SITES run on them)
+    closed = set(session.scalars(select(Site.id).where(Site.status == "关停")))
+    portals = set(session.scalars(select(Site.id).where(Site.kind == "portal")))
+    run_sites = [rs for rs in session.scalars(select(RunSite).where(RunSite.run_id == run.id)
+                                              .order_by(RunSite.id))
+                 if rs.status != "skipped" or rs.site_id in closed]
+    # portals first: a sub-site's cluster rule reads what its portal's derive step stored
+    run_sites.sort(key=lambda rs: rs.site_id not in portals)
+    # every crawled site is scanned: the derive step stores its page facts before the rules
+    scanned = [rs.site_id for rs in run_sites if rs.status != "skipped"]
     url = session.get_bind().url.render_as_string(hide_password=False)
     with scanning_ahead(url, run.id, scanned, workers) as pool:
         _check_sites(session, run, run_sites, modules, registry, thresholds, severity,
@@ -180,9 +188,13 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
         spec = registry.by_code(site.code) if registry is not None else None
         ctx = CheckContext(session=session, run=run, site=site, run_site=rs,
                            thresholds=thresholds, as_of=as_of, spec=spec)
-        _derive(ctx, summary)
+        closed = rs.status == "skipped"  # a 关停 site: probed, not crawled
+        if not closed:
+            _derive(ctx, summary)
         drafts: list[FindingDraft] = []
         for module in modules:
+            if getattr(module, "CLOSED_SITES", False) != closed:
+                continue  # closed-site modules judge 关停 sites only, the others never do
             name = module.__name__.rsplit(".", 1)[-1]
             record = CheckRun(run_id=run.id, site_id=site.id, module=name,
                               rules=list(module.RULES), status="ran",
@@ -196,6 +208,10 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
             else:
                 try:
                     found = list(module.check(ctx))
+                except Skip as exc:  # the rule cannot judge this site now: unknown
+                    record.status, record.reason = "skipped", str(exc)[:500]
+                    summary.skipped.append((site.code, name, record.reason))
+                    found = []
                 except Exception as exc:  # noqa: BLE001 - one rule must not stop the others
                     record.status = "error"
                     record.reason = f"{type(exc).__name__}: {exc}"[:500]
@@ -215,10 +231,11 @@ def _derive(ctx: CheckContext, summary: CheckSummary) -> None:
     """The derive step for one site (``derive/``): page facts, identity values and site
     facts from the same page scan the content rules use, stored before any rule runs. A
     failure is the summary's to report; the rules reading those facts then say so."""
-    try:
-        derive_site(ctx.session, ctx.run, ctx.site, scan(ctx))
-    except Exception as exc:  # noqa: BLE001 - one site's facts must not stop the others
-        summary.errors.append((ctx.site.code, "derive", f"{type(exc).__name__}: {exc}"[:500]))
+    for name, step in (("derive", derive_site), ("derive_governance", derive_governance)):
+        try:
+            step(ctx.session, ctx.run, ctx.site, scan(ctx))
+        except Exception as exc:  # noqa: BLE001 - one site's facts must not stop the others
+            summary.errors.append((ctx.site.code, name, f"{type(exc).__name__}: {exc}"[:500]))
 
 
 def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:
