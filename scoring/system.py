@@ -56,6 +56,7 @@ THRESHOLD_KEYS: dict[str, str] = {
     "disclosure.annual_report_deadline.subsite": "month_day",
     "disclosure.annual_report_deadline.department": "month_day",
     "disclosure.timely_working_days": "count",
+    "disclosure.window": "duration",
     "report.yearly_statement_deadline": "month_day",
     # Early warnings (预警): a level below each veto line; warnings are never scored.
     "warn.home_stale": "duration",
