@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from crawler.netguard import resolve
 from crawler.outcomes import is_transient, status_verdict
@@ -31,7 +31,7 @@ from govmon.config import Settings
 from govmon.registry import Registry
 from store.bulk import insert_many
 from store.db import open_store
-from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
+from store.models import ClosedProbe, Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 
 ProgressFn = Callable[[str, dict[str, dict[str, int]]], None]
@@ -177,6 +177,7 @@ class Crawl:
                    # time since scheduling: the link rule may compare it with 15 s
                    "page_elapsed": "latency"}
         options.pop("db", None)
+        options.pop("mail", None)  # where digests go is no option of a crawl
         run_id = self._new_run(codes, options)
         return self._execute(run_id, codes, resume=False)
 
@@ -203,6 +204,8 @@ class Crawl:
             self._crawl_phase(run_id, codes, resume)
             if not self.interrupted:
                 self._verify_phase(run_id)
+            if not self.interrupted and set(codes) >= {s.code for s in self.registry.running()}:
+                self._probe_closed(run_id)  # a crawl of the whole registry, not of --site X
         except KeyboardInterrupt:
             self.interrupted = True
         except RuntimeError:
@@ -412,6 +415,27 @@ class Crawl:
                 "resume_state": {c: state[c] for c in group if c in state},
             })
         self._spawn("crawl", jobs)
+
+    def _probe_closed(self, run_id: int) -> None:
+        """Sites registered 关停 are probed, never crawled: their homepages fetched as a
+        visitor would (``crawler/probe.py``, behind the address guard), the answers stored
+        for the ``site.closed_still_online`` rule."""
+        closed = [site for site in self.registry.sites if not site.running]
+        if not closed:
+            return
+        from crawler.netguard import Guard
+        from crawler.probe import probe_closed
+
+        results = probe_closed(closed, self.settings.probe_timeout, self.settings.user_agent,
+                               Guard.from_registry(self.registry))
+        with self.sessions.begin() as s:
+            ids = dict(s.execute(select(Site.code, Site.id)).all())
+            s.execute(delete(ClosedProbe).where(ClosedProbe.run_id == run_id))
+            s.add_all(ClosedProbe(run_id=run_id, site_id=ids[r.code], at=r.at, url=r.url,
+                                  status=r.status, error=r.error, final_url=r.final_url,
+                                  redirects=r.redirects, title=r.title,
+                                  text_chars=r.text_chars, notice=r.notice, code=r.page_code,
+                                  elapsed_ms=r.elapsed_ms) for r in results)
 
     def _checked_targets(self, run_id: int) -> set[str]:
         with self.sessions() as s:

@@ -185,7 +185,8 @@ MAX_LABEL = 60
 class GovLink:
     """A link of interest: ``kind`` (mobile, weibo, weixin, app — entries a site announces;
     request — the 依申请公开 channel; report — an annual report; statement — a 网站工作年度
-    报表), its text, target, the year it names and the date of its list row."""
+    报表; option — an address in a drop-down such as a portal's 部门网站 list), its text,
+    target, the year it names and the date of its list row."""
 
     kind: str
     label: str
@@ -249,7 +250,7 @@ def links(view: PageView, entries: bool) -> list[GovLink]:
     the homepage only: a site announces them there)."""
     doc = view.doc
     html = view.html
-    if doc is None or not any(m in html for m in _MARKS):
+    if doc is None or not (any(m in html for m in _MARKS) or "<option" in html):
         return []
     out: list[GovLink] = []
     seen: set[tuple[str, str]] = set()
@@ -278,6 +279,16 @@ def links(view: PageView, entries: bool) -> list[GovLink]:
         if found is not None and (found.kind, target) not in seen:
             seen.add((found.kind, target))
             out.append(found)
+    if "<option" in html:  # 部门网站 drop-downs: <option value="http://…">市教育局</option>
+        for opt in doc.iter("option"):
+            value = (opt.get("value") or "").strip()
+            if not value.startswith(("http://", "https://", "/")):
+                continue
+            target = view.resolve(value)
+            if target and ("option", target) not in seen:
+                seen.add(("option", target))
+                out.append(GovLink("option", _WS.sub(" ", text_of(opt)).strip()[:MAX_LABEL],
+                                   target))
     if entries:  # QR codes shown without a link: <img alt="政务微信">
         for img in doc.iter("img"):
             alt = (img.get("alt") or img.get("title") or "").strip()
@@ -290,6 +301,18 @@ def links(view: PageView, entries: bool) -> list[GovLink]:
                 seen.add((kind, target))
                 out.append(GovLink(kind, alt[:MAX_LABEL], target))
     return out
+
+
+# A closed site's page that says so (关停 / 迁移 / 整合) is a notice, not the old site.
+CLOSURE_WORDS = ("已关停", "关停", "停止运行", "停止运维", "停止更新", "已迁移", "整合迁移", "迁移至",
+                 "已关闭", "已下线", "已整合", "不再更新")
+NOTICE_MAX = 600  # visible characters of a notice page; an old homepage has many more
+
+
+def closure_notice(lines: list[str]) -> bool:
+    """A short page announcing the site's closure or move."""
+    text = "".join(lines)
+    return len(text) <= NOTICE_MAX and any(w in text for w in CLOSURE_WORDS)
 
 
 def read(view: PageView, is_home: bool) -> GovPage:
