@@ -62,6 +62,27 @@ class RegistryError(InputError):
 
 
 @dataclass
+class Contact:
+    """Someone who receives a site's e-mail digest: its 负责人 (at most one) or one of up to
+    ``MAX_OTHER_CONTACTS`` other 联系人."""
+
+    name: str
+    email: str
+    role: str = "联系人"  # 负责人 | 联系人
+    phone: str | None = None
+
+    def to_yaml(self) -> dict:
+        out = {"name": self.name, "role": self.role, "email": self.email}
+        if self.phone:
+            out["phone"] = self.phone
+        return out
+
+
+MAX_OTHER_CONTACTS = 3
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
+@dataclass
 class SiteSpec:
     code: str
     name: str
@@ -74,6 +95,8 @@ class SiteSpec:
     hints: dict = field(default_factory=dict)
     has_services: bool = True
     ignore_robots: bool = False
+    contacts: list[Contact] = field(default_factory=list)  # who gets the site's digest
+    successor: str | None = None  # a closed site's replacement (its visitors may go there)
 
     @property
     def running(self) -> bool:
@@ -103,6 +126,10 @@ class SiteSpec:
             out["has_services"] = False
         if self.ignore_robots:
             out["ignore_robots"] = True
+        if self.successor:
+            out["successor"] = self.successor
+        if self.contacts:
+            out["contacts"] = [c.to_yaml() for c in self.contacts]
         return out
 
 
@@ -172,7 +199,10 @@ class Registry:
 
 REGISTRY_HEADER = """\
 # govmon 网站注册表 (site registry)
-# kind: portal | subsite | department;  status: 运行 | 关停 (关停 sites are not crawled)
+# kind: portal | subsite | department;  status: 运行 | 关停 (关停 sites are probed, not crawled;
+#   successor: the URL that replaced a closed site)
+# contacts: who receives the site's e-mail digest after `govmon nightly` — one 负责人 and up to
+#   three others, e.g. [{name: 张三, role: 负责人, email: zhangsan@example.gov.cn}]
 # trusted_networks: CIDRs (e.g. 127.0.0.0/8) where private addresses may be fetched;
 #   only for your own test hosts. Sites' own addresses are always allowed.
 """
@@ -341,6 +371,17 @@ class _SiteEntry(BaseModel):
     hints: dict[str, Any] = {}
     has_services: bool = True
     ignore_robots: bool = False
+    contacts: list[_ContactEntry] = []
+    successor: CleanText | None = None
+
+
+class _ContactEntry(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    name: CleanText
+    email: CleanText
+    role: Literal["负责人", "联系人"] = "联系人"
+    phone: CleanText | int | None = None
 
 
 class _RegistryFile(BaseModel):
@@ -348,6 +389,34 @@ class _RegistryFile(BaseModel):
 
     sites: list[Any] = []
     trusted_networks: list[CleanText] = []
+
+
+def _contact_problems(site: SiteSpec, i: int, doc: Any, shown: str) -> list[tuple[int, str]]:
+    """(line, ``file:line: key: problem``) for a site's contacts and successor."""
+    out = []
+
+    def bad(path: tuple, key: str, msg: str) -> None:
+        line = doc.line(("sites", i, *path))
+        out.append((line, f"{shown}:{line}: {key}: {msg}"))
+
+    for n, c in enumerate(site.contacts):
+        if not EMAIL.match(c.email):
+            bad(("contacts", n, "email"), f"contacts[{n}].email",
+                f"'{_shown(c.email)}' 不是合法的电子邮箱地址")
+        if not c.name:
+            bad(("contacts", n, "name"), f"contacts[{n}].name", "不能为空")
+    heads = [n for n, c in enumerate(site.contacts) if c.role == "负责人"]
+    if len(heads) > 1:
+        bad(("contacts", heads[1], "role"), f"contacts[{heads[1]}].role",
+            "负责人只能有一位 (其他人请写 role: 联系人)")
+    others = [n for n, c in enumerate(site.contacts) if c.role != "负责人"]
+    if len(others) > MAX_OTHER_CONTACTS:
+        n = others[MAX_OTHER_CONTACTS]
+        bad(("contacts", n), f"contacts[{n}]",
+            f"除负责人外最多 {MAX_OTHER_CONTACTS} 位联系人 (共 {len(others)} 位)")
+    if site.successor and (err := _validate_url(site.successor)):
+        bad(("successor",), "successor", f"{err}: '{_shown(site.successor)}'")
+    return out
 
 
 def _scalar_code(value: Any, source: str | None) -> str:
@@ -403,8 +472,13 @@ def load(path: Path, require_sites: bool = False) -> Registry:
             else _scalar_code(entry.parent, sources["parent"]),
             status=entry.status, hosts=list(entry.hosts), prefixes=list(entry.prefixes),
             hints=dict(entry.hints), has_services=entry.has_services,
-            ignore_robots=entry.ignore_robots))
+            ignore_robots=entry.ignore_robots, successor=entry.successor,
+            contacts=[Contact(name=c.name.strip(), email=c.email.strip(), role=c.role,
+                              phone=None if c.phone is None else str(c.phone))
+                      for c in entry.contacts]))
         where.append(f"{path}:{line}")
+        for at, msg in _contact_problems(sites[-1], i, doc, str(path)):
+            problems.add(at, msg)
     for n, net in enumerate(top.trusted_networks):
         try:
             ipaddress.ip_network(net, strict=False)
@@ -672,6 +746,8 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
             hints=dict(old.hints) if old else {},
             has_services=old.has_services if old else True,
             ignore_robots=old.ignore_robots if old else False,
+            contacts=list(old.contacts) if old else [],
+            successor=old.successor if old else None,
         )
     merged = dict(base)
     merged.update(imported)
