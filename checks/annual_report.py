@@ -40,8 +40,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         yield FindingDraft(
             rule="disclosure.annual_report_late", url=first.url, subject=f"report:{year}",
             source=first.source_url,
-            message=(f"{year}年政府信息公开工作年度报告{quote(first.title)}于 "
-                     f"{first.published:%Y-%m-%d} 发布，晚于 {due:%Y-%m-%d} 的期限 {late} 天"),
+            message=(f"{year}年度政府信息公开工作年度报告{quote(first.title)}于 "
+                     f"{first.published:%Y-%m-%d} 发布，比 {due:%Y-%m-%d} 的期限晚 {late} 天"),
             detail={"year": year, "published": first.published.isoformat(),
                     "deadline": due.isoformat(), "days_late": late,
                     "date_source": first.date_source})
@@ -54,6 +54,6 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     yield FindingDraft(
         rule="disclosure.annual_report_incomplete", url=report.url, subject=f"report:{year}",
         source=report.source_url,
-        message=(f"{year}年政府信息公开工作年度报告{quote(report.title)}缺少"
+        message=(f"{year}年度政府信息公开工作年度报告{quote(report.title)}缺少"
                  + "、".join(f"“{m}”" for m in missing) + f"部分（按{form}）"),
         detail={"year": year, "missing": missing, "column": report.column})

@@ -85,10 +85,10 @@ def _unlinked(ctx: CheckContext, portal: Site, rows: list) -> FindingDraft:  # n
     misdirected = sorted({t for t, anchor, _ in rows if names_site(anchor, ctx.site.name)})
     text = ""
     if misdirected:
+        sites = list(ctx.session.scalars(select(Site)))
         owners = []
         for target in misdirected[:3]:
-            owner = next((s for s in ctx.session.scalars(select(Site))
-                          if in_scopes(target, site_scopes(s))), None)
+            owner = owner_of(sites, target)
             owners.append(f"{target}" + (f"（属于{owner.name}）" if owner is not None else ""))
         text = f"；门户网站上以本网站名称命名的链接指向 {'、'.join(owners)}"
     return FindingDraft(
@@ -97,6 +97,16 @@ def _unlinked(ctx: CheckContext, portal: Site, rows: list) -> FindingDraft:  # n
                  f"（部门网站 / 子站列表或导航中均未找到）{text}"),
         detail={"portal": portal.code, "portal_url": portal.url,
                 "misdirected": misdirected or None})
+
+
+def owner_of(sites: list[Site], url: str) -> Site | None:
+    """The registered site a URL belongs to: the longest matching path prefix wins."""
+    best, best_len = None, -1
+    for site in sites:
+        for host, prefix in site_scopes(site):
+            if in_scopes(url, [(host, prefix)]) and len(prefix) > best_len:
+                best, best_len = site, len(prefix)
+    return best
 
 
 def _landing_codes(ctx: CheckContext, target: str) -> tuple[str, list[str]] | None:
