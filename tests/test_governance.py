@@ -72,9 +72,9 @@ def item(title: str, fields: dict[str, str], home: str, code: str) -> Route:
 
 def portal_routes(ext: str) -> dict[str, Route]:
     code, home = CODES["P"], "/"
-    top = ('<a href="/m/">手机版</a> <a href="{ext}/weibo/p">政务微博</a> '
+    top = (f'<a href="/m/">手机版</a> <a href="{ext}/weibo/p">政务微博</a> '
            '<a href="/ysqgk/">依申请公开</a> '
-           '<a href="/bb/2025.html">示例市人民政府门户网站2025年工作年度报表</a>').format(ext=ext)
+           '<a href="/bb/2025.html">示例市人民政府门户网站2025年工作年度报表</a>')
     depts = ('<div class="bmwz"><h3>部门网站</h3><ul><li><a href="/a/">示例市教育局</a></li>'
              '<li><a href="/w/">示例市审计局</a></li></ul><select onchange="window.open(this.value)">'
              '<option value="">部门网站</option><option value="/a/">市教育局</option></select></div>')
@@ -97,8 +97,8 @@ def portal_routes(ext: str) -> dict[str, Route]:
 
 def education_routes(ext: str) -> dict[str, Route]:
     code, home = CODES["A"], "/a/"
-    top = ('<a href="/a/m/">手机版</a> <a href="{ext}/weibo/a"><img src="/a/wb.png" alt="政务微博">'
-           '</a> <img src="/a/wx.png" alt="政务微信"> <a href="/ysqgk/">依申请公开</a>').format(ext=ext)
+    top = (f'<a href="/a/m/">手机版</a> <a href="{ext}/weibo/a"><img src="/a/wb.png" alt="政务微博">'
+           '</a> <img src="/a/wx.png" alt="政务微信"> <a href="/ysqgk/">依申请公开</a>')
     items = [("关于印发示例市教育督导实施办法的通知", "2026年03月02日", "2026年04月20日", "示教发〔2026〕5号"),
              ("关于做好2026年春季学期开学工作的通知", "2026年05月06日", "2026年05月08日", ""),
              ("关于公布示例市义务教育学校名单的通知", "2026年05月11日", "2026年05月12日", "示教发〔2026〕9号"),
