@@ -40,6 +40,7 @@ from reports.common import (
     group_findings,
     indicator_names,
     is_problem,
+    is_warning,
     iso,
     official,
     page_text,
@@ -176,6 +177,8 @@ class Notice:
     crawl_complete: bool
     notes: list[str] = field(default_factory=list)
     shots_note: str = ""  # why a notice has no pictures (no Chromium), else ""
+    warnings: list[Problem] = field(default_factory=list)  # 预警: shown before the problems
+    media: list[str] = field(default_factory=list)  # 新媒体 entries a person must look at
 
     @property
     def figures(self) -> list[Problem]:
@@ -184,7 +187,8 @@ class Notice:
     @property
     def rule_rows(self) -> list[tuple[str, str, str, str]]:
         """Annex: (problem no, problem type, rule ID, indicator) for every problem."""
-        rows = [(str(p.no), p.rule_label, p.rule, p.indicator) for p in self.problems]
+        rows = [(f"预警{w.no}", w.rule_label, w.rule, "预警（不计分）") for w in self.warnings]
+        rows += [(str(p.no), p.rule_label, p.rule, p.indicator) for p in self.problems]
         rows += [(f"提示{h.no}", h.rule_label, h.rule, h.indicator) for h in self.hints]
         return rows
 
@@ -291,6 +295,9 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
 
     groups: list[ProblemGroup] = []
     hints: list[Problem] = []
+    warnings = [_problem(i, Group(id=None, name="预警", kind="other"), f, None)
+                for i, f in enumerate((f for f in findings if is_warning(f)), start=1)]
+    findings = [f for f in findings if not is_warning(f)]
     no = 0
     for g in group_findings(card, findings, systems):
         problems = [f for f in g.findings if is_problem(f) or f.id in scored]
@@ -346,7 +353,21 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
         to_confirm=indicator_names(card, confirm),
         data_gaps=indicator_names(card, gaps),
         site_status=rs.status if rs else None, crawl_complete=bool(d.get("crawl_complete")),
-        notes=notes)
+        notes=notes, warnings=warnings, media=_media_entries(session, card.run_id, site.id))
+
+
+def _media_entries(session: Session, run_id: int | None, site_id: int) -> list[str]:
+    """The 政务新媒体 entries the homepage announces: their accounts' content is for a
+    person to check (``checks/media.py`` only tests that the links work)."""
+    from checks._governance import KIND_LABELS
+    from store.models import SiteEntry
+
+    if run_id is None:
+        return []
+    rows = session.scalars(select(SiteEntry).where(
+        SiteEntry.run_id == run_id, SiteEntry.site_id == site_id, SiteEntry.on_home,
+        SiteEntry.kind.in_(("weibo", "weixin", "app"))).order_by(SiteEntry.id))
+    return [f"{KIND_LABELS[e.kind]}“{clean(e.label)}”（{clean(e.target)}）" for e in rows]
 
 
 def _own(f: Any) -> dict[str, Any]:
@@ -387,6 +408,7 @@ def _problem(no: int, g: Group, f: Any, deadline: date | None,
 def write_html(notice: Notice, path: Path) -> Path:
     n = notice
     path.write_text(render("notice.html.j2", n=n, opening=_opening(n),
+                           warning_line=_warning_lines(n),
                            status_lines=_status_lines(n), manual_lines=_manual_lines(n),
                            requirement_lines=_requirement_lines(n),
                            no_fixed=_no_fixed_text(n), cn_num=_cn_num), encoding="utf-8")
@@ -401,6 +423,13 @@ def write_docx(notice: Notice, path: Path) -> Path:
     doc.add_paragraph(n.title, style="Title")
     dx.para(doc, f"{n.addressee}：", indent=False)
     dx.para(doc, _opening(n))
+    if n.warnings:
+        doc.add_heading("预警事项", level=1)
+        dx.para(doc, _warning_lines(n))
+        dx.table(doc, ["序号", "预警内容", "网址", "预警依据"],
+                 [[str(w.no), f"{w.message}\n【{w.rule_label}】", w.url,
+                   w.evidence_text or EMPTY_TEXT] for w in n.warnings],
+                 widths_mm=(10, 70, 46, 30))
     doc.add_heading("一、检查结论", level=1)
     dx.table(doc, ["网站名称", "网站标识码", "网站类型", "指标体系", "结论", "得分"],
              [[n.site.name, n.site.code, n.kind_name, n.system_name, n.verdict, n.score_text]],
@@ -514,6 +543,12 @@ FIXED_COLUMNS = (("序号", 6), ("网站标识码", 13), ("网站名称", 22), (
 def write_xlsx(notices: list[Notice], path: Path) -> Path:
     """Problem list: one row per problem (and sheets of the problems fixed and hints)."""
     wb = new_workbook()
+    warnings = [[w.no, n.site.code, n.site.name, w.rule_label, w.message, w.url,
+                 w.evidence_text, w.first_seen] for n in notices for w in n.warnings]
+    if warnings:  # 预警 first: what a site can still prevent
+        add_table(wb, "预警", (("序号", 6), ("网站标识码", 13), ("网站名称", 22), ("预警类型", 24),
+                             ("预警内容", 60), ("网址", 45), ("预警依据", 30), ("首次发现", 12)),
+                  warnings, wrap=("预警内容", "网址", "预警依据"), links=URL_COLUMNS)
     add_table(wb, "问题清单", PROBLEM_COLUMNS, _problem_rows(notices), wrap=PROBLEM_WRAP,
               links=URL_COLUMNS)
     add_table(wb, "已整改", FIXED_COLUMNS, _fixed_rows(notices),
@@ -555,6 +590,11 @@ def _status_lines(n: Notice) -> list[str]:
     return out
 
 
+def _warning_lines(n: Notice) -> str:
+    return (f"以下 {len(n.warnings)} 项已接近单项否决标准，尚未扣分，请优先处理，避免在下次检查时"
+            "被单项否决：")
+
+
 def _manual_lines(n: Notice) -> list[str]:
     out = []
     if n.data_gaps:
@@ -564,6 +604,9 @@ def _manual_lines(n: Notice) -> list[str]:
         out.append("以下指标的自动检查结果将由检查人员人工确认：" + "、".join(n.to_confirm) + "。")
     if n.needs_person:
         out.append("以下指标需由检查人员人工核查，本通知未作结论：" + "、".join(n.needs_person) + "。")
+    if n.media:
+        out.append("首页公布的政务新媒体账号的内容更新情况需人工核查（自动检查只核对入口能否打开）："
+                   + "、".join(n.media) + "。")
     return out
 
 
@@ -613,10 +656,12 @@ def issue_number(session: Session, site: Site, period: str, system_id: str, *,
 
 
 def has_problems(session: Session, card: Scorecard, site: Site) -> bool:
-    """A notice is due: the card failed, or its run shows a problem to rectify."""
+    """A notice is due: the card failed, or its run shows a problem to rectify or an
+    early warning (the site should hear of it before the veto)."""
     if card.verdict == "不合格":
         return True
-    return any(is_problem(f) for f in site_findings(session, card.run_id, site.id))
+    return any(is_problem(f) or is_warning(f)
+               for f in site_findings(session, card.run_id, site.id))
 
 
 def sha256_file(path: Path) -> str:
