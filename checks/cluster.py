@@ -13,9 +13,9 @@ drop-down's ``<option>`` addresses) are stored before its sub-sites are checked;
   elsewhere is named in the message. Skipped (unknown) while the portal's crawl is
   incomplete or failed: a link may sit on a page it did not reach.
 * ``cluster.wrong_target`` — the portal links the site, and the page the link lands on
-  (or the site's homepage, when that page was not stored) shows in its footer or 找错
-  widget another 网站标识码 than the site's own: visitors land on a page that answers for
-  another site.
+  (or the site's homepage, when that page was not stored) shows in its footer (else in its
+  找错 widget) another 网站标识码 than the site's own: visitors land on a page that answers
+  for another site.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from store.models import Link, Page, PageFact, RunSite, Site
 RULES = ("cluster.site_unlinked", "cluster.wrong_target")
 NEEDS_COMPLETE = False  # reads the portal's crawl, whose completeness it checks itself
 RUNS_ON_UNREACHABLE = True  # a dead sub-site must still be linked from its portal
-CODE_PLACES = ("footer", "jiucuo")  # what a page shows visitors (a meta tag is not)
+CODE_PLACES = ("footer", "jiucuo")  # what a page shows, in order (a meta tag is not shown)
 _WS = re.compile(r"\s+")
 
 
@@ -121,8 +121,10 @@ def _landing_codes(ctx: CheckContext, target: str) -> tuple[str, list[str]] | No
             PageFact.kind == "home")).first()
     if fact is None:
         return None
-    codes = [c for place in CODE_PLACES for c in (fact.codes or {}).get(place, [])]
-    return fact.url, list(dict.fromkeys(codes))
+    places = fact.codes or {}
+    # the code the page shows visitors: its footer's, else its 找错 widget's
+    shown = next((places[p] for p in CODE_PLACES if places.get(p)), [])
+    return fact.url, list(dict.fromkeys(shown))
 
 
 def _wrong_target(ctx: CheckContext, portal: Site,

@@ -84,7 +84,7 @@ def derive_governance(session: Session, run: Run, site: Site,
             attached = bool(gov.attachments) and len(gov.sections) < ATTACHED_BELOW
             reports[(kind, year, r.url)] = {
                 "run_id": run_id, "site_id": site_id, "kind": kind, "year": year,
-                "title": r.title or "", "url": r.url[:2048], "source_url": None,
+                "title": gov.title or r.title or "", "url": r.url[:2048], "source_url": None,
                 "published": page_date,
                 "date_source": info.date_source if page_date is not None else None,
                 "sections": gov.sections if kind == "report" else [],
@@ -94,7 +94,7 @@ def derive_governance(session: Session, run: Run, site: Site,
             published = field_date(fields.get("published"))
             items.append({
                 "run_id": run_id, "site_id": site_id, "page_id": r.page_id,
-                "url": r.url[:2048], "title": r.title or None,
+                "url": r.url[:2048], "title": gov.title or r.title or None,
                 "index_no": fields.get("index_no") or None,
                 "doc_no": (fields.get("doc_no") or "")[:200] or None,
                 "written": field_date(fields.get("written")),

@@ -201,6 +201,7 @@ class GovPage:
     """Everything :func:`read` found on one page."""
 
     links: list[GovLink] = field(default_factory=list)
+    title: str = ""  # the page's own title: its first heading, else <title>
     report_year: int | None = None  # the page is that year's annual report
     sections: list[str] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)  # the report's attached files
@@ -315,13 +316,28 @@ def closure_notice(lines: list[str]) -> bool:
     return len(text) <= NOTICE_MAX and any(w in text for w in CLOSURE_WORDS)
 
 
+_TITLE_CUT = re.compile(r"\s*(?:_|\s[-|—]\s|\|)\s*")
+
+
+def own_title(view: PageView) -> str:
+    """The page's own title: its ``ArticleTitle`` meta, else ``<title>`` without the site
+    name CMSs append (``标题_示例市人民政府``). Not the first heading: templates put the
+    site's name in an ``<h1>``."""
+    meta = (view.metas.get("articletitle") or "").strip()
+    if meta:
+        return meta[:300]
+    parts = [x for x in _TITLE_CUT.split(view.title or "") if x]
+    return (parts[0] if parts else view.title or "")[:300]
+
+
 def read(view: PageView, is_home: bool) -> GovPage:
     """The governance facts of one page (the homepage also announces its entries)."""
     page = GovPage(links=links(view, entries=is_home))
     if is_home or view.doc is None:
         return page
-    title = view.heading or view.title
-    year = report_title(title) or report_title(view.title)
+    page.title = own_title(view)
+    candidates = (page.title, view.heading, view.title)
+    year = next((y for t in candidates if (y := report_title(t)) is not None), None)
     if year is not None:
         page.report_year = year
         page.sections = report_sections(view.main_lines)
@@ -329,7 +345,7 @@ def read(view: PageView, is_home: bool) -> GovPage:
                                         for a in view.doc.iter("a"))
                             if t and ATTACHMENT.search(t)][:10]
     else:
-        statement = statement_title(title)
+        statement = next((y for t in candidates if (y := statement_title(t)) is not None), None)
         if statement is not None:
             page.statement_year = statement
     if any(mark in view.html for mark in _CATALOGUE_MARKS):
