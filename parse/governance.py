@@ -241,9 +241,23 @@ def entry_kind(label: str) -> str | None:
     return None
 
 
-# Substrings one of which a page must hold for :func:`links` to look at its anchors.
-_MARKS = ("依申请", "信息公开申请", "申请公开", "年度报告", "年报", "年度报表") + tuple(
-    w for _, words in ENTRY_WORDS for w in words)
+# Substrings one of which a page must hold for :func:`links` to look at its anchors (the
+# entry words only on the homepage, where entries are read).
+_MARKS = ("依申请", "信息公开申请", "申请公开", "年度报告", "年报", "年度报表")
+_ENTRY_MARKS = tuple(w for _, words in ENTRY_WORDS for w in words)
+
+
+def _anchors(doc: Any, marks: list[str], images: bool) -> list[Any]:
+    """The anchors whose text or title (``images``: or image alt) holds one of ``marks``,
+    picked by libxml2 (a page links ~100 places; building each one's label in Python cost
+    more than the page's parse)."""
+    if not marks:
+        return []
+    img = " or .//img[{}]" if images else ""
+    cond = " or ".join(
+        f"contains(., '{m}') or contains(@title, '{m}')"
+        + img.format(f"contains(@alt, '{m}') or contains(@title, '{m}')") for m in marks)
+    return doc.xpath(f"//a[{cond}]")
 
 
 def links(view: PageView, entries: bool) -> list[GovLink]:
@@ -251,11 +265,12 @@ def links(view: PageView, entries: bool) -> list[GovLink]:
     the homepage only: a site announces them there)."""
     doc = view.doc
     html = view.html
-    if doc is None or not (any(m in html for m in _MARKS) or "<option" in html):
+    present = [m for m in _MARKS + (_ENTRY_MARKS if entries else ()) if m in html]
+    if doc is None or not (present or "<option" in html):
         return []
     out: list[GovLink] = []
     seen: set[tuple[str, str]] = set()
-    for a in doc.iter("a"):
+    for a in _anchors(doc, present, images=entries):
         label = _label(a)
         if not label:
             continue
