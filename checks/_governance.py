@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
-from checks.base import CheckContext, Skip, ThresholdError
-from scoring.durations import Duration, MonthDay, parse_month_day
-from scoring.durations import parse as parse_duration
+from checks.base import CheckContext, Skip
+from derive.governance import annual_documents as _annual_documents
+from derive.governance import site_entries
+from indicators.durations import Duration, MonthDay, parse_month_day
+from indicators.durations import parse as parse_duration
+from indicators.thresholds import ThresholdError
+from parse.governance import KIND_LABELS  # noqa: F401 - the rules' names of entry kinds
 from store.models import AnnualReport, SiteEntry
-
-KIND_LABELS = {"mobile": "手机版", "weibo": "政务微博", "weixin": "政务微信", "app": "客户端"}
 
 
 def need(ctx: CheckContext, key: str) -> Any:
@@ -46,19 +46,12 @@ def due_year(as_of: date, deadline: MonthDay) -> tuple[int, date]:
 def annual_documents(ctx: CheckContext, kind: str, year: int | None = None
                      ) -> list[AnnualReport]:
     """The site's stored reports (``kind`` report) or statements of this run."""
-    q = select(AnnualReport).where(AnnualReport.run_id == ctx.run.id,
-                                   AnnualReport.site_id == ctx.site.id,
-                                   AnnualReport.kind == kind)
-    if year is not None:
-        q = q.where(AnnualReport.year == year)
-    return list(ctx.session.scalars(q.order_by(AnnualReport.id)))
+    return _annual_documents(ctx.session, ctx.run.id, ctx.site.id, kind, year)
 
 
 def entries(ctx: CheckContext, *kinds: str, site_id: int | None = None) -> list[SiteEntry]:
     """Links of ``kinds`` the derive step stored for the site (or ``site_id``) in this run."""
-    return list(ctx.session.scalars(select(SiteEntry).where(
-        SiteEntry.run_id == ctx.run.id, SiteEntry.site_id == (site_id or ctx.site.id),
-        SiteEntry.kind.in_(kinds)).order_by(SiteEntry.id)))
+    return site_entries(ctx.session, ctx.run.id, site_id or ctx.site.id, *kinds)
 
 
 def quote(text: str | None, limit: int = 40) -> str:

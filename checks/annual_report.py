@@ -17,11 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._governance import annual_documents, due_year, need_deadline, quote
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
 from parse.governance import TEMPLATE_CHANGED, missing_sections
-
-RULES = ("disclosure.annual_report_late", "disclosure.annual_report_incomplete")
-NEEDS_COMPLETE = False
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
@@ -57,3 +54,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         message=(f"{year}年度政府信息公开工作年度报告{quote(report.title)}缺少"
                  + "、".join(f"“{m}”" for m in missing) + f"部分（按{form}）"),
         detail={"year": year, "missing": missing, "column": report.column})
+
+
+RULE = Rule(name="annual_report",
+            ids=("disclosure.annual_report_late", "disclosure.annual_report_incomplete"),
+            check=check, needs_complete=False, derived=("governance",))

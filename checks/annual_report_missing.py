@@ -1,7 +1,7 @@
 """disclosure.annual_report_missing: no 政府信息公开工作年度报告 for the year due
 (条例 Art. 49; the deadline per site kind is in the indicator file).
 
-Absence is only known from a complete crawl (the runner skips this module otherwise).
+Absence is only known from a complete crawl (``needs_complete``).
 A report counts when its page was read or any page links a title naming that year's
 report (a PDF attachment, a page outside the crawl). The finding names the column where
 the site keeps its other years' reports, when it has one.
@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._governance import annual_documents, due_year, need_deadline
-from checks.base import CheckContext, FindingDraft
-
-RULES = ("disclosure.annual_report_missing",)
-NEEDS_COMPLETE = True
+from checks.base import CheckContext, FindingDraft, Rule
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
@@ -36,3 +33,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         message=(f"未发现{year}年政府信息公开工作年度报告（应于 {due:%Y-%m-%d} 前发布）{seen}"),
         detail={"year": year, "deadline": due.isoformat(), "column": column,
                 "latest": others[0].year if others else None})
+
+
+RULE = Rule(name="annual_report_missing", ids=("disclosure.annual_report_missing",),
+            check=check, needs_complete=True, derived=("governance",))

@@ -17,13 +17,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from checks._governance import quote
-from checks._pageview import in_scopes, site_scopes
-from checks.base import CheckContext, FindingDraft, Skip
+from checks.base import CheckContext, FindingDraft, Rule, Skip
+from derive.source import site_scopes
+from parse.urls import in_scopes
 from store.models import ClosedProbe, Site
-
-RULES = ("site.closed_still_online",)
-NEEDS_COMPLETE = False
-CLOSED_SITES = True  # runs on the sites registered 关停, and only on them
 
 
 def _cluster_scopes(ctx: CheckContext) -> list[tuple[str, str]]:
@@ -61,3 +58,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         message=(f"网站已登记为关停，但仍可访问：{where}（HTTP {probe.status}）{title}{code}"),
         detail={"status": probe.status, "final_url": final, "title": probe.title,
                 "found": probe.code, "redirects": probe.redirects})
+
+
+RULE = Rule(name="closed_sites", ids=("site.closed_still_online",), check=check,
+            needs_complete=False, closed_sites=True)  # on the sites registered 关停 only

@@ -1,12 +1,11 @@
 """cluster.site_unlinked, cluster.wrong_target: a sub-site or department site and its
 portal's links (集约化: every site of the cluster reachable from the portal).
 
-The rule runs for each running sub-site and department site and reads its portal's
+A cluster rule (``scope="cluster"``): it runs once the derive step has stored every site
+of the run, and judges each running sub-site and department site against its portal's
 stored crawl of the same run: the portal is the site's ``parent``, else the registry's
-only portal. Cluster context without a second pass: the runner checks portals first
-(``checks/runner.py``), so the portal's derived links (``site_entries``: the 部门网站
-drop-down's ``<option>`` addresses) are stored before its sub-sites are checked; its
-``<a>`` links are crawl data, always there.
+only portal. Its links are the portal's ``<a>`` links (crawl data) and the 部门网站
+drop-down's ``<option>`` addresses (``site_entries``, derived).
 
 * ``cluster.site_unlinked`` — no page the portal's crawl reached links into the site's
   scope (its hosts and path prefixes). A portal link named after the site but pointing
@@ -26,13 +25,11 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from checks._governance import entries, quote
-from checks._pageview import in_scopes, site_scopes
-from checks.base import CheckContext, FindingDraft, Skip
+from checks.base import CheckContext, ClusterContext, FindingDraft, Rule
+from derive.source import site_scopes
+from parse.urls import in_scopes
 from store.models import Link, Page, PageFact, RunSite, Site
 
-RULES = ("cluster.site_unlinked", "cluster.wrong_target")
-NEEDS_COMPLETE = False  # reads the portal's crawl, whose completeness it checks itself
-RUNS_ON_UNREACHABLE = True  # a dead sub-site must still be linked from its portal
 CODE_PLACES = ("footer", "jiucuo")  # what a page shows, in order (a meta tag is not shown)
 _WS = re.compile(r"\s+")
 
@@ -55,27 +52,43 @@ def names_site(anchor: str | None, name: str) -> bool:
     return bool(text) and (text == name or (len(text) >= 4 and text in name))
 
 
-def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    if ctx.site.kind == "portal":
-        return
+def check(cluster: ClusterContext) -> Iterator[FindingDraft]:
+    portal_links: dict[int, list] = {}  # a portal's links, read once for all its sites
+    for ctx in cluster.sites:
+        if ctx.site.kind == "portal":
+            continue
+        for draft in _check_site(cluster, ctx, portal_links):
+            draft.site = ctx.site.code
+            yield draft
+
+
+def _check_site(cluster: ClusterContext, ctx: CheckContext,
+                portal_links: dict[int, list]) -> Iterator[FindingDraft]:
     portal = portal_of(ctx)
     if portal is None:
-        raise Skip("未登记上级门户网站 (parent)，且注册表中门户网站不止一个，无法判断")
+        cluster.skip(ctx.site.code, "未登记上级门户网站 (parent)，且注册表中门户网站不止一个，无法判断")
+        return
     rs = ctx.session.scalars(select(RunSite).where(RunSite.run_id == ctx.run.id,
                                                    RunSite.site_id == portal.id)).first()
     if rs is None or rs.status in ("skipped", "pending"):
-        raise Skip(f"门户网站“{portal.name}”本次未抓取")
+        cluster.skip(ctx.site.code, f"门户网站“{portal.name}”本次未抓取")
+        return
+    if portal.id not in portal_links:
+        rows = ctx.session.execute(
+            select(Link.target, Link.anchor, Page.url).join(Page, Page.id == Link.page_id)
+            .where(Link.run_id == ctx.run.id, Link.site_id == portal.id,
+                   Link.tag.in_(("a", "area")))).all()
+        rows += [(e.target, e.label, e.page_url)
+                 for e in entries(ctx, "option", site_id=portal.id)]
+        portal_links[portal.id] = rows
+    rows = portal_links[portal.id]
     scopes = site_scopes(ctx.site)
-    rows = ctx.session.execute(
-        select(Link.target, Link.anchor, Page.url).join(Page, Page.id == Link.page_id)
-        .where(Link.run_id == ctx.run.id, Link.site_id == portal.id,
-               Link.tag.in_(("a", "area")))).all()
-    rows += [(e.target, e.label, e.page_url) for e in entries(ctx, "option", site_id=portal.id)]
     linked = [(target, source) for target, _, source in rows if in_scopes(target, scopes)]
     if not linked:
         if not rs.complete:
-            raise Skip(f"门户网站“{portal.name}”本次抓取不完整 ({rs.note or rs.status})，"
-                       "无法判断是否链接本网站")
+            cluster.skip(ctx.site.code, f"门户网站“{portal.name}”本次抓取不完整 "
+                                        f"({rs.note or rs.status})，无法判断是否链接本网站")
+            return
         yield _unlinked(ctx, portal, rows)
         return
     yield from _wrong_target(ctx, portal, linked)
@@ -148,3 +161,10 @@ def _wrong_target(ctx: CheckContext, portal: Site,
             detail={"found": found, "expected": expected, "portal": portal.code,
                     "target": target})
         return  # one finding per site: the page answers for one other code
+
+
+# Reads the portal's crawl, whose completeness it judges itself; a dead sub-site must
+# still be linked from its portal (hence neither complete nor reachable is required).
+RULE = Rule(name="cluster", ids=("cluster.site_unlinked", "cluster.wrong_target"),
+            check=check, scope="cluster", needs_complete=False, needs_reachable=False,
+            derived=("governance",))

@@ -8,7 +8,7 @@ published within ``thresholds.disclosure.window`` (1 year) before the check are 
 
 * ``disclosure.late`` — 发布日期 more than ``thresholds.disclosure.timely_working_days``
   (20) working days after 成文日期, counted under the official holiday calendar
-  (``checks.workdays``; a year it does not know is counted Monday to Friday, and said).
+  (``indicators.workdays``; a year it does not know is counted Monday to Friday, and said).
 * ``disclosure.fields_missing`` — 索引号 or 成文日期 shown without a value, or absent while
   most of the site's catalogue items show it; 发文字号 the same, on items with a 成文日期
   (a document: a news item in the catalogue has no number to show).
@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import select
-
 from checks._governance import need, need_duration, quote
-from checks.base import CheckContext, FindingDraft
-from checks.workdays import working_days_between
+from checks.base import CheckContext, FindingDraft, Rule
+from derive.governance import catalogue_items
+from indicators.workdays import working_days_between
 from store.models import DisclosureItem
 
-RULES = ("disclosure.late", "disclosure.fields_missing")
-NEEDS_COMPLETE = False
 FIELD_NAMES = {"index_no": "索引号", "doc_no": "发文字号", "written": "成文日期"}
 USUAL_SHARE = 0.5  # a label most items show is one the catalogue shows
 USUAL_MIN = 3  # … once there are this many items to tell
@@ -35,9 +32,7 @@ USUAL_MIN = 3  # … once there are this many items to tell
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     limit = int(need(ctx, "disclosure.timely_working_days"))
     since = need_duration(ctx, "disclosure.window").before(ctx.as_of)
-    items = list(ctx.session.scalars(select(DisclosureItem).where(
-        DisclosureItem.run_id == ctx.run.id, DisclosureItem.site_id == ctx.site.id)
-        .order_by(DisclosureItem.url)))
+    items = catalogue_items(ctx.session, ctx.run.id, ctx.site.id)
     usual = {f for f in FIELD_NAMES
              if len(items) >= USUAL_MIN
              and sum(f in (i.labels or []) for i in items) >= USUAL_SHARE * len(items)}
@@ -71,3 +66,7 @@ def _late(item: DisclosureItem, limit: int) -> Iterator[FindingDraft]:
                  f"公开时限{note}"),
         detail={"written": item.written.isoformat(), "published": item.published.isoformat(),
                 "working_days": count.days, "limit": limit, "title": item.title})
+
+
+RULE = Rule(name="disclosure", ids=("disclosure.late", "disclosure.fields_missing"),
+            check=check, needs_complete=False, derived=("governance",))

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._governance import KIND_LABELS, entries, quote
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
 
-RULES = ("media.mobile_broken", "media.entry_broken")
-NEEDS_COMPLETE = False
 ENTRY_KINDS = tuple(KIND_LABELS)
 
 
@@ -37,3 +35,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
             message=f"首页的{what}入口{quote(e.label, 20)}无法访问（{why}）",
             detail={"target": e.target, "kind": e.kind, "status": lc.status or None,
                     "anchor": e.label, "error": lc.error_class})
+
+
+RULE = Rule(name="media", ids=("media.mobile_broken", "media.entry_broken"), check=check,
+            needs_complete=False, derived=("governance",))

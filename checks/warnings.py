@@ -30,16 +30,11 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from checks._governance import need, need_duration, quote
-from checks.base import CheckContext, FindingDraft, Skip
-from checks.columndata import ColumnsUnavailable, site_columns
+from checks.base import CheckContext, FindingDraft, Rule, Skip
 from checks.columns import CLASS_NAMES, level_name, limit_for, stale_columns
 from checks.columns_counts import FIRST_LEVEL_NOTICE
-from checks.messages import discover
+from derive.columns import ColumnsUnavailable
 from store.models import Probe
-
-RULES = ("warn.home.stale", "warn.column.stale", "warn.column.stale_many",
-         "warn.column.blank_many", "warn.mailbox.unanswered", "warn.site.unreachable")
-NEEDS_COMPLETE = False
 
 
 def _detail(threshold: object, veto_at: object, value: object, **extra: object) -> dict:
@@ -48,7 +43,7 @@ def _detail(threshold: object, veto_at: object, value: object, **extra: object) 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     try:
-        data = site_columns(ctx)
+        data = ctx.columns
     except ColumnsUnavailable as exc:
         raise Skip(str(exc)) from None
     drafts: list[FindingDraft] = []
@@ -137,7 +132,7 @@ def _mailbox(ctx: CheckContext) -> list[FindingDraft]:
     veto = ctx.duration("mailbox.unanswered")
     warn = need_duration(ctx, "warn.mailbox_unanswered")
     out = []
-    for board, rec in discover(ctx).messages():
+    for board, rec in ctx.boards.messages():
         if rec.status != "pending" or rec.submitted is None:
             continue
         if not window_start <= rec.submitted <= as_of:
@@ -177,3 +172,10 @@ def _probes(ctx: CheckContext) -> list[FindingDraft]:
                  f"达到预警线 {warn:.0%}；失败比例达到 {veto:.0%} 将触发“站点无法访问”单项否决"),
         detail=_detail(f"{warn:.0%}", f"{veto:.0%}", f"{share:.1%}", failures=failures,
                        probes=len(probes)))]
+
+
+RULE = Rule(name="warnings",
+            ids=("warn.home.stale", "warn.column.stale", "warn.column.stale_many",
+                 "warn.column.blank_many", "warn.mailbox.unanswered", "warn.site.unreachable"),
+            check=check, needs_complete=False, derived=("columns", "boards"),
+            severity="warn")  # early warnings: no indicator scores them

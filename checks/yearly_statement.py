@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks._governance import annual_documents, due_year, entries, need_deadline
-from checks.base import CheckContext, FindingDraft
-
-RULES = ("report.yearly_statement_missing",)
-NEEDS_COMPLETE = False
+from checks.base import CheckContext, FindingDraft, Rule
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
@@ -44,3 +41,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                  f"{what}"),
         detail={"year": year, "deadline": due.isoformat(),
                 "shown": sorted(set(shown)) or None})
+
+
+RULE = Rule(name="yearly_statement", ids=("report.yearly_statement_missing",), check=check,
+            needs_complete=False, derived=("governance",))

@@ -1,7 +1,8 @@
 """Derive a site's disclosure and cluster facts from the page scan and store them.
 
-Runs right after :func:`derive.facts.derive_site`, on the same scan (one parse per page:
-``parse.governance`` is one of the scan's extractors). Per site and run it stores:
+A derive step (``derive.steps``: ``governance``, built for a site when a rule that runs
+on it names it in ``Rule.derived``), on the page scan every site gets (one parse per page:
+``parse.governance`` is one of the scan's own extractors). Per site and run it stores:
 
 * ``site_entries`` — the links the disclosure, media and cluster rules ask about (手机版 /
   微博 / 微信 / 客户端 entries of the homepage, the 依申请公开 channel, links to annual
@@ -13,7 +14,9 @@ Runs right after :func:`derive.facts.derive_site`, on the same scan (one parse p
 * ``disclosure_items`` — every 信息公开 catalogue item: 索引号, 发文字号, 成文日期, 发布日期,
   and which labels its header shows without a value.
 
-Rows are replaced when a run is derived again (derived data; the crawl data stays).
+Rows are replaced when a run is derived again (derived data; the crawl data stays). The
+rules and reports read them back with :func:`site_entries`, :func:`annual_documents` and
+:func:`catalogue_items`.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sqlalchemy.orm import Session
 from parse.governance import MAX_LABEL, field_date
 from store.models import AnnualReport, DisclosureItem, Page, Run, Site, SiteEntry
 
-FAMILY = "governance"  # the scan's extractor (checks/_pageview.py EXTRACTORS)
+FAMILY = "governance"  # the scan's extractor (derive/scan.py EXTRACTORS)
 # An annual report whose page shows fewer headings than this, and links a file, is
 # published as that attachment: its sections cannot be read from the page.
 ATTACHED_BELOW = 2
@@ -45,7 +48,7 @@ class GovernanceCounts:
 def derive_governance(session: Session, run: Run, site: Site,
                       scan: Any) -> GovernanceCounts | None:
     """Store the governance facts of ``site`` in ``run`` from ``scan``
-    (``checks._pageview.SiteScan``); None when the run's snapshots of the site are gone
+    (``derive.scan.SiteScan``); None when the run's snapshots of the site are gone
     (earlier facts stay as they were, as ``derive_site`` keeps its own)."""
     if FAMILY in scan.errors:
         raise RuntimeError(scan.errors[FAMILY])
@@ -126,3 +129,28 @@ def derive_governance(session: Session, run: Run, site: Site,
             session.execute(insert(model), rows[i:i + 1000])
     session.flush()
     return GovernanceCounts(entries=len(entries), reports=len(reports), items=len(items))
+
+
+# -- reading them back (rules, notices) -------------------------------------------------
+def site_entries(session: Session, run_id: int, site_id: int, *kinds: str) -> list[SiteEntry]:
+    """Links of ``kinds`` stored for the site in the run, in the order they were found."""
+    return list(session.scalars(select(SiteEntry).where(
+        SiteEntry.run_id == run_id, SiteEntry.site_id == site_id, SiteEntry.kind.in_(kinds))
+        .order_by(SiteEntry.id)))
+
+
+def annual_documents(session: Session, run_id: int, site_id: int, kind: str,
+                     year: int | None = None) -> list[AnnualReport]:
+    """The site's stored reports (``kind`` report) or statements (``statement``)."""
+    q = select(AnnualReport).where(AnnualReport.run_id == run_id,
+                                   AnnualReport.site_id == site_id, AnnualReport.kind == kind)
+    if year is not None:
+        q = q.where(AnnualReport.year == year)
+    return list(session.scalars(q.order_by(AnnualReport.id)))
+
+
+def catalogue_items(session: Session, run_id: int, site_id: int) -> list[DisclosureItem]:
+    """The site's 信息公开 catalogue items, by URL."""
+    return list(session.scalars(select(DisclosureItem).where(
+        DisclosureItem.run_id == run_id, DisclosureItem.site_id == site_id)
+        .order_by(DisclosureItem.url)))

@@ -175,6 +175,8 @@ ENTRY_WORDS = (
     ("weixin", ("微信", "公众号")),
     ("app", ("客户端", "APP下载", "App下载", "政务APP", "移动应用")),
 )
+# What a report calls each kind of announced entry.
+KIND_LABELS = {"mobile": "手机版", "weibo": "政务微博", "weixin": "政务微信", "app": "客户端"}
 REQUEST_WORDS = ("依申请公开", "政府信息公开申请", "信息公开申请", "申请公开")
 ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)(?:$|[?#])", re.I)
 ROW_TAGS = frozenset({"li", "tr", "dd", "p", "div"})

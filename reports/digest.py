@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checks.runner import fixed_findings
+from checks.findings import fixed_findings
+from indicators.rules_catalogue import rule_title
 from reports.common import clean, is_problem, is_warning, site_findings
-from scoring.rules_catalogue import rule_title
 from store.models import Finding, Run, RunSite, Scorecard, Site
 
 NEW_STATES = ("new", "regressed")

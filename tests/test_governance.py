@@ -183,7 +183,7 @@ def world(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
         with crawled.sessions.begin() as s:
             run = s.get(Run, crawled.result.run_id)
             run.started_at = as_of
-            run_checks(s, run, registry=crawled.registry, modules=modules)
+            run_checks(s, run, registry=crawled.registry, rules=[m.RULE for m in modules])
         with crawled.sessions() as s:
             rows = s.scalars(select(Finding).where(Finding.run_id == run.id)).all()
             s.expunge_all()

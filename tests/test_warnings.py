@@ -28,15 +28,15 @@ import checks.warnings
 from checks.runner import run_checks
 from crawler.netguard import Guard
 from crawler.probe import probe_all
-from govmon.config import MailSettings
 from govmon.demo.pages import Message, fd, mailbox_board, mailbox_detail
 from govmon.demo.server import Route
 from govmon.mail import MailError, as_message, connect, deliver, flush
-from govmon.registry import Contact
+from indicators.durations import Duration
+from indicators.system import load_system
 from reports.digest import build
-from scoring.durations import Duration
 from scoring.engine import score_run, score_site
-from scoring.system import load_system
+from settings.config import MailSettings
+from settings.site import Contact
 from store.models import Finding, MailLog, Probe, Run, Scorecard
 from tests.conftest import next_address, run_crawl, spec
 from tests.smtp_server import self_signed, smtp_server
@@ -108,7 +108,7 @@ def check(crawled, as_of: datetime, probes: list[Probe]) -> int:  # noqa: ANN001
         s.add_all(probes)
         run = s.get(Run, crawled.result.run_id)
         run.started_at = as_of
-        run_checks(s, run, registry=crawled.registry, modules=MODULES)
+        run_checks(s, run, registry=crawled.registry, rules=[m.RULE for m in MODULES])
         score_run(s, load_system("national-2019"), run.id)
         return run.id
 

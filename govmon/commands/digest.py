@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_digest(ctx: Any) -> int:
-    from govmon.cli import EXIT_INTERNAL, EXIT_OK, CliError
+    from govmon.context import EXIT_INTERNAL, EXIT_OK, CliError
     from govmon.console import console
     from govmon.mail import MailError, flush
     from store.models import Run
@@ -74,8 +74,8 @@ def send_digests(ctx: Any, sessions: Any, run_id: int, registry: Any, system: st
                  *, dry_run: bool = False) -> Any:
     """Build the run's digests and deliver them (flushing the outbox first)."""
     from govmon.mail import deliver, flush
+    from indicators.system import DEFAULT_SYSTEM, load_system
     from reports.digest import build
-    from scoring.system import DEFAULT_SYSTEM, load_system
 
     mail = ctx.settings.mail
     system_id = load_system(system or DEFAULT_SYSTEM).id

@@ -31,8 +31,8 @@ from typing import Any
 from checks._governance import due_year
 from govmon.demo import pages as p
 from govmon.demo.pages import Column, Look, e
-from govmon.registry import Contact, SiteSpec
-from scoring.durations import MonthDay
+from indicators.durations import MonthDay
+from settings.site import Contact, SiteSpec
 
 CULTURE_CODE = "5199000013"
 VETERANS_CODE = "5199000014"

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
-from govmon.schema import (
+from settings.schema import (
     CleanText,
     InputError,
     YamlProblem,

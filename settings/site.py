@@ -1,0 +1,85 @@
+"""One registered site (``SiteSpec``): its code, kind, homepage, the scope it owns and who
+receives its e-mail digest (``Contact``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+MAX_OTHER_CONTACTS = 3
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
+@dataclass
+class Contact:
+    """Someone who receives a site's e-mail digest: its 负责人 (at most one) or one of up to
+    ``MAX_OTHER_CONTACTS`` other 联系人."""
+
+    name: str
+    email: str
+    role: str = "联系人"  # 负责人 | 联系人
+    phone: str | None = None
+
+    def to_yaml(self) -> dict:
+        out = {"name": self.name, "role": self.role, "email": self.email}
+        if self.phone:
+            out["phone"] = self.phone
+        return out
+
+
+@dataclass
+class SiteSpec:
+    code: str
+    name: str
+    url: str
+    kind: str
+    parent: str | None = None
+    status: str = "运行"
+    hosts: list[str] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    hints: dict = field(default_factory=dict)
+    has_services: bool = True
+    ignore_robots: bool = False
+    contacts: list[Contact] = field(default_factory=list)  # who gets the site's digest
+    successor: str | None = None  # a closed site's replacement (its visitors may go there)
+
+    @property
+    def running(self) -> bool:
+        return self.status == "运行"
+
+    @property
+    def home_host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
+
+    def scope(self) -> list[tuple[str, str]]:
+        """(host[:port], path prefix) pairs this site owns."""
+        parts = urlsplit(self.url)
+        netloc = parts.netloc.lower()
+        prefixes = self.prefixes or [_dir_of(parts.path)]
+        hosts = [netloc] + [h.lower() for h in self.hosts]
+        return [(h, p) for h in hosts for p in prefixes]
+
+    def to_yaml(self) -> dict:
+        out: dict = {"code": self.code, "name": self.name, "url": self.url, "kind": self.kind}
+        if self.parent:
+            out["parent"] = self.parent
+        out["status"] = self.status
+        for key in ("hosts", "prefixes", "hints"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if not self.has_services:
+            out["has_services"] = False
+        if self.ignore_robots:
+            out["ignore_robots"] = True
+        if self.successor:
+            out["successor"] = self.successor
+        if self.contacts:
+            out["contacts"] = [c.to_yaml() for c in self.contacts]
+        return out
+
+
+def _dir_of(path: str) -> str:
+    if not path:
+        return "/"
+    return path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
