@@ -324,6 +324,8 @@ def test_demo_shows_every_governance_rule_and_warning(demo: DemoRun) -> None:
         closed = {codes[p.site_id]: p for p in s.scalars(select(ClosedProbe).where(
             ClosedProbe.run_id == run_id))}
         probes = s.scalars(select(Probe)).all()
+        incomplete = [f.detail["missing"] for f in s.scalars(select(Finding).where(
+            Finding.run_id == run_id, Finding.rule == "disclosure.annual_report_incomplete"))]
     for rule, code in GOVERNANCE.items():
         assert code in found.get(rule, set()), (rule, sorted(found.get(rule, ())))
     # only the planted sites: the warnings are the 退役军人事务局's, the closed one online
@@ -331,6 +333,7 @@ def test_demo_shows_every_governance_rule_and_warning(demo: DemoRun) -> None:
     assert found["site.closed_still_online"] == {TOURISM}
     assert found["cluster.wrong_target"] == {CULTURE} and found["cluster.site_unlinked"] == {
         VETERANS}
+    assert incomplete == [["存在的主要问题及改进情况"]]  # the portal's report lacks one section
     assert set(closed) == {GRAIN, TOURISM, PRICE}
     assert closed[PRICE].redirects[0]["status"] == 301 and closed[GRAIN].error == "refused"
     # the demo probed every running homepage, as cron would; one 503 on 退役军人事务局

@@ -23,8 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_digest(ctx: Any) -> int:
-    from govmon.context import EXIT_INTERNAL, EXIT_OK, CliError
     from govmon.console import console
+    from govmon.context import EXIT_INTERNAL, EXIT_OK, CliError
     from govmon.mail import MailError, flush
     from store.models import Run
 

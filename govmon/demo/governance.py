@@ -5,7 +5,8 @@ relative to the demo's ``today`` like everything else:
 
 * the portal announces its 手机版, 政务微博 and 依申请公开 entries and links the 网站工作年度
   报表 due (``add_portal_entries``, called from ``build_portal``); its 机构概况 page links
-  the 文化广电旅游局 site;
+  the 文化广电旅游局 site; its annual report of the year due lacks the section 存在的主要
+  问题及改进情况 (``disclosure.annual_report_incomplete``);
 * 示例市文化广电旅游局 (department, ``/wlj/`` on the portal's server): linked from the
   portal, but its footer was copied from the 发展和改革委员会 site and shows that site's
   网站标识码 (``cluster.wrong_target``); a broken 手机版 and 政务微博 entry; a catalogue
