@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from derive.facts import snapshots_gone
 from parse.governance import MAX_LABEL, field_date
-from store.models import AnnualReport, DisclosureItem, Page, Run, Site, SiteEntry
+from store.models import AnnualReport, DisclosureItem, Run, Site, SiteEntry
 
 FAMILY = "governance"  # the scan's extractor (derive/scan.py EXTRACTORS)
 # An annual report whose page shows fewer headings than this, and links a file, is
@@ -53,9 +54,7 @@ def derive_governance(session: Session, run: Run, site: Site,
     if FAMILY in scan.errors:
         raise RuntimeError(scan.errors[FAMILY])
     run_id, site_id = run.id, site.id
-    if not scan.pages and session.scalar(select(func.count(Page.id)).where(
-            Page.run_id == run_id, Page.site_id == site_id, Page.status >= 200,
-            Page.status < 300, Page.content_type.ilike("%html%"))):
+    if snapshots_gone(session, run_id, site_id, scan):
         return None
     for model in (SiteEntry, AnnualReport, DisclosureItem):
         session.execute(delete(model).where(model.run_id == run_id, model.site_id == site_id))
