@@ -280,3 +280,35 @@ def test_reports_before_2019_are_read_in_their_own_headings(world) -> None:  # n
     assert rules(world, "P", 2019) == {}
     assert set(rules(world, "A", 2019)) == {"disclosure.annual_report_missing"}
 
+
+
+def test_an_older_indicator_file_skips_the_rules_it_cannot_feed(world, tmp_path) -> None:  # noqa: ANN001
+    """A province's indicator file written before these rules (no ``thresholds.disclosure``,
+    ``report``, ``warn``) still loads; the rules needing a key it lacks are recorded as
+    skipped, naming the key — unknown, never "no problem"."""
+    import yaml
+
+    from indicators.system import load_system
+    from indicators.thresholds import DEFAULT_SYSTEM_PATH
+    from store.models import CheckRun
+
+    data = yaml.safe_load(DEFAULT_SYSTEM_PATH.read_text(encoding="utf-8"))
+    for key in ("disclosure", "report", "warn"):
+        del data["thresholds"][key]
+    data["unconfirmed"] = {k: v for k, v in (data.get("unconfirmed") or {}).items()
+                           if not k.startswith(("thresholds.disclosure", "thresholds.report",
+                                                "thresholds.warn"))}
+    older = tmp_path / "older.yaml"
+    older.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_system(older).threshold("home_stale")  # valid without them
+    rules = [checks.annual_report.RULE, checks.disclosure.RULE, checks.yearly_statement.RULE]
+    with world.sessions.begin() as s:
+        run = s.get(Run, world.result.run_id)
+        run_checks(s, run, registry=world.registry, system_path=older, rules=rules)
+        records = s.scalars(select(CheckRun).where(CheckRun.run_id == run.id)).all()
+        assert s.scalars(select(Finding).where(Finding.run_id == run.id)).all() == []
+    assert records and {r.status for r in records} == {"skipped"}
+    reasons = {r.module: r.reason for r in records if "未设阈值" in (r.reason or "")}
+    assert "thresholds.disclosure.annual_report_deadline." in reasons["annual_report"]
+    assert "thresholds.disclosure.timely_working_days" in reasons["disclosure"]
+    assert "thresholds.report.yearly_statement_deadline" in reasons["yearly_statement"]
