@@ -32,6 +32,12 @@ from store.models import Probe, Run, RunSite, Site
 SEVERITIES = ("veto", "deduct", "info", "warn")
 
 
+class Skip(Exception):  # noqa: N818 - a verdict, not an error
+    """A rule cannot judge this site in this run (the indicator file lacks a threshold it
+    needs, the portal whose links it reads was crawled incompletely …): the runner records
+    the module as skipped with this reason — unknown, never "no problem"."""
+
+
 @dataclass
 class FindingDraft:
     """A problem as a rule reports it; the runner adds fingerprint, state and dates."""
@@ -75,6 +81,9 @@ class Rule:
     # (e.g. "warn" for early warnings no indicator scores) overrides it.
     severity: str | None = None
     scope: Literal["site", "cluster"] = "site"
+    # Runs on the sites registered 关停 — probed at the end of a crawl, never crawled —
+    # and only on them (their ``CheckContext`` has no pages and no derived facts).
+    closed_sites: bool = False
 
     def __post_init__(self) -> None:
         if self.severity is not None and self.severity not in SEVERITIES:
@@ -170,6 +179,12 @@ class ClusterContext:
     thresholds: dict[str, Any]
     as_of: date
     sites: list[CheckContext]
+    # code -> why the rule could not judge that site (recorded as skipped, not "no problem")
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def skip(self, code: str, reason: str) -> None:
+        """The rule cannot judge site ``code`` in this run (the data it reads is missing)."""
+        self.skipped[code] = reason
 
     def site(self, code: str) -> CheckContext | None:
         return next((c for c in self.sites if c.site.code == code), None)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from checks.base import CheckContext, ClusterContext, FindingDraft, Rule
+from checks.base import CheckContext, ClusterContext, FindingDraft, Rule, Skip
 from checks.findings import (  # noqa: F401 - the history API, importable with the runner
     CheckSummary,
     SubjectKeys,
@@ -61,17 +61,25 @@ def run_checks(session: Session, run: Run, *, registry: Any = None,
     summary = CheckSummary(run_id=run.id)
     session.execute(delete(Finding).where(Finding.run_id == run.id))
     session.execute(delete(CheckRun).where(CheckRun.run_id == run.id))
-    run_sites = session.scalars(select(RunSite).where(RunSite.run_id == run.id,
-                                                      RunSite.status != "skipped")).all()
+    # crawled sites, and the sites registered 关停 (probed at the end of the crawl, not
+    # crawled: only rules with ``closed_sites`` run on them)
+    closed = set(session.scalars(select(Site.id).where(Site.status == "关停")))
+    run_sites = [rs for rs in session.scalars(select(RunSite).where(RunSite.run_id == run.id)
+                                              .order_by(RunSite.id))
+                 if rs.status != "skipped" or rs.site_id in closed]
+    crawled = [rs for rs in run_sites if rs.status != "skipped"]
     checker = _Checker(session, run, registry, thresholds, rules, summary)
     # every site is scanned: the derive step stores its page facts before the rules run
     url = session.get_bind().url.render_as_string(hide_password=False)
-    with scanning_ahead(url, run.id, [rs.site_id for rs in run_sites], workers,
+    with scanning_ahead(url, run.id, [rs.site_id for rs in crawled], workers,
                         checker.extractors.pages) as pool:
-        for rs in run_sites:
+        for rs in crawled:
             checker.check_site(rs, pool)
         summary.scans_ahead = pool.used if pool is not None else 0
-    checker.check_cluster(run_sites)
+    for rs in run_sites:
+        if rs.status == "skipped":
+            checker.check_closed(rs)
+    checker.check_cluster(crawled)
     # a rule's own severity (``Rule.severity``), else the indicator system's
     by_rule = {rule_id: r.severity for r in rules if r.severity for rule_id in r.ids}
     base = severity or _default_severity
@@ -94,7 +102,8 @@ class _Checker:
         self.session, self.run, self.registry = session, run, registry
         self.thresholds, self.summary = thresholds, summary
         self.as_of = run.started_at.date()
-        self.site_rules = [r for r in rules if r.scope == "site"]
+        self.site_rules = [r for r in rules if r.scope == "site" and not r.closed_sites]
+        self.closed_rules = [r for r in rules if r.closed_sites]
         self.cluster_rules = [r for r in rules if r.scope == "cluster"]
         self.extractors = _extractors(rules)
         self.drafts: dict[int, list[FindingDraft]] = {}
@@ -108,7 +117,9 @@ class _Checker:
     def check_site(self, rs: RunSite, pool: ScanPool | None) -> None:
         ctx = self.context(rs)
         self._derive(ctx, pool)
-        running = [r for r in self.site_rules if r.skip_reason(rs) is None]
+        # a cluster rule reads each site's derived facts too (the portal's links)
+        running = [r for r in self.site_rules + self.cluster_rules
+                   if r.skip_reason(rs) is None]
         derive_needed(ctx, ctx.facts, {n for r in running for n in r.derived},
                       Thresholds(self.thresholds), _extractors(running, pages=False))
         drafts = self.drafts.setdefault(ctx.site.id, [])
@@ -116,6 +127,14 @@ class _Checker:
             drafts.extend(self._run(rule, ctx, rs))
         if pool is not None:
             pool.release(ctx.site.id)
+
+    def check_closed(self, rs: RunSite) -> None:
+        """A site registered 关停: nothing was crawled, nothing is derived; only the rules
+        judging closed sites (their stored probe) run."""
+        ctx = self.context(rs)
+        drafts = self.drafts.setdefault(ctx.site.id, [])
+        for rule in self.closed_rules:
+            drafts.extend(self._run(rule, ctx, rs))
 
     def _derive(self, ctx: CheckContext, pool: ScanPool | None) -> None:
         """The page scan and the identity facts (``derive/``), stored before any rule
@@ -135,7 +154,7 @@ class _Checker:
                           rules=list(rule.ids), status="ran", checked_at=datetime.now())
         t0 = time.monotonic()
         found: list[FindingDraft] = []
-        reason = rule.skip_reason(rs)
+        reason = None if rule.closed_sites else rule.skip_reason(rs)
         site_code = self.session.get(Site, rs.site_id).code
         if reason is not None:
             record.status, record.reason = "skipped", reason
@@ -143,6 +162,9 @@ class _Checker:
         else:
             try:
                 found = list(rule.check(ctx))
+            except Skip as exc:  # the rule cannot judge this site now: unknown
+                record.status, record.reason = "skipped", str(exc)[:500]
+                self.summary.skipped.append((site_code, rule.name, record.reason))
             except Exception as exc:  # noqa: BLE001 - one rule must not stop the others
                 record.status = "error"
                 record.reason = f"{type(exc).__name__}: {exc}"[:500]
@@ -160,9 +182,11 @@ class _Checker:
             ctx = ClusterContext(self.session, self.run, self.thresholds, self.as_of,
                                  [self.context(rs) for rs in runs_on])
             t0 = time.monotonic()
-            error = None
+            error = everywhere = None
             try:
                 found = list(rule.check(ctx)) if runs_on else []
+            except Skip as exc:  # the rule cannot judge this run (a threshold is missing)
+                found, everywhere = [], str(exc)[:500]
             except Exception as exc:  # noqa: BLE001 - one rule must not stop the others
                 found, error = [], f"{type(exc).__name__}: {exc}"[:500]
             codes = {c.site.id: c.site.code for c in ctx.sites}
@@ -173,20 +197,21 @@ class _Checker:
             for rs in run_sites:
                 # codes.get is None for a site the rule skipped: a site-less finding
                 # must not land there
-                mine = [d for d in found if d.site is not None
-                        and d.site == codes.get(rs.site_id)]
-                record = self._cluster_record(rule, rs, mine, error, t0)
+                code = codes.get(rs.site_id)
+                mine = [d for d in found if d.site is not None and d.site == code]
+                skipped = everywhere or (ctx.skipped.get(code) if code else None)
+                record = self._cluster_record(rule, rs, mine, error, t0, skipped)
                 if record.status == "ran":
                     self.drafts.setdefault(rs.site_id, []).extend(mine)
 
     def _cluster_record(self, rule: Rule, rs: RunSite, found: list[FindingDraft],
-                        error: str | None, t0: float) -> CheckRun:
+                        error: str | None, t0: float, skipped: str | None = None) -> CheckRun:
         code = self.session.get(Site, rs.site_id).code
         record = CheckRun(run_id=self.run.id, site_id=rs.site_id, module=rule.name,
                           rules=list(rule.ids), status="ran", checked_at=datetime.now(),
                           findings=len(found),
                           elapsed_ms=int((time.monotonic() - t0) * 1000))
-        reason = rule.skip_reason(rs)
+        reason = rule.skip_reason(rs) or skipped  # the runner's, else the rule's own
         if reason is not None:
             record.status, record.reason, record.findings = "skipped", reason, 0
             self.summary.skipped.append((code, rule.name, reason))

@@ -9,10 +9,18 @@ from __future__ import annotations
 VETO = {"site.unreachable", "home.stale", "column.stale_many", "column.blank_many",
         "mailbox.missing", "mailbox.unanswered", "link.hijacked", "content.hidden_link",
         "content.serious_typo", "content.secret_marking", "guide.incomplete_many"}
-INFO = {"robots.disallowed", "mailbox.slow_reply", "survey.inactive"}
+INFO = {"robots.disallowed", "mailbox.slow_reply", "survey.inactive",
+        # disclosure and cluster duties: no indicator of the 2019 system scores them
+        "disclosure.annual_report_missing", "disclosure.annual_report_late",
+        "disclosure.annual_report_incomplete", "report.yearly_statement_missing",
+        "site.closed_still_online", "cluster.site_unlinked", "cluster.wrong_target",
+        "media.mobile_broken", "media.entry_broken", "disclosure.late",
+        "disclosure.fields_missing", "disclosure.request_channel_missing"}
 
 
 def severity_of(rule: str) -> str:
+    if rule.startswith("warn."):
+        return "warn"  # an early warning: shown first, never scored
     if rule in VETO:
         return "veto"
     if rule in INFO:

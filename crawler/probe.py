@@ -19,21 +19,25 @@ invalid one too.
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
 from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard, GuardedResolver
+from parse import charset
 from settings.registry import SiteSpec
 
 CHUNK = 16 * 1024
 MAX_BODY = 5 * 1024 * 1024
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+KEEP_BYTES = 256 * 1024  # of a closed site's page: its title, text and footer
 
 
 @dataclass
@@ -70,10 +74,20 @@ def _error_class(exc: BaseException) -> str:
     return "other"
 
 
+@dataclass
+class _Kept:
+    """What a closed-site probe keeps of the answer: the hops and the start of the body."""
+
+    hops: list[dict] = field(default_factory=list)
+    body: bytearray = field(default_factory=bytearray)
+    content_type: str = ""
+
+
 async def _fetch(session: aiohttp.ClientSession, guard: Guard, url: str, user_agent: str,
-                 timeout: float) -> tuple[int, str]:
+                 timeout: float, keep: _Kept | None = None) -> tuple[int, str]:
     """(status, final URL) of the homepage, redirects followed hop by hop, each one judged
-    by the guard (host names by the session's resolver, addresses here)."""
+    by the guard (host names by the session's resolver, addresses here); ``keep`` collects
+    the hops and the first ``KEEP_BYTES`` of the body."""
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
@@ -86,6 +100,8 @@ async def _fetch(session: aiohttp.ClientSession, guard: Guard, url: str, user_ag
                                    timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
                 location = resp.headers.get("Location")
                 if resp.status in REDIRECT_STATUSES and location:
+                    if keep is not None:
+                        keep.hops.append({"url": url, "status": resp.status})
                     url = urljoin(url, location)
                     continue
                 read = 0
@@ -94,6 +110,10 @@ async def _fetch(session: aiohttp.ClientSession, guard: Guard, url: str, user_ag
                     if not chunk:
                         break
                     read += len(chunk)
+                    if keep is not None and len(keep.body) < KEEP_BYTES:
+                        keep.body.extend(chunk[:KEEP_BYTES - len(keep.body)])
+                if keep is not None:
+                    keep.content_type = resp.headers.get("Content-Type", "")
                 return resp.status, url
         except AddressRefused:
             raise _Failed("private", url=url) from None
@@ -158,3 +178,106 @@ def probe_site(site: SiteSpec, timeout: float, user_agent: str,
                guard: Guard | None = None) -> ProbeResult:
     """Fetch ``site``'s homepage (redirects followed) and judge it within ``timeout``."""
     return probe_all([site], timeout, user_agent, guard)[0]
+
+
+# -- sites registered 关停 -------------------------------------------------------------------
+@dataclass
+class ClosedResult:
+    """A closed site's homepage as a visitor would meet it (see ``probe_closed``)."""
+
+    code: str
+    url: str
+    at: datetime
+    status: int
+    error: str | None
+    final_url: str | None
+    redirects: list[dict]
+    elapsed_ms: int
+    title: str | None = None
+    text_chars: int = 0
+    notice: bool = False  # reads as a closure notice (网站已关停 / 已迁移 …)
+    page_code: str | None = None  # the 网站标识码 the page shows
+
+
+_JS_LOCATION = re.compile(r"""(?:window\.|top\.|self\.|document\.)?location(?:\.href)?\s*=\s*"""
+                          r"""["']([^"']+)["']""")
+SCRIPT_REDIRECT_TEXT = 200  # a page this short whose script sets location is a redirect
+
+
+def _next_hop(body: bytes, content_type: str, url: str) -> tuple[str | None, Any]:
+    """(where a meta refresh or a script redirect of a tiny page leads, the parsed page)."""
+    from w3lib.html import get_meta_refresh
+
+    from parse.page import PageView
+
+    _, html = charset.decode_html(body, content_type)
+    view = PageView(url=url, html=html)
+    delay, target = get_meta_refresh(html[:4096], url)
+    if target and delay is not None and delay < 10 and target != url:
+        return target, view
+    if len(view.text) < SCRIPT_REDIRECT_TEXT:
+        for script in view.inline_scripts:
+            m = _JS_LOCATION.search(script)
+            if m:
+                return urljoin(url, m.group(1).strip()), view
+    return None, view
+
+
+async def _probe_closed(session: aiohttp.ClientSession, guard: Guard, site: SiteSpec,
+                        timeout: float, user_agent: str) -> ClosedResult:
+    from parse.governance import closure_notice
+    from parse.identity import read_page
+
+    at, start = datetime.now(), time.monotonic()
+    kept = _Kept()
+    url, status, error, view = site.url, 0, None, None
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            kept.body.clear()
+            status, url = await asyncio.wait_for(
+                _fetch(session, guard, url, user_agent, timeout, kept), timeout)
+            if status >= 400 or "html" not in (kept.content_type or "text/html").lower():
+                break
+            target, view = _next_hop(bytes(kept.body), kept.content_type, url)
+            if target is None:
+                break
+            kept.hops.append({"url": url, "status": "meta refresh"})
+            url = target
+    except (asyncio.TimeoutError, TimeoutError):
+        error = "timeout"
+    except _Failed as f:
+        error, url = f.error, f.url or url
+    if error is None and status >= 400:
+        error = "http"
+    result = ClosedResult(site.code, site.url, at, status, error, url, kept.hops,
+                          int((time.monotonic() - start) * 1000))
+    if error is None and view is not None and view.doc is not None:
+        result.title = view.title[:300] or None
+        result.text_chars = len("".join(view.main_lines))
+        result.notice = closure_notice(view.main_lines)
+        codes = [v for item, v, _ in read_page(view).found if item == "site_code"]
+        result.page_code = codes[0] if codes else None
+    return result
+
+
+def probe_closed(sites: list[SiteSpec], timeout: float, user_agent: str,
+                 guard: Guard, parallel: int = 8) -> list[ClosedResult]:
+    """Fetch the homepages of sites registered 关停 as a visitor would: redirects, meta
+    refreshes and a tiny page's script redirect followed hop by hop behind ``guard``; the
+    page they end on read for its title, text, closure notice and 网站标识码."""
+    if not sites:
+        return []
+
+    async def run() -> list[ClosedResult]:
+        gate = asyncio.Semaphore(max(1, parallel))
+        connector = aiohttp.TCPConnector(limit=0, resolver=GuardedResolver(guard),
+                                         force_close=True)
+        async with aiohttp.ClientSession(connector=connector, auto_decompress=True,
+                                         cookie_jar=aiohttp.DummyCookieJar()) as session:
+            async def one(site: SiteSpec) -> ClosedResult:
+                async with gate:
+                    return await _probe_closed(session, guard, site, timeout, user_agent)
+
+            return list(await asyncio.gather(*(one(s) for s in sites)))
+
+    return asyncio.run(run())

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from crawler.crawlchecks import checks_from_pages, link_counts_by_site
 from crawler.workers import ProgressFn, partition_by_address, run_workers
@@ -27,7 +27,7 @@ from crawler.workspace import scrapy_settings
 from settings.config import Settings
 from settings.registry import Registry
 from store.db import open_store
-from store.models import Link, LinkCheck, Page, Run, RunSite, Site
+from store.models import ClosedProbe, Link, LinkCheck, Page, Run, RunSite, Site
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 
 # Targets left to verify after the crawl, up to this many, are verified in the crawl
@@ -84,6 +84,7 @@ class Crawl:
                    # time since scheduling: the link rule may compare it with 15 s
                    "page_elapsed": "latency"}
         options.pop("db", None)
+        options.pop("mail", None)  # where digests go is no option of a crawl
         run_id = self._new_run(codes, options)
         return self._execute(run_id, codes, resume=False)
 
@@ -110,6 +111,8 @@ class Crawl:
             self._crawl_phase(run_id, codes, resume)
             if not self.interrupted:
                 self._verify_phase(run_id)
+            if not self.interrupted and set(codes) >= {s.code for s in self.registry.running()}:
+                self._probe_closed(run_id)  # a crawl of the whole registry, not of --site X
         except KeyboardInterrupt:
             self.interrupted = True
         except RuntimeError:
@@ -148,6 +151,27 @@ class Crawl:
                  "resume_state": {c: state[c] for c in group if c in state}}
                 for group in partition_by_address(hosts, self.settings.workers)]
         self._spawn("crawl", jobs)
+
+    def _probe_closed(self, run_id: int) -> None:
+        """Sites registered 关停 are probed, never crawled: their homepages fetched as a
+        visitor would (``crawler/probe.py``, behind the address guard), the answers stored
+        for the ``site.closed_still_online`` rule."""
+        closed = [site for site in self.registry.sites if not site.running]
+        if not closed:
+            return
+        from crawler.netguard import Guard
+        from crawler.probe import probe_closed
+
+        results = probe_closed(closed, self.settings.probe_timeout, self.settings.user_agent,
+                               Guard.from_registry(self.registry))
+        with self.sessions.begin() as s:
+            ids = dict(s.execute(select(Site.code, Site.id)).all())
+            s.execute(delete(ClosedProbe).where(ClosedProbe.run_id == run_id))
+            s.add_all(ClosedProbe(run_id=run_id, site_id=ids[r.code], at=r.at, url=r.url,
+                                  status=r.status, error=r.error, final_url=r.final_url,
+                                  redirects=r.redirects, title=r.title,
+                                  text_chars=r.text_chars, notice=r.notice, code=r.page_code,
+                                  elapsed_ms=r.elapsed_ms) for r in results)
 
     def _verify_phase(self, run_id: int) -> None:
         if self._expect_few_targets(run_id):

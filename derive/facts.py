@@ -169,6 +169,14 @@ def effective(own: PageIdentity, linked: _Linked) -> tuple[PageIdentity, dict[tu
     return facts, sources
 
 
+def snapshots_gone(session: Session, run_id: int, site_id: int, scan: Any) -> bool:
+    """The scan read no page although the run stored HTML pages of the site: their
+    snapshots aged out, and what was derived from them before must stay."""
+    return not scan.pages and bool(session.scalar(select(func.count(Page.id)).where(
+        Page.run_id == run_id, Page.site_id == site_id, Page.status >= 200,
+        Page.status < 300, Page.content_type.ilike("%html%"))))
+
+
 def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | None:
     """Store the page facts, identity values and site facts of ``site`` in ``run`` from
     ``scan`` (``derive.scan.SiteScan``: one parse per page, shared with the rules).
@@ -177,9 +185,7 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
         if family in scan.errors:
             raise RuntimeError(scan.errors[family])
     run_id, site_id = run.id, site.id
-    if not scan.pages and session.scalar(select(func.count(Page.id)).where(
-            Page.run_id == run_id, Page.site_id == site_id, Page.status >= 200,
-            Page.status < 300, Page.content_type.ilike("%html%"))):
+    if snapshots_gone(session, run_id, site_id, scan):
         return None  # pages without snapshots (aged out): keep what was derived before
     for table in (PageFact, IdentityValue, SiteFact):  # derived data: replaced
         session.execute(delete(table).where(table.run_id == run_id, table.site_id == site_id))

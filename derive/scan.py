@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from derive.source import SiteSource, cluster_scopes, site_scopes
-from parse import charset, identity, pageinfo
+from parse import charset, governance, identity, pageinfo
 from parse.page import HOME_ALIAS, PageView, is_document
 from parse.urls import in_scopes
 from store.models import Link, Page, Snapshot
@@ -31,6 +31,8 @@ PageExtractor = Callable[[PageView], Any]  # a rule's page_facts: module-level (
 EXTRACTORS: dict[str, Callable[[PageView, Any], Any]] = {
     "identity": lambda view, record: identity.read_page(view),
     "page": lambda view, record: pageinfo.read(view, "home" if record.is_home else record.kind),
+    # annual reports, catalogue headers, announced entries (``derive.governance``)
+    "governance": lambda view, record: governance.read(view, record.is_home),
 }
 
 

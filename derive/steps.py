@@ -10,6 +10,8 @@ step           builds (and stores)                                             n
 ``columns``    columns and their dated items (``site_columns``, ``column_items``)
 ``boards``     interactive columns with their messages / survey items           —
 ``mailbox``    messages and reply statistics (``messages``, ``mailbox_stats``)  ``boards``
+``governance`` announced links, annual reports, catalogue items (``site_entries``,
+               ``annual_reports``, ``disclosure_items``)                        —
 =============  ==============================================================  ===========
 
 plus the rules' own extractors: ``page_facts`` (in the one-parse page scan),
@@ -24,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from derive import boards, mailbox
+from derive import boards, governance, mailbox
 from derive.columns import build as columns_build
 from derive.facts import derive_site
 from derive.objects import attachment_facts, script_facts
@@ -39,6 +41,7 @@ STEPS: dict[str, tuple[str, ...]] = {
     "columns": (),
     "boards": (),
     "mailbox": ("boards",),
+    "governance": (),
 }
 
 
@@ -126,4 +129,6 @@ def _build(name: str, src: SiteSource, facts: Facts, thresholds: Thresholds) -> 
         return boards.discover(src)
     if name == "mailbox":
         return mailbox.derive_mailbox(src, facts.get("boards"), thresholds)
+    if name == "governance":
+        return governance.derive_governance(src.session, src.run, src.site, facts.get("pages"))
     raise KeyError(name)

@@ -110,6 +110,7 @@ COMMAND_MODULES: list[str] = [
     "govmon.commands.score",
     "govmon.commands.report",
     "govmon.commands.nightly",
+    "govmon.commands.digest",
 ]
 
 

@@ -1,4 +1,5 @@
-"""Durations of the indicator files: ``"14d"``, ``"2w"``, ``"6m"``, ``"1y"``.
+"""Durations of the indicator files: ``"14d"``, ``"2w"``, ``"6m"``, ``"1y"``; and yearly
+deadlines (``"01-31"``).
 
 Months and years are calendar months and years ("6 months" before 2026-08-31 is
 2026-02-28), because supervisors count them that way, not as 30-day blocks.
@@ -47,6 +48,35 @@ class Duration:
     @property
     def label(self) -> str:
         return f"{self.amount}{ {'d': '天', 'w': '周', 'm': '个月', 'y': '年'}[self.unit] }"
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    """A yearly deadline such as ``"01-31"`` (31 January of each year)."""
+
+    month: int
+    day: int
+
+    def of(self, year: int) -> date:
+        """The deadline in ``year`` (29 February becomes the 28th in other years)."""
+        return date(year, self.month, min(self.day, calendar.monthrange(year, self.month)[1]))
+
+    def __str__(self) -> str:
+        return f"{self.month:02d}-{self.day:02d}"
+
+
+_MONTH_DAY = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
+
+
+def parse_month_day(text: object) -> MonthDay:
+    """``"01-31"`` → MonthDay(1, 31); raises DurationError naming the bad value."""
+    m = _MONTH_DAY.match(str(text)[:40]) if isinstance(text, str) else None
+    if m is None:
+        raise DurationError(f"无法解析的日期 '{str(text)[:40]}' (应如 01-31，写成带引号的文本)")
+    month, day = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
+        raise DurationError(f"日期 '{text}' 不存在")
+    return MonthDay(month, day)
 
 
 def parse(text: str | int) -> Duration:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from indicators.durations import parse as parse_duration
+from indicators.durations import parse_month_day
 
 # The thresholds contract (docs/architecture.md): key -> value type.
 THRESHOLD_KEYS: dict[str, str] = {
@@ -36,7 +37,31 @@ THRESHOLD_KEYS: dict[str, str] = {
     "probe.veto_share": "share",
     "probe.window_days": "count",
     "probe.min_per_day": "count",
+    # Disclosure and cluster duties (indicators.md §5): yearly deadlines and Art. 26's limit.
+    "disclosure.annual_report_deadline.portal": "month_day",
+    "disclosure.annual_report_deadline.subsite": "month_day",
+    "disclosure.annual_report_deadline.department": "month_day",
+    "disclosure.timely_working_days": "count",
+    "disclosure.window": "duration",
+    "report.yearly_statement_deadline": "month_day",
+    # Early warnings (预警): a level below each veto line; warnings are never scored.
+    "warn.home_stale": "duration",
+    "warn.column_margin": "duration",
+    "warn.stale_many_news_notice": "count",
+    "warn.blank_many": "count",
+    "warn.mailbox_unanswered": "duration",
+    "warn.probe_share": "share",
 }
+# Keys a file may leave out (files written before they existed stay valid): the rules that
+# need one are then skipped for every site and say which key is missing.
+OPTIONAL_THRESHOLDS = frozenset(k for k in THRESHOLD_KEYS
+                                if k.startswith(("disclosure.", "report.", "warn.")))
+# Each warning line and the veto line it must stay below (``thresholds.<veto>``).
+WARNING_BELOW = {"warn.home_stale": "home_stale",
+                 "warn.stale_many_news_notice": "stale_many.news_notice",
+                 "warn.blank_many": "blank_many",
+                 "warn.mailbox_unanswered": "mailbox.unanswered",
+                 "warn.probe_share": "probe.veto_share"}
 
 
 @dataclass(frozen=True)
@@ -140,13 +165,18 @@ class IndicatorSystem:
         return next((i for i in self.indicators if i.id == indicator_id), None)
 
     def threshold(self, key: str) -> Any:
-        """A threshold by dotted key; durations come back as :class:`Duration`."""
+        """A threshold by dotted key; durations come back as :class:`Duration`, yearly
+        deadlines as :class:`~indicators.durations.MonthDay`."""
         if key not in THRESHOLD_KEYS:
             raise KeyError(f"未知阈值 {key}")
         node: Any = self.thresholds
         for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"指标文件未设阈值 thresholds.{key}")
             node = node[part]
         kind = THRESHOLD_KEYS[key]
+        if kind == "month_day":
+            return parse_month_day(node)
         if kind == "duration":
             return parse_duration(node)
         if kind == "count":
@@ -155,7 +185,10 @@ class IndicatorSystem:
 
     def rule_severity(self, rule_id: str) -> str:
         """``veto`` when the rule hits a single-veto item, ``deduct`` when it costs points,
-        else ``info`` — the severity findings of this rule carry under this system."""
+        ``warn`` for an early warning (``warn.<rule>``, never scored), else ``info`` — the
+        severity findings of this rule carry under this system."""
+        if rule_id.startswith("warn."):
+            return "warn"
         if any(rule_id in v.rules for v in self.vetoes):
             return "veto"
         if any(i.rule == rule_id and i.points > 0 for d in self.deductions for i in d.items):

@@ -59,6 +59,38 @@ _RULES = (
     RuleInfo("guide.incomplete", "办事指南要素缺失", ("V6", "S4"), ("missing", "missing_count")),
     RuleInfo("guide.incomplete_many", "办事指南要素缺失过多", ("V6",), ("count",)),
     RuleInfo("robots.disallowed", "robots.txt 禁止抓取", (), ("count",), needs_complete=False),
+    # Disclosure and cluster duties (rules.md "added in turn 2"; 条例, 国办函〔2018〕12号)
+    RuleInfo("disclosure.annual_report_missing", "未发布政府信息公开工作年度报告", (),
+             ("year", "deadline", "column")),
+    RuleInfo("disclosure.annual_report_late", "政府信息公开工作年度报告发布超期", (),
+             ("year", "published", "deadline"), needs_complete=False),
+    RuleInfo("disclosure.annual_report_incomplete", "政府信息公开工作年度报告内容不全", (),
+             ("year", "missing"), needs_complete=False),
+    RuleInfo("report.yearly_statement_missing", "首页未公开网站工作年度报表", (), ("year",),
+             needs_complete=False),
+    RuleInfo("site.closed_still_online", "已关停网站仍可访问", (), ("status", "final_url"),
+             needs_complete=False),
+    RuleInfo("cluster.site_unlinked", "门户网站未链接该网站", (), ("portal",),
+             needs_complete=False),
+    RuleInfo("cluster.wrong_target", "门户网站链接指向的网站标识码不符", (),
+             ("found", "expected"), needs_complete=False),
+    RuleInfo("media.mobile_broken", "手机版无法访问", (), ("target", "kind", "status"),
+             needs_complete=False),
+    RuleInfo("media.entry_broken", "政务新媒体入口无法访问", (), ("target", "kind", "status"),
+             needs_complete=False),
+    RuleInfo("disclosure.late", "政府信息公开不及时", (), ("written", "published", "working_days"),
+             needs_complete=False),
+    RuleInfo("disclosure.fields_missing", "信息公开目录要素缺失", (), ("missing",),
+             needs_complete=False),
+    RuleInfo("disclosure.request_channel_missing", "无依申请公开渠道", (), ()),
+    # Early warnings (预警): severity warn, never scored; each announces the veto it names
+    *(RuleInfo(f"warn.{rule}", f"{title}（预警）", (), ("threshold", "veto_at", "value"),
+               needs_complete=False)
+      for rule, title in (("home.stale", "首页即将超期未更新"), ("column.stale", "栏目即将超期未更新"),
+                          ("column.stale_many", "不更新栏目数接近否决线"),
+                          ("column.blank_many", "空白栏目数接近否决线"),
+                          ("mailbox.unanswered", "留言即将超期未答复"),
+                          ("site.unreachable", "首页探测失败比例接近否决线"))),
 )
 
 RULES: dict[str, RuleInfo] = {r.id: r for r in _RULES}

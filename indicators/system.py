@@ -21,10 +21,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from indicators.durations import Duration, DurationError
+from indicators.durations import Duration, DurationError, parse_month_day
 from indicators.durations import parse as parse_duration
 from indicators.model import (  # noqa: F401 - the model, importable with its loader
+    OPTIONAL_THRESHOLDS,
     THRESHOLD_KEYS,
+    WARNING_BELOW,
     Category,
     Indicator,
     IndicatorSystem,
@@ -157,6 +159,8 @@ class _Parser:
     def rule_id(self, rule: Any, where: str) -> str:
         if rule not in RULES:
             raise self.fail(where, f"未知规则 '{rule}' (规则目录见 scoring/rules_catalogue.py)")
+        if str(rule).startswith("warn."):
+            raise self.fail(where, f"预警规则 '{rule}' 只作提醒，从不计分，不能用于指标")
         return rule
 
     def check_level(self, node: dict, key: str) -> str:
@@ -235,10 +239,17 @@ class _Parser:
                 raise self.fail(f"thresholds.{key}", "未知阈值")
         for key, kind in THRESHOLD_KEYS.items():
             where = f"thresholds.{key}"
+            if key in OPTIONAL_THRESHOLDS and key not in flat:
+                continue
             if key not in flat or flat[key] is None:
                 raise self.fail(where, "缺少阈值")
             value = flat[key]
-            if kind == "duration":
+            if kind == "month_day":
+                try:
+                    parse_month_day(value)
+                except DurationError as exc:
+                    raise self.fail(where, str(exc)) from None
+            elif kind == "duration":
                 if isinstance(value, bool):
                     raise self.fail(where, f"无法解析的期限 '{value}'")
                 try:
@@ -261,7 +272,26 @@ class _Parser:
                     raise self.fail(where, f"应为 0 到 1 之间的比例 (如 0.05)，而不是 {value}")
                 if kind == "seconds" and not 0 < value <= self.MAX_SECONDS:
                     raise self.fail(where, f"应大于 0 且不超过 {self.MAX_SECONDS}")
+        self.warnings_below(flat)
         return node
+
+    def warnings_below(self, flat: dict[str, Any]) -> None:
+        """A warning line must lie below the veto line it announces (a warning at or past
+        the veto would never come first)."""
+        from datetime import date
+
+        day = date(2024, 12, 31)
+        for key, veto in WARNING_BELOW.items():
+            if key not in flat:
+                continue
+            mine, line = flat[key], flat[veto]
+            if THRESHOLD_KEYS[key] == "duration":
+                low = parse_duration(mine).before(day) > parse_duration(line).before(day)
+            else:
+                low = mine < line
+            if not low:
+                raise self.fail(f"thresholds.{key}",
+                                f"预警线 {mine} 应低于否决线 thresholds.{veto} ({line})")
 
     def unconfirmed(self, raw: Any, data: dict, system: IndicatorSystem) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -424,4 +454,4 @@ class _Parser:
 
 
 __all__ = ["DEFAULT_SYSTEM", "Duration", "Indicator", "IndicatorFileError", "IndicatorSystem",
-           "Item", "THRESHOLD_KEYS", "bundled_systems", "load_system", "resolve"]
+           "Item", "OPTIONAL_THRESHOLDS", "THRESHOLD_KEYS", "bundled_systems", "load_system", "resolve"]

@@ -31,7 +31,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 KIND_NAMES = {"portal": "门户网站", "subsite": "子站", "department": "部门网站"}
 KIND_ORDER = ("portal", "subsite", "department")
 STATE_LABELS = {"new": "新发现", "persisting": "持续存在", "regressed": "整改后复现"}
-SEVERITY_LABELS = {"veto": "单项否决", "deduct": "扣分", "info": "提示"}
+SEVERITY_LABELS = {"veto": "单项否决", "deduct": "扣分", "info": "提示", "warn": "预警"}
 KIND_LABELS = {"veto": "单项否决", "deduct": "扣分指标", "bonus": "加分指标",
                "other": "其他"}
 VERDICTS = ("合格", "不合格", "待定")
@@ -64,14 +64,21 @@ EVIDENCE_LABELS = {
     "elapsed_ms": "响应用时(毫秒)", "item": "标识项", "share": "缺少页面占比",
     "columns": "栏目", "guides": "办事指南数", "many": "缺少要素门槛",
     "news_notice_limit": "动态要闻/通知公告类否决线", "should_update_limit": "应更新栏目否决线",
+    # disclosure and cluster duties, early warnings (issue 16)
+    "year": "年度", "deadline": "截止日期", "published": "发布日期", "days_late": "超期天数",
+    "written": "成文日期", "portal": "门户网站", "portal_url": "门户网站首页",
+    "misdirected": "以本网站名称命名但指向他处的链接", "latest": "最近一份年度", "shown": "首页所链年度",
+    "threshold": "预警线", "veto_at": "否决线", "value": "当前值",
 }
 # Keys that only help the checks (vocabulary, internal bookkeeping): not evidence.
 EVIDENCE_SKIP = {"keywords", "present", "uncrawlable_columns", "category", "newest_source",
-                 "error", "redirects", "all_found", "crawl_failed"}
+                 "error", "redirects", "all_found", "crawl_failed", "date_source"}
 LINK_KINDS = {"internal": "站内链接", "external": "外部链接", "image": "图片",
               "attachment": "附件", "soft404": "软404", "dns": "域名解析失败",
               "refused": "连接被拒绝", "timeout": "超时", "tls": "证书错误",
-              "redirect_loop": "循环跳转", "article": "内容页", "column": "栏目页"}
+              "redirect_loop": "循环跳转", "article": "内容页", "column": "栏目页",
+              # entries a homepage announces (media.*)
+              "mobile": "手机版", "weibo": "政务微博", "weixin": "政务微信", "app": "客户端"}
 UPDATE_CLASSES = {"news": "动态要闻", "notice": "通知公告/政策文件", "personnel": "人事/规划计划"}
 # Values of detail keys that checks write in English (report text is Chinese).
 WHERE_NAMES = {"page": "页面正文", "title": "页面标题", "footer": "页脚", "meta": "元标签",
@@ -279,8 +286,14 @@ def was_checked(session: Session, run_id: int | None, site_id: int) -> bool:
 
 
 def is_problem(f: Finding) -> bool:
-    """A problem to rectify (veto / deduct severity); ``info`` findings are hints."""
+    """A problem to rectify (veto / deduct severity); ``info`` findings are hints and
+    ``warn`` findings early warnings (shown first, never scored)."""
     return f.severity in ("veto", "deduct")
+
+
+def is_warning(f: Finding) -> bool:
+    """An early warning (预警, ``warn.<rule>``): shown before everything else."""
+    return f.severity == "warn"
 
 
 @lru_cache(maxsize=16)

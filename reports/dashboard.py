@@ -23,6 +23,7 @@ from reports.common import (
     KIND_ORDER,
     fmt_delta,
     is_problem,
+    is_warning,
     quarter_periods,
     render,
     rule_label,
@@ -70,6 +71,7 @@ class SiteView:
     history: list[HistoryEntry]
     quarters: list[Scorecard]
     sample_note: str | None = None
+    warnings: list[Finding] = field(default_factory=list)  # 预警: shown first
     chart: str = ""
     notice: str | None = None  # the site's notice, relative to the dashboard directory
     others: list[tuple[str, Scorecard]] = field(default_factory=list)  # (system, card)
@@ -170,6 +172,11 @@ class Dashboard:
         return sum(len(v.problems) for v in self.sites)
 
     @property
+    def warnings(self) -> list[tuple[SiteView, Finding]]:
+        """Every site's early warnings, for the top of the overview."""
+        return [(v, f) for v in self.sites for f in v.warnings]
+
+    @property
     def unreachable(self) -> int:
         return sum(1 for v in self.sites if v.unreachable)
 
@@ -203,6 +210,14 @@ def _problem_count(session: Session, run_id: int | None, site_id: int) -> int:
     return sum(1 for f in site_findings(session, run_id, site_id) if is_problem(f))
 
 
+def _last_checked_run(session: Session, site_id: int) -> Run | None:
+    from store.models import CheckRun
+
+    return session.scalars(select(Run).join(CheckRun, CheckRun.run_id == Run.id)
+                           .where(CheckRun.site_id == site_id)
+                           .order_by(Run.started_at.desc(), Run.id.desc()).limit(1)).first()
+
+
 def _short(name: str) -> str:
     return re.sub(r"（\d{4}）$", "", name)
 
@@ -228,7 +243,11 @@ def build_dashboard(session: Session, *, system: Any, others: list[Any] | None =
         latest = history[-1] if history else None
         card = latest.card if latest else None
         run = latest.run if latest else None
+        if run is None and site.status != "运行":  # a closed site: probed, checked, not scored
+            run = _last_checked_run(session, site.id)
         findings = site_findings(session, run.id if run else None, site.id)
+        warnings = [f for f in findings if is_warning(f)]
+        findings = [f for f in findings if not is_warning(f)]
         scored = {fid for ind in ((card.detail or {}).get("indicators") or [] if card else [])
                   for fid in ind.get("findings") or []}
         problems = [f for f in findings if is_problem(f) or f.id in scored]
@@ -243,7 +262,8 @@ def build_dashboard(session: Session, *, system: Any, others: list[Any] | None =
                         fixed=fixed_findings(session, run.id, site.id) if run else [],
                         previous=history[-2] if len(history) > 1 else None,
                         history=history, quarters=q_cards,
-                        sample_note=next((samples[h.run.id] for h in history if h.sample), None))
+                        sample_note=next((samples[h.run.id] for h in history if h.sample), None),
+                        warnings=warnings)
         for o in others or []:
             same = [c for c, r in other_cards[o.id].get(site.id, []) if run and r.id == run.id]
             if same:

@@ -19,6 +19,7 @@ EMPTY_TEXT = "—"
 def write_html(notice: Notice, path: Path) -> Path:
     n = notice
     path.write_text(render("notice.html.j2", n=n, opening=_opening(n),
+                           warning_line=_warning_lines(n),
                            status_lines=_status_lines(n), manual_lines=_manual_lines(n),
                            requirement_lines=_requirement_lines(n),
                            no_fixed=_no_fixed_text(n), cn_num=_cn_num), encoding="utf-8")
@@ -33,6 +34,13 @@ def write_docx(notice: Notice, path: Path) -> Path:
     doc.add_paragraph(n.title, style="Title")
     dx.para(doc, f"{n.addressee}：", indent=False)
     dx.para(doc, _opening(n))
+    if n.warnings:
+        doc.add_heading("预警事项", level=1)
+        dx.para(doc, _warning_lines(n))
+        dx.table(doc, ["序号", "预警内容", "网址", "预警依据"],
+                 [[str(w.no), f"{w.message}\n【{w.rule_label}】", w.url,
+                   w.evidence_text or EMPTY_TEXT] for w in n.warnings],
+                 widths_mm=(10, 70, 46, 30))
     doc.add_heading("一、检查结论", level=1)
     dx.table(doc, ["网站名称", "网站标识码", "网站类型", "指标体系", "结论", "得分"],
              [[n.site.name, n.site.code, n.kind_name, n.system_name, n.verdict, n.score_text]],
@@ -158,6 +166,12 @@ FIXED_COLUMNS = (("序号", 6), ("网站标识码", 13), ("网站名称", 22), (
 def write_xlsx(notices: list[Notice], path: Path) -> Path:
     """Problem list: one row per problem (and sheets of the problems fixed and hints)."""
     wb = new_workbook()
+    warnings = [[w.no, n.site.code, n.site.name, w.rule_label, w.message, w.url,
+                 w.evidence_text, w.first_seen] for n in notices for w in n.warnings]
+    if warnings:  # 预警 first: what a site can still prevent
+        add_table(wb, "预警", (("序号", 6), ("网站标识码", 13), ("网站名称", 22), ("预警类型", 24),
+                             ("预警内容", 60), ("网址", 45), ("预警依据", 30), ("首次发现", 12)),
+                  warnings, wrap=("预警内容", "网址", "预警依据"), links=URL_COLUMNS)
     add_table(wb, "问题清单", PROBLEM_COLUMNS, _problem_rows(notices), wrap=PROBLEM_WRAP,
               links=URL_COLUMNS)
     add_table(wb, "已整改", FIXED_COLUMNS, _fixed_rows(notices),
@@ -199,6 +213,11 @@ def _status_lines(n: Notice) -> list[str]:
     return out
 
 
+def _warning_lines(n: Notice) -> str:
+    return (f"以下 {len(n.warnings)} 项已接近单项否决标准，尚未扣分，请优先处理，避免在下次检查时"
+            "被单项否决：")
+
+
 def _manual_lines(n: Notice) -> list[str]:
     out = []
     if n.data_gaps:
@@ -208,6 +227,9 @@ def _manual_lines(n: Notice) -> list[str]:
         out.append("以下指标的自动检查结果将由检查人员人工确认：" + "、".join(n.to_confirm) + "。")
     if n.needs_person:
         out.append("以下指标需由检查人员人工核查，本通知未作结论：" + "、".join(n.needs_person) + "。")
+    if n.media:
+        out.append("首页公布的政务新媒体账号的内容更新情况需人工核查（自动检查只核对入口能否打开）："
+                   + "、".join(n.media) + "。")
     return out
 
 

@@ -21,8 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checks.findings import fixed_findings
+from derive.governance import site_entries
 from indicators.rules_catalogue import rule_title
 from indicators.workdays import workday
+from parse.governance import KIND_LABELS
 from reports.common import (
     KIND_NAMES,
     QUARTER_RE,
@@ -34,6 +36,7 @@ from reports.common import (
     evidence_text,
     fmt_num,
     is_problem,
+    is_warning,
     official,
     page_text,
     quarter_label,
@@ -155,6 +158,8 @@ class Notice:
     crawl_complete: bool
     notes: list[str] = field(default_factory=list)
     shots_note: str = ""  # why a notice has no pictures (no Chromium), else ""
+    warnings: list[Problem] = field(default_factory=list)  # 预警: shown before the problems
+    media: list[str] = field(default_factory=list)  # 新媒体 entries a person must look at
 
     @property
     def figures(self) -> list[Problem]:
@@ -163,7 +168,8 @@ class Notice:
     @property
     def rule_rows(self) -> list[tuple[str, str, str, str]]:
         """Annex: (problem no, problem type, rule ID, indicator) for every problem."""
-        rows = [(str(p.no), p.rule_label, p.rule, p.indicator) for p in self.problems]
+        rows = [(f"预警{w.no}", w.rule_label, w.rule, "预警（不计分）") for w in self.warnings]
+        rows += [(str(p.no), p.rule_label, p.rule, p.indicator) for p in self.problems]
         rows += [(f"提示{h.no}", h.rule_label, h.rule, h.indicator) for h in self.hints]
         return rows
 
@@ -268,6 +274,9 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
         calendar_note = (f"{'、'.join(map(str, fallback))}年的法定节假日安排未收录，"
                          "整改期限按周一至周五计算工作日")
 
+    warnings = [_problem(i, Group(id=None, name="预警", kind="other"), f, None)
+                for i, f in enumerate((f for f in findings if is_warning(f)), start=1)]
+    findings = [f for f in findings if not is_warning(f)]
     groups, hints = _problem_groups(card, findings, systems, deadline, shots or {}, scored)
     fixed: list[FixedProblem] = []
     previous = None
@@ -298,7 +307,17 @@ def build_notice(session: Session, card: Scorecard, site: Site, *, notice_date: 
         to_confirm=indicator_names(card, confirm),
         data_gaps=indicator_names(card, gaps),
         site_status=rs.status if rs else None, crawl_complete=bool(d.get("crawl_complete")),
-        notes=notes)
+        notes=notes, warnings=warnings, media=_media_entries(session, card.run_id, site.id))
+
+
+def _media_entries(session: Session, run_id: int | None, site_id: int) -> list[str]:
+    """The 政务新媒体 entries the homepage announces: their accounts' content is for a
+    person to check (``checks/media.py`` only tests that the links work)."""
+    if run_id is None:
+        return []
+    return [f"{KIND_LABELS[e.kind]}“{clean(e.label)}”（{clean(e.target)}）"
+            for e in site_entries(session, run_id, site_id, "weibo", "weixin", "app")
+            if e.on_home]
 
 
 def _problem_groups(card: Scorecard, findings: list[Any], systems: dict[str, Any] | None,

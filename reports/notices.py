@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports.common import is_problem, period_cards, run_periods, site_findings
+from reports.common import is_problem, is_warning, period_cards, run_periods, site_findings
 from reports.notice_files import write_docx, write_html, write_xlsx
 from reports.notice_model import Notice, build_notice, period_tag
 from store.models import IssuedNotice, Scorecard, Site
@@ -55,10 +55,12 @@ def issue_number(session: Session, site: Site, period: str, system_id: str, *,
 
 
 def has_problems(session: Session, card: Scorecard, site: Site) -> bool:
-    """A notice is due: the card failed, or its run shows a problem to rectify."""
+    """A notice is due: the card failed, or its run shows a problem to rectify or an
+    early warning (the site should hear of it before the veto)."""
     if card.verdict == "不合格":
         return True
-    return any(is_problem(f) for f in site_findings(session, card.run_id, site.id))
+    return any(is_problem(f) or is_warning(f)
+               for f in site_findings(session, card.run_id, site.id))
 
 
 def sha256_file(path: Path) -> str:

@@ -81,7 +81,7 @@ def check_summary_table(session: Session, summary: Any) -> Table:
     t = Table(title=f"检查结果 (抓取任务 {summary.run_id}): {summary.findings} 个问题 — "
                     f"新增 {summary.new}，持续 {summary.persisting}，复现 {summary.regressed}，"
                     f"已整改 {summary.fixed}")
-    for col in ("网站标识码", "网站名称", "否决项", "扣分项", "提示", "主要问题"):
+    for col in ("网站标识码", "网站名称", "预警", "否决项", "扣分项", "提示", "主要问题"):
         t.add_column(col)
     rows = session.execute(select(Site.code, Site.name, Finding.rule, Finding.severity)
                            .join(Finding, Finding.site_id == Site.id)
@@ -94,10 +94,11 @@ def check_summary_table(session: Session, summary: Any) -> Table:
     for (code, name), rules in sorted(per_site.items()):
         s = sev[(code, name)]
         top = "，".join(f"{r}×{n}" for r, n in rules.most_common(3))
-        t.add_row(code, name, str(s["veto"]), str(s["deduct"]), str(s["info"]), top,
-                  style="red" if s["veto"] else None)
+        t.add_row(code, name, str(s["warn"]), str(s["veto"]), str(s["deduct"]), str(s["info"]),
+                  top, style="red" if s["veto"] else None)
     if summary.skipped:
-        t.caption = f"{len(summary.skipped)} 项检查因抓取不完整或首页无法访问而跳过 (结果未知)"
+        t.caption = (f"{len(summary.skipped)} 项检查因抓取不完整、首页无法访问或缺少所需数据而跳过 "
+                     "(结果未知)")
     return t
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, fields
+from datetime import datetime
+from datetime import time as dtime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
 
 from settings.schema import (
@@ -42,6 +45,81 @@ class LockedError(Exception):
 def _range(lo: float | None = None, hi: float | None = None, *, above: float | None = None
            ) -> Any:
     return Field(ge=lo, le=hi, gt=above)
+
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_QUIET = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+
+
+def _address(value: str) -> str:
+    """An e-mail address, bare or as ``显示名 <user@host>``."""
+    m = re.fullmatch(r"\s*(?:[^<>]*<\s*([^<>\s]+)\s*>|([^<>\s]+))\s*", value)
+    addr = (m.group(1) or m.group(2)) if m else ""
+    if not _EMAIL.match(addr):
+        raise ValueError(f"'{value[:60]}' 不是合法的电子邮箱地址")
+    return value.strip()
+
+
+class MailSettings(BaseModel):
+    """``mail:`` in govmon.yaml — where the digests after ``govmon nightly`` go (SMTP).
+
+    The password is never written in the file: ``password_env`` names the environment
+    variable holding it. ``quiet_hours`` ("22:00-07:00"): digests made then wait in the
+    workspace's ``mail/outbox/`` until ``govmon digest --flush`` (or the next nightly)
+    after the window."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+    host: Annotated[CleanText, Field(min_length=1, max_length=255)]
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None  # default: by security
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    user: CleanText | None = None
+    password_env: CleanText = "GOVMON_SMTP_PASSWORD"
+    sender: CleanText
+    supervisors: list[CleanText] = []  # receive the cluster summary every night
+    quiet_hours: CleanText | None = None
+    timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    ca_file: CleanText | None = None  # a private CA for the mail server's certificate
+    attach: bool = True  # attach each site's notice (PDF, else HTML) to its contacts' mail
+    link_base: CleanText | None = None  # URL where reports/latest/ is published, for links
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _address(value)
+
+    @field_validator("supervisors")
+    @classmethod
+    def _supervisors(cls, value: list[str]) -> list[str]:
+        return [_address(v) for v in value]
+
+    @field_validator("password_env")
+    @classmethod
+    def _env(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError(f"'{value[:60]}' 不是环境变量名")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None and not _QUIET.match(value):
+            raise ValueError(f"'{value[:60]}' 应如 22:00-07:00")
+        return value
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+    def quiet(self, now: datetime) -> bool:
+        """Whether ``now`` falls in the quiet hours (a window may cross midnight)."""
+        if not self.quiet_hours:
+            return False
+        h1, m1, h2, m2 = map(int, _QUIET.match(self.quiet_hours).groups())
+        start, end, t = dtime(h1, m1), dtime(h2, m2), now.time()
+        return (start <= t < end) if start <= end else (t >= start or t < end)
 
 
 # Ranges: what a crawl can run with. A 0 where a count must be positive hung the crawl
@@ -75,6 +153,7 @@ class Settings:
     # national indicator: homepage must open within 15 s
     probe_timeout: Annotated[float, _range(None, 600, above=0)] = 15.0
     rectify_working_days: Annotated[int, _range(1, 365)] = 15
+    mail: MailSettings | None = None  # e-mail digests after nightly (absent: none are sent)
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -95,6 +174,16 @@ workers: 2               # crawl and check processes; one per core
 snapshot_runs: 8         # keep HTML snapshots of the newest N runs (0 = keep all)
 recheck_delay: 30.0      # wait before re-verifying links that failed transiently
 probe_timeout: 15.0
+# E-mail digests after `govmon nightly` (contacts per site in sites.yaml; see README):
+# mail:
+#   host: smtp.example.gov.cn
+#   port: 465
+#   security: ssl            # ssl | starttls | none
+#   user: govmon@example.gov.cn
+#   password_env: GOVMON_SMTP_PASSWORD   # the password is read from this variable
+#   sender: 政府网站监测 <govmon@example.gov.cn>
+#   supervisors: [zwgk@example.gov.cn]   # receive the cluster summary
+#   quiet_hours: "22:00-07:00"           # mail waits in mail/outbox/ until then
 """
 
 

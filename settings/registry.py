@@ -35,8 +35,8 @@ from settings.schema import (
     located_problems,
     validation_problems,
 )
-from settings.site import SiteSpec
-from settings.sitecheck import _check, _shown
+from settings.site import EMAIL, MAX_OTHER_CONTACTS, Contact, SiteSpec
+from settings.sitecheck import _check, _shown, _validate_url
 
 KIND_ALIASES = {
     "门户网站": "portal", "门户": "portal", "主站": "portal", "portal": "portal",
@@ -113,7 +113,10 @@ class Registry:
 
 REGISTRY_HEADER = """\
 # govmon 网站注册表 (site registry)
-# kind: portal | subsite | department;  status: 运行 | 关停 (关停 sites are not crawled)
+# kind: portal | subsite | department;  status: 运行 | 关停 (关停 sites are probed, not crawled;
+#   successor: the URL that replaced a closed site)
+# contacts: who receives the site's e-mail digest after `govmon nightly` — one 负责人 and up to
+#   three others, e.g. [{name: 张三, role: 负责人, email: zhangsan@example.gov.cn}]
 # trusted_networks: CIDRs (e.g. 127.0.0.0/8) where private addresses may be fetched;
 #   only for your own test hosts. Sites' own addresses are always allowed.
 """
@@ -136,6 +139,17 @@ class _SiteEntry(BaseModel):
     hints: dict[str, Any] = {}
     has_services: bool = True
     ignore_robots: bool = False
+    contacts: list[_ContactEntry] = []
+    successor: CleanText | None = None
+
+
+class _ContactEntry(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    name: CleanText
+    email: CleanText
+    role: Literal["负责人", "联系人"] = "联系人"
+    phone: CleanText | int | None = None
 
 
 class _RegistryFile(BaseModel):
@@ -143,6 +157,34 @@ class _RegistryFile(BaseModel):
 
     sites: list[Any] = []
     trusted_networks: list[CleanText] = []
+
+
+def _contact_problems(site: SiteSpec, i: int, doc: Any, shown: str) -> list[tuple[int, str]]:
+    """(line, ``file:line: key: problem``) for a site's contacts and successor."""
+    out = []
+
+    def bad(path: tuple, key: str, msg: str) -> None:
+        line = doc.line(("sites", i, *path))
+        out.append((line, f"{shown}:{line}: {key}: {msg}"))
+
+    for n, c in enumerate(site.contacts):
+        if not EMAIL.match(c.email):
+            bad(("contacts", n, "email"), f"contacts[{n}].email",
+                f"'{_shown(c.email)}' 不是合法的电子邮箱地址")
+        if not c.name:
+            bad(("contacts", n, "name"), f"contacts[{n}].name", "不能为空")
+    heads = [n for n, c in enumerate(site.contacts) if c.role == "负责人"]
+    if len(heads) > 1:
+        bad(("contacts", heads[1], "role"), f"contacts[{heads[1]}].role",
+            "负责人只能有一位 (其他人请写 role: 联系人)")
+    others = [n for n, c in enumerate(site.contacts) if c.role != "负责人"]
+    if len(others) > MAX_OTHER_CONTACTS:
+        n = others[MAX_OTHER_CONTACTS]
+        bad(("contacts", n), f"contacts[{n}]",
+            f"除负责人外最多 {MAX_OTHER_CONTACTS} 位联系人 (共 {len(others)} 位)")
+    if site.successor and (err := _validate_url(site.successor)):
+        bad(("successor",), "successor", f"{err}: '{_shown(site.successor)}'")
+    return out
 
 
 def _scalar_code(value: Any, source: str | None) -> str:
@@ -199,8 +241,13 @@ def load(path: Path, require_sites: bool = False) -> Registry:
             else _scalar_code(entry.parent, sources["parent"]),
             status=entry.status, hosts=list(entry.hosts), prefixes=list(entry.prefixes),
             hints=dict(entry.hints), has_services=entry.has_services,
-            ignore_robots=entry.ignore_robots))
+            ignore_robots=entry.ignore_robots, successor=entry.successor,
+            contacts=[Contact(name=c.name.strip(), email=c.email.strip(), role=c.role,
+                              phone=None if c.phone is None else str(c.phone))
+                      for c in entry.contacts]))
         where.append(f"{path}:{line}")
+        for at, msg in _contact_problems(sites[-1], i, doc, str(path)):
+            problems.add(at, msg)
     for n, net in enumerate(top.trusted_networks):
         try:
             ipaddress.ip_network(net, strict=False)

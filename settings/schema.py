@@ -266,7 +266,7 @@ def located_problems(exc: ValidationError, shown: str, line: Callable[[tuple], i
         where = line(prefix + loc)
         key = key_of(loc)
         text = error_text(err)
-        if err["type"] == "extra_forbidden" and known:
+        if err["type"] == "extra_forbidden" and known and len(loc) == 1:  # ``known``: top keys
             hint = difflib.get_close_matches(loc[-1], known, n=1)
             text += f" (是否应为 {hint[0]}?)" if hint else f" (可用: {', '.join(known)})"
         out.append((where, f"{shown}:{where}: {key}: {text}" if key

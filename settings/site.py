@@ -1,9 +1,31 @@
-"""One registered site (``SiteSpec``): its code, kind, homepage and the scope it owns."""
+"""One registered site (``SiteSpec``): its code, kind, homepage, the scope it owns and who
+receives its e-mail digest (``Contact``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+MAX_OTHER_CONTACTS = 3
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+
+@dataclass
+class Contact:
+    """Someone who receives a site's e-mail digest: its 负责人 (at most one) or one of up to
+    ``MAX_OTHER_CONTACTS`` other 联系人."""
+
+    name: str
+    email: str
+    role: str = "联系人"  # 负责人 | 联系人
+    phone: str | None = None
+
+    def to_yaml(self) -> dict:
+        out = {"name": self.name, "role": self.role, "email": self.email}
+        if self.phone:
+            out["phone"] = self.phone
+        return out
 
 
 @dataclass
@@ -19,6 +41,8 @@ class SiteSpec:
     hints: dict = field(default_factory=dict)
     has_services: bool = True
     ignore_robots: bool = False
+    contacts: list[Contact] = field(default_factory=list)  # who gets the site's digest
+    successor: str | None = None  # a closed site's replacement (its visitors may go there)
 
     @property
     def running(self) -> bool:
@@ -48,6 +72,10 @@ class SiteSpec:
             out["has_services"] = False
         if self.ignore_robots:
             out["ignore_robots"] = True
+        if self.successor:
+            out["successor"] = self.successor
+        if self.contacts:
+            out["contacts"] = [c.to_yaml() for c in self.contacts]
         return out
 
 

@@ -271,6 +271,8 @@ def import_file(path: Path, existing: Registry | None = None) -> tuple[Registry,
             hints=dict(old.hints) if old else {},
             has_services=old.has_services if old else True,
             ignore_robots=old.ignore_robots if old else False,
+            contacts=list(old.contacts) if old else [],
+            successor=old.successor if old else None,
         )
     merged = dict(base)
     merged.update(imported)

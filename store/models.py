@@ -512,3 +512,123 @@ class SiteFact(Base):
     dated_pages: Mapped[int] = mapped_column(Integer, default=0)
     shown: Mapped[dict] = mapped_column(JSON, default=dict)
     derived_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# -- cluster governance (issue 16) -----------------------------------------------------------
+class ClosedProbe(Base):
+    """A site registered 关停, probed (never crawled) during a run: what its homepage
+    answered, hop by hop behind the address guard. ``error``: the probe's error class
+    (refused, timeout, dns, http …); ``notice``: the page it landed on reads as a closure
+    notice (网站已关停 / 已迁移); ``code``: the 网站标识码 that page shows, if any."""
+
+    __tablename__ = "closed_probes"
+    __table_args__ = (Index("ix_closed_probes_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(24))
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    redirects: Mapped[list] = mapped_column(JSON, default=list)
+    title: Mapped[str | None] = mapped_column(Text)
+    text_chars: Mapped[int] = mapped_column(Integer, default=0)
+    notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    code: Mapped[str | None] = mapped_column(String(32))
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class SiteEntry(Base):
+    """A link a supervisor asks about, as the derive step found it on a site's pages
+    (``parse.governance``): ``kind`` mobile / weibo / weixin / app (entries the homepage
+    announces), request (the 依申请公开 channel), report / statement (links to an annual
+    report or a 网站工作年度报表, with the year they name and the date of their list row)."""
+
+    __tablename__ = "site_entries"
+    __table_args__ = (Index("ix_site_entries_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(2048))
+    page_url: Mapped[str] = mapped_column(String(2048))  # the first page showing it
+    on_home: Mapped[bool] = mapped_column(Boolean, default=False)
+    pages: Mapped[int] = mapped_column(Integer, default=1)
+    year: Mapped[int | None] = mapped_column(Integer)
+    row_date: Mapped[date | None] = mapped_column(Date)
+    attachment: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AnnualReport(Base):
+    """A 政府信息公开工作年度报告 (``kind`` report) or 政府网站工作年度报表 (statement) of a
+    site for a ``year``, as the derive step found it: its page (``sections``: the headings
+    it shows; None when only a link or an attachment was seen) or a link to it, its publish
+    date (``date_source``: byline / url / meta of its page, list = its list row)."""
+
+    __tablename__ = "annual_reports"
+    __table_args__ = (Index("ix_annual_reports_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(2048))
+    source_url: Mapped[str | None] = mapped_column(String(2048))  # the page linking it
+    published: Mapped[date | None] = mapped_column(Date)
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    sections: Mapped[list | None] = mapped_column(JSON)
+    attachment: Mapped[bool] = mapped_column(Boolean, default=False)
+    column: Mapped[str | None] = mapped_column(String(200))
+
+
+class DisclosureItem(Base):
+    """A 信息公开 catalogue item (a page whose header shows at least two catalogue labels):
+    its 索引号, 发文字号, 成文日期 and 发布日期 (``published_source``: header, else the page's
+    date), the labels its header shows (``labels``) and those shown without a value
+    (``empty``)."""
+
+    __tablename__ = "disclosure_items"
+    __table_args__ = (Index("ix_disclosure_items_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(Text)
+    index_no: Mapped[str | None] = mapped_column(String(200))
+    doc_no: Mapped[str | None] = mapped_column(String(200))
+    written: Mapped[date | None] = mapped_column(Date)
+    published: Mapped[date | None] = mapped_column(Date)
+    published_source: Mapped[str | None] = mapped_column(String(16))
+    labels: Mapped[list] = mapped_column(JSON, default=list)
+    empty: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class MailLog(Base):
+    """An e-mail digest of a run to one recipient (``kind`` contact or supervisor):
+    ``status`` sent, held (quiet hours: waiting in the outbox, ``path``), dry_run (written
+    as ``path`` only) or failed (``error``). A digest already sent or held for the run and
+    recipient is not sent again."""
+
+    __tablename__ = "mail_log"
+    __table_args__ = (Index("ix_mail_log_run", "run_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    recipient: Mapped[str] = mapped_column(String(320))
+    sites: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    path: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

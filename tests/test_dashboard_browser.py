@@ -92,7 +92,7 @@ def _cards(c: Chain) -> dict[str, Scorecard]:
 def _problems(c: Chain, code: str) -> list[Finding]:
     with c.sessions() as s:
         return list(s.scalars(select(Finding).join(Site, Site.id == Finding.site_id).where(
-            Site.code == code, Finding.run_id == c.run2, Finding.severity != "info")))
+            Site.code == code, Finding.run_id == c.run2, Finding.severity.in_(("veto", "deduct")))))
 
 
 def test_dashboard_renders_the_store_in_chromium(browser: str, chain: Chain, tmp_path: Path):

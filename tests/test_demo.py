@@ -27,7 +27,9 @@ from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
 
 PORTAL, EDU, ZONE, DRC, STATS, GRAIN = ("5199000001", "5199000002", "5199000003",
                                         "5199000010", "5199000011", "5199000012")
-RUNNING = [PORTAL, EDU, ZONE, DRC]
+# issue 16 (govmon/demo/governance.py): two departments, two more closed sites
+CULTURE, VETERANS, TOURISM, PRICE = "5199000013", "5199000014", "5199000015", "5199000016"
+RUNNING = [PORTAL, EDU, ZONE, DRC, CULTURE, VETERANS]
 
 # Planted broken targets: (path suffix, HTTP status, error class).
 PLANTED_BROKEN = [
@@ -41,6 +43,8 @@ PLANTED_BROKEN = [
     ("/art/2025/6/8/art_1235_40001.html", 404, "http"),  # Hanweb: deleted article
     ("/list.asp?classid=9", 404, "http"),  # GBK site: column removed
     ("/zwfw.shili.gov.cn/", 404, "http"),  # external: retired site
+    ("/wlj/m/", 404, "http"),  # 文化广电旅游局: its 手机版 (media.mobile_broken)
+    ("/weibo.com/shiliwlj", 404, "http"),  # 文化广电旅游局: its 政务微博 (media.entry_broken)
 ]
 
 
@@ -90,7 +94,7 @@ def _summary_rows(stdout: str) -> dict[str, list[str]]:
 
 def test_demo_finishes_fast_and_prints_the_summary(demo: DemoRun) -> None:
     out = demo.proc.stdout
-    assert "示例网站群" in out and "6 个网站" in out
+    assert "示例网站群" in out and "10 个网站" in out
     # crawl + checks + scores under two systems + notices, comparison and dashboard
     assert demo.elapsed < 120, f"govmon demo took {demo.elapsed:.1f}s"
     rows = _summary_rows(out)
@@ -104,18 +108,22 @@ def test_demo_finishes_fast_and_prints_the_summary(demo: DemoRun) -> None:
     assert int(rows[PORTAL][3]) >= 60  # pages
     # portal: 7 planted targets of its own + the down department's homepage it links to
     assert int(rows[PORTAL][6]) == 8
-    assert [int(rows[c][6]) for c in (EDU, ZONE, DRC)] == [1, 1, 1]
+    assert [int(rows[c][6]) for c in (EDU, ZONE, DRC, CULTURE, VETERANS)] == [1, 1, 1, 2, 0]
 
 
 def test_registry_is_saved_to_the_workspace(demo: DemoRun) -> None:
     data = yaml.safe_load((demo.workspace / "sites.yaml").read_text(encoding="utf-8"))
     assert data["trusted_networks"] == ["127.0.0.0/8"]
     sites = {s["code"]: s for s in data["sites"]}
-    assert set(sites) == {PORTAL, EDU, ZONE, DRC, STATS, GRAIN}
+    assert set(sites) == {PORTAL, EDU, ZONE, DRC, STATS, GRAIN, CULTURE, VETERANS, TOURISM,
+                          PRICE}
     assert sites[EDU]["kind"] == "subsite" and sites[EDU]["parent"] == PORTAL
     assert sites[EDU]["url"] == sites[PORTAL]["url"] + "jyj/"  # same host and port
     assert sites[ZONE]["parent"] == PORTAL
     assert sites[GRAIN]["status"] == "关停"
+    assert sites[PRICE]["successor"] == sites[PORTAL]["url"]
+    assert sites[VETERANS]["contacts"][0] == {"name": "钱进", "role": "负责人",
+                                              "email": "qianjin@tyjrj.shili.gov.cn"}
 
 
 def test_every_running_site_is_crawled_and_the_down_one_is_unreachable(demo: DemoRun) -> None:
@@ -124,7 +132,8 @@ def test_every_running_site_is_crawled_and_the_down_one_is_unreachable(demo: Dem
             select(Site.code, RunSite).join(RunSite, RunSite.site_id == Site.id))}
         assert {c: rows[c].status for c in rows} == {
             PORTAL: "complete", EDU: "complete", ZONE: "complete", DRC: "complete",
-            STATS: "unreachable", GRAIN: "skipped"}
+            STATS: "unreachable", GRAIN: "skipped", CULTURE: "complete", VETERANS: "complete",
+            TOURISM: "skipped", PRICE: "skipped"}
         assert not rows[STATS].complete
         minimum = {PORTAL: 60, EDU: 20, ZONE: 15, DRC: 20}
         for code, least in minimum.items():
@@ -283,3 +292,49 @@ def test_demo_reads_the_json_backed_column(demo: DemoRun) -> None:
     assert col.newest is not None and col.parent_name == "新闻动态"
     assert sorted(u.rsplit("pageIndex=", 1)[1] for u in answers) == ["1&pageSize=6",
                                                                       "2&pageSize=6"]
+
+
+# Issue 16: every rule of cluster governance, disclosure and early warning, on the site
+# govmon/demo/governance.py plants it on (rule -> site code, or None for several sites).
+GOVERNANCE = {
+    "disclosure.annual_report_missing": VETERANS, "disclosure.annual_report_late": CULTURE,
+    "disclosure.annual_report_incomplete": PORTAL, "report.yearly_statement_missing": CULTURE,
+    "site.closed_still_online": TOURISM, "cluster.site_unlinked": VETERANS,
+    "cluster.wrong_target": CULTURE, "media.mobile_broken": CULTURE,
+    "media.entry_broken": CULTURE, "disclosure.late": CULTURE,
+    "disclosure.fields_missing": CULTURE, "disclosure.request_channel_missing": CULTURE,
+    "warn.home.stale": VETERANS, "warn.column.stale": VETERANS,
+    "warn.column.stale_many": VETERANS, "warn.column.blank_many": VETERANS,
+    "warn.mailbox.unanswered": VETERANS, "warn.site.unreachable": VETERANS,
+}
+
+
+def test_demo_shows_every_governance_rule_and_warning(demo: DemoRun) -> None:
+    from store.models import ClosedProbe, Finding, Probe
+
+    with demo.session() as s:
+        run_id = s.scalars(select(Run.id).where(Run.status.in_(("complete", "partial")))
+                           .order_by(Run.started_at.desc())).first()
+        codes = dict(s.execute(select(Site.id, Site.code)).all())
+        found: dict[str, set[str]] = {}
+        for f in s.scalars(select(Finding).where(Finding.run_id == run_id)):
+            found.setdefault(f.rule, set()).add(codes[f.site_id])
+            if f.rule.startswith("warn."):
+                assert f.severity == "warn", f.rule
+        closed = {codes[p.site_id]: p for p in s.scalars(select(ClosedProbe).where(
+            ClosedProbe.run_id == run_id))}
+        probes = s.scalars(select(Probe)).all()
+        incomplete = [f.detail["missing"] for f in s.scalars(select(Finding).where(
+            Finding.run_id == run_id, Finding.rule == "disclosure.annual_report_incomplete"))]
+    for rule, code in GOVERNANCE.items():
+        assert code in found.get(rule, set()), (rule, sorted(found.get(rule, ())))
+    # only the planted sites: the warnings are the 退役军人事务局's, the closed one online
+    assert {c for r in GOVERNANCE if r.startswith("warn.") for c in found[r]} == {VETERANS}
+    assert found["site.closed_still_online"] == {TOURISM}
+    assert found["cluster.wrong_target"] == {CULTURE} and found["cluster.site_unlinked"] == {
+        VETERANS}
+    assert incomplete == [["存在的主要问题及改进情况"]]  # the portal's report lacks one section
+    assert set(closed) == {GRAIN, TOURISM, PRICE}
+    assert closed[PRICE].redirects[0]["status"] == 301 and closed[GRAIN].error == "refused"
+    # the demo probed every running homepage, as cron would; one 503 on 退役军人事务局
+    assert len(probes) >= 30 * len(RUNNING + [STATS])

@@ -157,7 +157,8 @@ def test_the_unreachable_site_is_pending_with_reasons_and_ranked_last(demo: Demo
     stats = cards[STATS]
     assert stats.verdict == "待定" and stats.score is None
     reasons = "；".join(stats.detail["pending_reasons"])
-    assert "首页无法访问（连接被拒绝）" in reasons and "没有首页可用性探测记录" in reasons
+    # the demo probes each homepage 30 times (issue 16): fewer than the window needs
+    assert "首页无法访问（连接被拒绝）" in reasons and "少于判定所需的 140 次" in reasons
     soup = BeautifulSoup(next(demo.latest.glob("scorecard-*.html")).read_text(encoding="utf-8"),
                          "lxml")
     rows = soup.select("table.ranking tr.site")
@@ -247,11 +248,13 @@ def _check_pdf(path: Path, issued: IssuedNotice, problems: int) -> None:
         assert re.search(rf"—\s*{i}\s*—", text), f"{path.name}: no page number {i}"
     first = texts[0]
     assert issued.doc_no in first.replace(" ", "").replace("\n", "")
-    assert "整改通知" in first
+    assert "整改通知" in first.replace("\n", "")  # a long site name wraps the title
     # the signature and its date on one page
     day = cn_date(issued.notice_date)
     sign_pages = [t for t in texts if day in t.replace("\n", "")]
-    assert any("办公室" in t.split(day)[0][-40:].replace("\n", "") for t in sign_pages), path
+    # (the date may also stand earlier on that page: 与上次检查（同一天）相比)
+    assert any("办公室" in chunk[-40:] for t in sign_pages
+               for chunk in t.replace("\n", "").split(day)[:-1]), path
     assert reader.pages[0].mediabox.width == pytest.approx(595.3, abs=1)  # A4 portrait
     if problems:
         assert any("问题截图" in t for t in texts)
@@ -337,7 +340,7 @@ def test_scorecard_and_dashboard_files(demo: Demo) -> None:
     assert len(links) == len(list((demo.latest / "notices").glob("notice-*.html")))
     for a in links:
         assert (index.parent / a["href"]).is_file()
-    assert "全国政府网站普查评分表" in soup.select_one("thead").get_text()  # both systems
+    assert "全国政府网站普查评分表" in soup.select_one("#sites thead").get_text()  # both systems
     assert soup.select_one("#rate-sentence").get_text().count("合格率") >= 1
 
 

@@ -222,7 +222,7 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     assert soup.select_one("#verdict").text == card.verdict
     assert soup.select_one("#score").text == f"{card.score:g} 分"
     assert "抓取检查日期：2026年11月20日" in text
-    problems = [f for f in _findings(world, world.run2, portal) if f.severity != "info"]
+    problems = [f for f in _findings(world, world.run2, portal) if f.severity in ("veto", "deduct")]
     rows = soup.select("tr.problem")
     assert len(rows) == len(problems) == 4
     assert sorted(r["data-rule"] for r in rows) == sorted(f.rule for f in problems)
@@ -305,7 +305,7 @@ def test_notices_html_docx_xlsx_match_the_store(world: World, capsys):
     assert [c.value for c in wb["已整改"][2]][4] == "首页上的站内链接“旧栏目”无法访问 (HTTP 404)"
     combined = load_workbook(notices / f"problems-run{world.run2}.xlsx")["问题清单"]
     total = sum(1 for f in _findings(world, world.run2, world.codes["edu"]) if
-                f.severity != "info") + len(problems)
+                f.severity in ("veto", "deduct")) + len(problems)
     assert combined.max_row == total + 1
 
 
@@ -397,7 +397,7 @@ def test_scorecard_ranks_compares_and_counts_like_the_store(world: World, capsys
                 for r in soup.select("table.problems tr[data-rule]")}
     with world.sessions() as s:
         stored = list(s.scalars(select(Finding).where(Finding.run_id == world.run2,
-                                                      Finding.severity != "info")))
+                                                      Finding.severity.in_(("veto", "deduct")))))
     assert set(problems) == {f.rule for f in stored}
     assert problems["link.broken"][3:5] == ["2", "1"]
     assert "survey.inactive" not in problems
@@ -473,7 +473,7 @@ def test_dashboard_overview_and_site_pages(world: World):
     cards = _cards(world, f"run:{world.run2}")
     for code, card in cards.items():
         r = rows[code]
-        problems = [f for f in _findings(world, world.run2, code) if f.severity != "info"]
+        problems = [f for f in _findings(world, world.run2, code) if f.severity in ("veto", "deduct")]
         assert r["data-verdict"] == card.verdict
         assert r.select_one("td.problems").text == str(len(problems))
         assert r.select_one("td.score").text == ("—" if card.score is None
@@ -486,7 +486,7 @@ def test_dashboard_overview_and_site_pages(world: World):
     assert index.select_one("#n-fail").text == "1"
     assert index.select_one("#pass-rate").text == "66.7%"
     assert index.select_one("#n-problems").text == str(sum(
-        1 for c in cards for f in _findings(world, world.run2, c) if f.severity != "info"))
+        1 for c in cards for f in _findings(world, world.run2, c) if f.severity in ("veto", "deduct")))
 
     page = _soup(out / "dashboard" / "sites" / f"{world.codes['stats']}.html")
     assert page.select_one("#back")["href"] == "../index.html"

@@ -75,9 +75,10 @@ def _distribution(root: Path, value: str, module: str | None = None,
 def test_builtin_rules_are_each_modules_one_rule() -> None:
     rules = builtin_rules()
     assert "links" in {r.name for r in rules} and checks.links.RULE in rules
-    availability = next(r for r in rules if r.name == "availability")
-    assert not availability.needs_reachable  # the one rule judging an unreachable site
-    assert all(r.needs_reachable for r in rules if r is not availability)
+    # site.unreachable judges an unreachable site; the portal must link a dead sub-site too
+    assert {r.name for r in rules if not r.needs_reachable} == {"availability", "cluster"}
+    assert {r.name for r in rules if r.scope == "cluster"} == {"cluster"}
+    assert {r.name for r in rules if r.closed_sites} == {"closed_sites"}
 
 
 def test_a_provinces_rules_run_from_its_entry_point(serve, tmp_path, monkeypatch) -> None:

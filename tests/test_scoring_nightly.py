@@ -15,10 +15,12 @@ from indicators.system import load_system
 from scoring.engine import normalize_quarter
 from settings.config import workspace_lock
 from settings.registry import Registry
+from settings.site import Contact
 from store.db import open_store
 from store.models import Finding, Probe, Run, Scorecard, Site
 from store.ops import sync_registry
-from tests.conftest import html, spec
+from tests.conftest import html, next_address, spec
+from tests.smtp_server import smtp_server
 
 SETTINGS = "workers: 1\ntimeout: 2.0\nretries: 1\nrecheck_delay: 0.3\nmax_pages: 50\n"
 
@@ -30,16 +32,26 @@ def _counts(sessions) -> tuple[int, int, int]:
 
 
 def test_nightly_pipeline(serve, tmp_path, capsys, monkeypatch):
+    smtp_host = next_address()
+    with smtp_server(smtp_host) as (inbox, smtp_port):
+        _nightly(serve, tmp_path, capsys, monkeypatch, inbox, smtp_host, smtp_port)
+
+
+def _nightly(serve, tmp_path, capsys, monkeypatch, inbox, smtp_host, smtp_port):
     monkeypatch.setenv("COLUMNS", "250")
     portal_srv = serve({"/": Route(html("示例市人民政府", ["/a.html", "/gone.html"])),
                         "/a.html": Route(html("通知公告", ["/"]))})
     dept_srv = serve({"/": Route(html("示例市统计局", ["/b.html"])),
                       "/b.html": Route(html("统计数据", ["/"]))})
-    portal = spec(portal_srv.url("/"), name="示例市人民政府")
+    portal = spec(portal_srv.url("/"), name="示例市人民政府", contacts=[
+        Contact(name="王五", email="wangwu@example.gov.cn", role="负责人")])
     dept = spec(dept_srv.url("/"), kind="department", name="示例市统计局", has_services=False)
     registry = Registry(sites=[portal, dept], trusted_networks=["127.0.0.0/8"])
     registry.save(tmp_path / "sites.yaml")
-    (tmp_path / "govmon.yaml").write_text(SETTINGS, encoding="utf-8")
+    (tmp_path / "govmon.yaml").write_text(
+        SETTINGS + f"mail:\n  host: {smtp_host}\n  port: {smtp_port}\n  security: none\n"
+        "  sender: govmon@example.gov.cn\n  supervisors: [zwgk@example.gov.cn]\n",
+        encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'govmon.db'}"
     sessions = open_store(db)
     end = datetime.combine(date.today(), time.max)
@@ -112,8 +124,18 @@ def test_nightly_pipeline(serve, tmp_path, capsys, monkeypatch):
     findings_file = tmp_path / "reports" / f"findings-run{run.id}.json"
     assert any(r["rule"] == "link.broken" for r in json.loads(findings_file.read_text(
         encoding="utf-8")))
+    # the digests went out: the portal's 负责人 with its notice, the supervisors' summary
+    assert "邮件" in out and "已发送 2 封" in out
+    (digest,) = inbox.to("wangwu@example.gov.cn")
+    assert "示例市人民政府" in str(digest["Subject"])
+    (attached,) = [a.get_filename() for a in digest.iter_attachments()]
+    assert attached.startswith(f"notice-{portal.code}-") and attached.endswith((".pdf", ".html"))
+    assert (tmp_path / "reports" / "latest" / "notices" / attached).is_file()
+    (summary,) = inbox.to("zwgk@example.gov.cn")
+    assert "网站群检查情况" in str(summary["Subject"])
 
-    # idempotent: running again stores nothing twice
+    # idempotent: running again stores nothing twice and mails nobody twice
     assert main([*base, "nightly"]) == 0
-    capsys.readouterr()
+    assert "此前已发送 2 封" in capsys.readouterr().out
     assert _counts(sessions) == (runs, findings, cards)
+    assert len(inbox.received) == 2

@@ -119,7 +119,31 @@ CASES = [
      "unconfirmed.thresholds.nope", "指向不存在的键"),
     ("pass mark above total", lambda d: d["scoring"].update(pass_mark=120),
      "scoring.pass_mark", "不能大于总分 100"),
+    ("a warning scored", lambda d: d["vetoes"]["V3"]["rules"].append("warn.home.stale"),
+     "vetoes.V3.rules[1]", "预警规则 'warn.home.stale' 只作提醒，从不计分"),
+    ("a warning at the veto line", lambda d: d["thresholds"]["warn"].update(blank_many=5),
+     "thresholds.warn.blank_many", "预警线 5 应低于否决线 thresholds.blank_many (5)"),
+    ("a warning past the veto line", lambda d: d["thresholds"]["warn"].update(home_stale="3w"),
+     "thresholds.warn.home_stale", "应低于否决线 thresholds.home_stale (2w)"),
+    ("a deadline that is no day",
+     lambda d: d["thresholds"]["disclosure"]["annual_report_deadline"].update(portal="02-30"),
+     "thresholds.disclosure.annual_report_deadline.portal", "日期 '02-30' 不存在"),
 ]
+
+
+def test_files_without_the_governance_thresholds_still_load(tmp_path):
+    """A province's copy made before the warning and disclosure keys existed stays valid;
+    the rules that need them are skipped (checks/_governance.py says which key)."""
+    def drop(d: dict) -> None:
+        for key in ("warn", "disclosure", "report"):
+            d["thresholds"].pop(key)
+        d["unconfirmed"] = {k: v for k, v in d["unconfirmed"].items()
+                            if not k.startswith("thresholds.disclosure")}
+
+    system = load_system(str(_variant(tmp_path, drop)))
+    assert system.threshold("home_stale") == Duration(2, "w")
+    with pytest.raises(KeyError, match="thresholds.warn.home_stale"):
+        system.threshold("warn.home_stale")
 
 
 @pytest.mark.parametrize(("case", "mutate", "key", "problem"), CASES,

@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-pages", type=positive_int, help="每个网站的页面上限")
     p.add_argument("--workers", type=positive_int, help="抓取进程数")
     p.add_argument("--force", action="store_true", help="今天已抓取过也重新抓取")
+    p.add_argument("--mail-dry-run", action="store_true",
+                   help="邮件摘要不发送，写成 .eml 文件 (工作目录 mail/dry-run/)")
     p.set_defaults(func=cmd_nightly)
 
 
@@ -98,6 +100,10 @@ def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
                 after_check(sessions, run_id, systems)
             pipe.stage("评分", _score, sessions, run_id, systems)
             published = pipe.stage("报告", _report, ctx, sessions, run_id, systems, console)
+            if ctx.settings.mail is not None:
+                pipe.stage("邮件", _mail, ctx, sessions, run_id, registry, systems[0], console)
+            else:
+                pipe.stages.append(("邮件", True, "未配置 (govmon.yaml mail)，不发送邮件摘要"))
         except StageFailed as exc:
             console.print(_summary(pipe, sessions, None, None, started))
             console.print(f"[red]阶段「{exc}」失败[/]；之前阶段的结果已保存，可修复后重新运行 "
@@ -209,6 +215,25 @@ def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
                        f"{published.latest}")
 
 
+def _mail(ctx: Any, sessions: Any, run_id: int, registry: Any, system: Any,
+          console: Console) -> tuple[Any, str]:
+    """The e-mail digests: contacts of each site with news, supervisors' summary."""
+    from govmon.commands.digest import send_digests
+
+    dry_run = bool(getattr(ctx.args, "mail_dry_run", False))
+    result = send_digests(ctx, sessions, run_id, registry, system.id, dry_run=dry_run)
+    text = result.text()
+    if result.held:
+        text += (f" (静默时段 {ctx.settings.mail.quiet_hours}，存于 mail/outbox/，"
+                 "由 govmon digest --flush 发送)")
+    if dry_run and result.paths:
+        text += f" → {result.paths[0].parent}"
+    if result.failed:  # kept in the outbox: the stage fails so cron sees it
+        raise RuntimeError(f"{text}；{result.errors[0] if result.errors else ''}；"
+                           "已存于 mail/outbox/，可运行 govmon digest --flush 重发")
+    return result, text
+
+
 def _print_published(console: Console, published: Any) -> None:
     """Where tonight's documents are (the stable ``latest/`` paths)."""
     def show(label: str, path: Any) -> None:
@@ -244,6 +269,7 @@ def _summary(pipe: Pipeline, sessions: Any, run_id: int | None, checked: Any,
             cards = s.execute(select(Scorecard, Site).join(Site, Site.id == Scorecard.site_id)
                               .where(Scorecard.period == f"run:{run_id}",
                                      Scorecard.system == system_id)).all()
+        t.add_row("预警", escape(_warnings_text(sessions, run_id)))  # first: still preventable
         t.add_row("检查网站", f"{len(statuses)} 个 (完整 {statuses.count('complete')}，"
                             f"不完整 {len(statuses) - statuses.count('complete')})")
         vetoed = [f"{site.name}: {'、'.join(card.vetoes)}" for card, site in cards if card.vetoes]
@@ -255,6 +281,26 @@ def _summary(pipe: Pipeline, sessions: Any, run_id: int | None, checked: Any,
             t.add_row("问题变化", f"新增 {new}，复现 {regressed}，已整改 {fixed}，持续 {persisting}")
     t.add_row(*_calendar_row(started))
     return t
+
+
+def _warnings_text(sessions: Any, run_id: int) -> str:
+    """The run's early warnings (预警) per site: what is about to become a veto."""
+    from sqlalchemy import select
+
+    from indicators.rules_catalogue import rule_title
+    from store.models import Finding, Site
+
+    with sessions() as s:
+        rows = s.execute(select(Site.name, Finding.rule).join(Site, Site.id == Finding.site_id)
+                         .where(Finding.run_id == run_id, Finding.severity == "warn")
+                         .order_by(Site.code, Finding.rule)).all()
+    if not rows:
+        return "无"
+    by_site: dict[str, list[str]] = {}
+    for name, rule in rows:
+        by_site.setdefault(name, []).append(rule_title(rule).removesuffix("（预警）"))
+    return f"{len(rows)} 项 — " + "；".join(
+        f"{name}: {'、'.join(dict.fromkeys(titles))}" for name, titles in by_site.items())
 
 
 def _changes(sessions: Any, run_id: int) -> tuple[int, int, int, int]:

@@ -51,6 +51,12 @@ def run_demo(ctx: Any, console: Console) -> int:
 
         with ctx.store().begin() as s:
             sample_run = reserve(s, date.today())
+        from govmon.demo.governance import PROBES, probe_demo
+
+        # what cron's `govmon probe` would have collected: real probes of each homepage
+        probed = probe_demo(ctx.store(), cluster.registry, ctx.settings)
+        console.print(f"已探测各运行网站首页 {PROBES} 次 (共 {probed} 次请求；正式运行时由 cron "
+                      "每 15 分钟运行 govmon probe)")
 
         def seed(sessions: Any, run_id: int, systems: list[Any]) -> None:
             """Fill the sample quarter before scoring, so the summary, the scorecard and

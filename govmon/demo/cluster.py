@@ -8,6 +8,9 @@ Six registry entries on four real HTTP servers (one per 127.0.0.x address):
 * 示例市发展和改革委员会 (department, an old ASP-style site served in GBK) on 127.0.0.4;
 * 示例市统计局 (department) whose address has nothing listening: it is down;
 * 示例市粮食局 (department, 关停 after the institutional reform): in the registry, not crawled;
+* issue 16 (``governance.py``): 示例市文化广电旅游局 and 示例市退役军人事务局 (departments
+  under the portal's host at ``/wlj/`` and ``/tyjrj/``), and two more closed sites on the
+  "external" server: 示例市旅游局 (still online) and 示例市物价局 (redirected to the portal);
 * an "external" server on 127.0.0.50 standing in for every other host the pages link to.
 
 Problems are planted on purpose (broken links, a soft 404, stale and blank columns, slow and
@@ -25,6 +28,7 @@ import threading
 from datetime import date
 
 from govmon.demo import content as c
+from govmon.demo import governance
 from govmon.demo.server import SiteServer
 from govmon.demo.sites import (
     DRC_CODE,
@@ -94,6 +98,10 @@ class DemoCluster:
         portal = build_portal(self.hosts)
         education = build_education(self.hosts)
         portal.merge(education)
+        extra = {"culture": governance.build_culture(self.hosts),  # issue 16
+                 "veterans": governance.build_veterans(self.hosts)}
+        for table in extra.values():
+            portal.merge(table)
         tables = {"portal": (self.portal, portal), "zone": (self.zone, build_zone(self.hosts)),
                   "drc": (self.drc, build_drc(self.hosts)),
                   "external": (self.external, build_external(self.hosts))}
@@ -105,6 +113,9 @@ class DemoCluster:
                 self.planted[f"{key}.{label}"] = server.base + path
         for label, path in education.planted.items():
             self.planted[f"education.{label}"] = self.portal.base + path
+        for key, table in extra.items():
+            for label, path in table.planted.items():
+                self.planted[f"{key}.{label}"] = self.portal.base + path
         self.planted["stats.unreachable"] = stats + "/"
 
         self.registry = Registry(sites=[
@@ -119,6 +130,8 @@ class DemoCluster:
             SiteSpec(code=STATS_CODE, name="示例市统计局", url=stats + "/", kind="department"),
             SiteSpec(code=GRAIN_CODE, name="示例市粮食局", url=grain + "/", kind="department",
                      status="关停"),
+            *governance.registry_entries(self.hosts, self.portal.url("/wlj/"),
+                                         self.portal.url("/tyjrj/"), self.external.base),
         ], trusted_networks=["127.0.0.0/8"])
 
     @property

@@ -21,6 +21,7 @@ from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from govmon.demo import content as c
+from govmon.demo import governance
 from govmon.demo import pages as p
 from govmon.demo.pages import Attachment, Column, Footer, Item, Look, Message, Survey, e, fd
 from govmon.demo.server import Route
@@ -347,12 +348,18 @@ def build_portal(h: Hosts) -> RouteTable:
                                    f"示例市人民政府{year - 1}年政府信息公开工作年度报告",
                                    source=c.PORTAL_SPONSOR,
                                    body=[f"本报告根据《中华人民共和国政府信息公开条例》要求编制，"
-                                         f"所列数据统计期限自{year - 1}年1月1日起至{year - 1}年12月31日止。"]))
+                                         f"所列数据统计期限自{year - 1}年1月1日起至{year - 1}年12月31日止。",
+                                         # the year due lacks one section (issue 16)
+                                         *(s for s in governance.SECTIONS
+                                           if k or not s.startswith("五"))]))
         ndbg.items.append(trs_item(ndbg.path, pub + timedelta(days=5), 5380000 + 101 + k * 2,
                                    f"示例市人民政府门户网站{year - 1}年工作年度报表",
                                    source=c.PORTAL_SPONSOR,
                                    body=["网站名称：示例市人民政府", f"网站标识码：{PORTAL_CODE}",
                                          f"ICP备案号：{c.ICP}-1"]))
+
+    # issue 16: 依申请公开 / 手机版 / 政务微博 entries and the 网站工作年度报表 in the footer
+    governance.add_portal_entries(t, h, look, ndbg)
 
     for col in (ywdt, bmdt):
         publish_trs(t, look, col, home)
@@ -374,7 +381,8 @@ def build_portal(h: Hosts) -> RouteTable:
         "常住人口286.5万人。</p><p>示例市历史悠久，文化底蕴深厚，是省级历史文化名城。</p>"),
         [home, zjsl, ("市情概况", None)], sqgk))
     jggk = single_column("机构概况", "/zjsl/jggk/", "机构职能", zjsl)
-    dept_links = {"市发展和改革委员会": h.drc + "/", "市教育局": "/jyj/", "市统计局": h.stats + "/"}
+    dept_links = {"市发展和改革委员会": h.drc + "/", "市教育局": "/jyj/", "市统计局": h.stats + "/",
+                  "市文化广电旅游局": "/wlj/"}  # issue 16: a site showing another's code
     rows = "".join(f'<li><a href="{e(dept_links[d])}" target="_blank">{d}</a></li>'
                    if d in dept_links else f"<li>{d}</li>" for d in c.DEPARTMENTS)
     t.directory(jggk.path, p.simple_page(
@@ -917,6 +925,7 @@ def build_external(h: Hosts) -> RouteTable:
            "application/javascript")
     t.prefix("/zfwzgl.www.gov.cn/exposure/jiucuo.html",
              lambda m, r: Route(body=_plain("我为政府网站找错", "请填写错误信息")))
+    governance.external_routes(t, h)  # issue 16: 政务微博, closed sites
     t.prefix("/bszs.conac.cn/sitename",
              lambda m, r: Route(body=_plain("党政机关网站标识", "（模拟的开办信息页）")))
     t.prefix("/www.beian.gov.cn/portal/registerSystemInfo",
