@@ -203,6 +203,11 @@ class Crawl:
             self._crawl_phase(run_id, codes, resume)
             if not self.interrupted:
                 self._verify_phase(run_id)
+                # issue 17: HTTPS / certificate / headers / IPv6 probes, attachments
+                from crawler import attachments, security
+                security.collect(self.registry, self.settings, self.sessions, run_id, codes)
+                attachments.collect(self.registry, self.settings, self.sessions, run_id,
+                                    codes)
         except KeyboardInterrupt:
             self.interrupted = True
         except RuntimeError:

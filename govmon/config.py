@@ -78,6 +78,13 @@ class Settings:
     # national indicator: homepage must open within 15 s
     probe_timeout: Annotated[float, _range(None, 600, above=0)] = 15.0
     rectify_working_days: Annotated[int, _range(1, 365)] = 15
+    # attachments fetched per site and run after the crawl, for the privacy rule to read
+    # (crawler/attachments.py: the site's own hosts only, lists first; 0 fetches none)
+    attachment_budget: Annotated[int, _range(0, 100_000)] = 50
+    attachment_max_bytes: Annotated[int, _range(1024, 2 ** 31)] = 10 * 1024 * 1024
+    # extra trust anchors (PEM) for the HTTPS check, e.g. a test CA; the system's trust
+    # store is always used
+    tls_ca_file: CleanText | None = None
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -98,6 +105,9 @@ workers: 2               # crawl and check processes; one per core
 snapshot_runs: 8         # keep HTML snapshots of the newest N runs (0 = keep all)
 recheck_delay: 30.0      # wait before re-verifying links that failed transiently
 probe_timeout: 15.0
+attachment_budget: 50    # attachments fetched per site for the personal-data check (0 = none)
+attachment_max_bytes: 10485760   # larger attachments are not fetched
+# tls_ca_file: ca.pem    # extra CA certificates the HTTPS check trusts (normally unset)
 """
 
 
