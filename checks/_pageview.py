@@ -30,7 +30,8 @@ import yaml
 from sqlalchemy import func, make_url, select
 
 from checks.base import CheckContext
-from parse import charset, identity, pageinfo
+from derive.posture import extract as posture_extract
+from parse import charset, identity, pageinfo, privacy
 from parse.page import (  # noqa: F401 - the page parsers, re-exported for the rules
     _WS,
     ARTICLE_URL,
@@ -63,6 +64,9 @@ FAMILIES = ("meta_tags", "search", "typos", "secrets", "guides", "hidden_links")
 EXTRACTORS: dict[str, Callable[[PageView, Any], Any]] = {
     "identity": lambda view, record: identity.read_page(view),
     "page": lambda view, record: pageinfo.read(view, "home" if record.is_home else record.kind),
+    # issue 17 (derive/posture.py): personal numbers, scripts, private addresses, articles
+    "privacy": lambda view, record: privacy.page_hits(view),
+    "posture": lambda view, record: posture_extract(view, record),
 }
 
 

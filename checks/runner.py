@@ -34,6 +34,7 @@ import checks
 from checks._pageview import ScanPool, scan, scanning_ahead
 from checks.base import DEFAULT_SYSTEM, CheckContext, FindingDraft, load_thresholds
 from derive import derive_site
+from derive.posture import derive_posture
 from store.models import CheckRun, Finding, Run, RunSite, Site
 
 FRAMEWORK_MODULES = {"base", "runner", "severity", "textutil"}
@@ -138,6 +139,13 @@ def _skip_reason(module: ModuleType, rs: RunSite) -> str | None:
     return None
 
 
+def _facts_missing(module: ModuleType, ctx: CheckContext) -> str | None:
+    """Why a module cannot judge this site with the facts stored (its ``skip_reason``:
+    no history yet, network facts not collected) — recorded as skipped, result unknown."""
+    fn = getattr(module, "skip_reason", None)
+    return fn(ctx) if fn is not None else None
+
+
 def run_checks(session: Session, run: Run, *, registry: Any = None,
                system_path: Path = DEFAULT_SYSTEM,
                severity: Callable[[str], str] | None = None,
@@ -188,7 +196,7 @@ def _check_sites(session: Session, run: Run, run_sites: list[RunSite],
                               rules=list(module.RULES), status="ran",
                               checked_at=datetime.now())
             t0 = time.monotonic()
-            reason = _skip_reason(module, rs)
+            reason = _skip_reason(module, rs) or _facts_missing(module, ctx)
             if reason is not None:
                 record.status = "skipped"
                 record.reason = reason
@@ -219,6 +227,11 @@ def _derive(ctx: CheckContext, summary: CheckSummary) -> None:
         derive_site(ctx.session, ctx.run, ctx.site, scan(ctx))
     except Exception as exc:  # noqa: BLE001 - one site's facts must not stop the others
         summary.errors.append((ctx.site.code, "derive", f"{type(exc).__name__}: {exc}"[:500]))
+    try:  # issue 17: personal data, article fingerprints, scripts, care mode
+        derive_posture(ctx.session, ctx.run, ctx.site, scan(ctx))
+    except Exception as exc:  # noqa: BLE001 - nor the security facts the identity ones
+        summary.errors.append((ctx.site.code, "derive_posture",
+                               f"{type(exc).__name__}: {exc}"[:500]))
 
 
 def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 VETO = {"site.unreachable", "home.stale", "column.stale_many", "column.blank_many",
         "mailbox.missing", "mailbox.unanswered", "link.hijacked", "content.hidden_link",
         "content.serious_typo", "content.secret_marking", "guide.incomplete_many"}
-INFO = {"robots.disallowed", "mailbox.slow_reply", "survey.inactive"}
+INFO = {"robots.disallowed", "mailbox.slow_reply", "survey.inactive",
+        # issue 17: evidence or informational in the national file (IPv6 costs F10 points)
+        "privacy.personal_data", "content.recycled_post", "content.backdated_post",
+        "security.https_missing", "security.cert_invalid", "security.cert_expiring",
+        "security.mixed_content", "security.headers_missing", "security.vulnerable_library",
+        "security.private_address_leak", "access.care_mode_missing"}
 
 
 def severity_of(rule: str) -> str:

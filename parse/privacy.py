@@ -50,6 +50,9 @@ OTHER_WORDS = (r"订单|单号|流水|编号|序号|序列|凭证|发票|合同|
                r"统一社会信用代码|信用代码|登记号|证书|许可证|工单|案号|文号|受理号|档案号")
 NUMBER_LABEL = re.compile(f"(?P<card>{CARD_WORDS})|(?P<other>{OTHER_WORDS})")
 CONTACT_LABEL = re.compile(r"联系|咨询|热线|举报|监督|投诉|值班|办公电话|传真|客服|服务电话")
+# 11 or more digits in a row, single spaces or hyphens allowed between them: every number
+# looked for has one (one regex pass rules out most lines and pages)
+LONG_NUMBER = re.compile(r"\d(?:[ -]?\d){10}")
 LABEL_REACH = 20  # characters before a number searched for its label
 KINDS = ("id_card", "mobile", "bank_card")
 
@@ -123,8 +126,8 @@ def _nearest_label(context: str) -> re.Match | None:
 def find(text: str, *, header: str = "", today: date | None = None) -> list[Hit]:
     """Personal numbers in one line (or cell) of text. ``header``: the table column's
     header when the text is a cell (its label counts as a label "nearby")."""
-    if not text or sum(ch.isdigit() for ch in text[:4096]) < 11 and not _has_fullwidth(text):
-        return []  # fewer than 11 digits: nothing to find (most lines)
+    if not text or (not LONG_NUMBER.search(text) and not _has_fullwidth(text)):
+        return []  # no run of 11 digits (separators allowed): nothing to find (most lines)
     today = today or date.today()
     text = text.translate(_FULLWIDTH)
     hits: list[Hit] = []
@@ -228,3 +231,17 @@ def page_segments(view: Any) -> Iterator[tuple[str, str, str]]:
                            header[c] if c < len(header) else "")
     yield "标题", view.title, ""
     yield from line_segments(view.main_lines)
+
+
+def page_hits(view: Any, today: date | None = None) -> list[Located]:
+    """The personal numbers of a parsed page (``page_segments``), each once."""
+    if not LONG_NUMBER.search(view.html) and not _has_fullwidth(view.html):
+        return []
+    return scan(page_segments(view), today=today)
+
+
+def masked_mobiles(text: str) -> set[str]:
+    """Every mobile number in ``text`` masked, labels ignored: a site's own contact line
+    (its footer) names the numbers that are not leaks on its pages."""
+    text = text.translate(_FULLWIDTH)
+    return {mask(m.group(1) + m.group(3) + m.group(4)) for m in MOBILE.finditer(text)}

@@ -51,7 +51,15 @@ THRESHOLD_KEYS: dict[str, str] = {
     "probe.veto_share": "share",
     "probe.window_days": "count",
     "probe.min_per_day": "count",
+    # issue 17; optional (OPTIONAL_THRESHOLDS): files written before them still load
+    "security.cert_expiring": "duration",
+    "recycled.min_gap": "duration",
+    "ipv6.min_link_share": "share",
 }
+# Thresholds a file may leave out, with the value the checks use then.
+OPTIONAL_THRESHOLDS: dict[str, Any] = {"security.cert_expiring": "30d",
+                                       "recycled.min_gap": "2w",
+                                       "ipv6.min_link_share": 0.9}
 
 
 class IndicatorFileError(InputError):
@@ -164,8 +172,10 @@ class IndicatorSystem:
             raise KeyError(f"未知阈值 {key}")
         node: Any = self.thresholds
         for part in key.split("."):
-            node = node[part]
+            node = node.get(part) if isinstance(node, dict) else None
         kind = THRESHOLD_KEYS[key]
+        if node is None:  # an optional threshold the file leaves out
+            node = OPTIONAL_THRESHOLDS[key]
         if kind == "duration":
             return parse_duration(node)
         if kind == "count":
@@ -403,6 +413,8 @@ class _Parser:
                 raise self.fail(f"thresholds.{key}", "未知阈值")
         for key, kind in THRESHOLD_KEYS.items():
             where = f"thresholds.{key}"
+            if key not in flat and key in OPTIONAL_THRESHOLDS:
+                continue
             if key not in flat or flat[key] is None:
                 raise self.fail(where, "缺少阈值")
             value = flat[key]
