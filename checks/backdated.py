@@ -1,22 +1,23 @@
-"""content.backdated_post: an item that first appears in a column tonight although it is
-dated further back than the column's update limit — filled in later with an old date, as
-if to hide a gap (伪造发稿日期, named in national spot-check 通报).
+"""content.backdated_post: an item that first appeared in a column long after the date it
+carries — filled in later with an old date, as if to hide a gap (伪造发稿日期, named in
+national spot-check 通报).
 
 Tonight's columns come from the column step (``checks/columndata.py``, shared with the
-column rules); the previous check of the site is read from the store (its ``site_columns``
-and ``column_items``, and the pages it crawled). An item counts only when
+column rules, which stores them); earlier checks are read from the store (their
+``site_columns`` / ``column_items`` and the pages they crawled). For each item tonight,
+the first check that listed it is found; it counts only when
 
-* its column (same path) was listed in the previous check, and that listing reached back
-  to the item's date — so an old item the previous crawl simply did not get to (a later
-  list page, a budget) is not "new" (a correctly dated late-crawled item is no finding);
-* it is nowhere in the previous check (no column listed it, no page was its URL);
-* its date is more than the column's limit (``column_stale.<class>``) before the previous
+* the check before that one listed the item's column (same path) back to the item's
+  date, and did not see the item anywhere — so an old item an earlier crawl simply did not
+  reach (a later list page, a budget) is no finding (a correctly dated, late-crawled item);
+* its date is more than the column's limit (``column_stale.<class>``) before that earlier
   check: it did not exist then, yet claims to be older than that, so it was published at
   least that much later than its date says.
 
-A column whose listing changed wholesale (more than half of tonight's covered items new: a
-redesign, another list template) is left alone. First checks of a site have no history:
-the module is recorded as skipped, "no history yet".
+The finding stays while the item is listed (a faked date does not fix itself overnight);
+``first_seen`` is the check it first appeared in. A column whose listing changed
+wholesale between the two checks (more than half of its covered items new: a redesign)
+is not judged. A site without an earlier check is recorded as skipped: "no history yet".
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -40,74 +42,114 @@ WHOLESALE = 0.5
 
 
 @dataclass
-class Previous:
+class Listing:
+    """What one earlier check of the site listed: column path -> oldest dated item, and
+    every item and page path it saw."""
+
     run_id: int
     day: date
-    oldest: dict[str, date]  # column path -> oldest dated item it listed
-    items: set[str]  # every item and page path the check saw
+    oldest: dict[str, date]
+    items: dict[str, set[str]]  # column path -> item paths
+    seen: set[str]
 
 
-def previous_check(ctx: CheckContext) -> Previous | None:
-    """The site's latest earlier run with stored columns, or None."""
-    row = ctx.session.execute(
+def checked_runs(ctx: CheckContext) -> list[tuple[int, date]]:
+    """(run id, day) of the site's runs with stored columns up to this one, oldest first."""
+    rows = ctx.session.execute(
         select(Run.id, Run.started_at).join(Column, Column.run_id == Run.id)
-        .where(Column.site_id == ctx.site.id, Run.started_at < ctx.run.started_at,
-               Run.id != ctx.run.id)
-        .order_by(Run.started_at.desc(), Run.id.desc()).limit(1)).first()
-    if row is None:
-        return None
-    run_id, started = row
-    oldest: dict[str, date] = {}
-    items: set[str] = set()
+        .where(Column.site_id == ctx.site.id, Run.started_at <= ctx.run.started_at)
+        .distinct().order_by(Run.started_at, Run.id)).all()
+    return [(run_id, started.date()) for run_id, started in rows]
+
+
+def listing(ctx: CheckContext, run_id: int, day: date) -> Listing:
+    out = Listing(run_id, day, {}, {}, set())
     q = (select(Column.url, Item.url, Item.date).join(Item, Item.column_id == Column.id)
          .where(Column.run_id == run_id, Column.site_id == ctx.site.id))
-    for col_url, item_url, day in ctx.session.execute(q):
-        items.add(path_and_query(item_url))
-        if day is not None:
-            key = path_and_query(col_url)
-            oldest[key] = min(day, oldest.get(key, day))
-    items.update(path_and_query(u) for u in ctx.session.scalars(select(PageFact.url).where(
+    for col_url, item_url, when in ctx.session.execute(q):
+        key = path_and_query(col_url)
+        out.items.setdefault(key, set()).add(path_and_query(item_url))
+        if when is not None:
+            out.oldest[key] = min(when, out.oldest.get(key, when))
+    out.seen = set().union(*out.items.values()) if out.items else set()
+    out.seen.update(path_and_query(u) for u in ctx.session.scalars(select(PageFact.url).where(
         PageFact.run_id == run_id, PageFact.site_id == ctx.site.id)))
-    return Previous(run_id, started.date(), oldest, items)
+    return out
 
 
 def skip_reason(ctx: CheckContext) -> str | None:
-    if previous_check(ctx) is None:
+    earlier = ctx.session.scalar(
+        select(Run.id).join(Column, Column.run_id == Run.id)
+        .where(Column.site_id == ctx.site.id, Run.started_at < ctx.run.started_at,
+               Run.id != ctx.run.id).limit(1))
+    if earlier is None:
         return "尚无历史数据（首次检查本网站），无法判断补发的信息"
     return None
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    prev = previous_check(ctx)
-    if prev is None:
+    columns = site_columns(ctx).columns  # also stores tonight's columns and items
+    runs = checked_runs(ctx)
+    if len(runs) < 2:
         return
-    for col in site_columns(ctx).columns:
+    order = {run_id: i for i, (run_id, _) in enumerate(runs)}
+    candidates = []  # (column, item, limit): old enough to be backdated at all
+    for col in columns:
         if col.kind != "list" or col.update_class == "none":
             continue
-        oldest = prev.oldest.get(path_and_query(col.url))
         limit = limit_for(ctx, col.update_class)
-        if oldest is None or limit is None:
+        if limit is None:
             continue
-        covered = [i for i in col.items if i.date is not None and i.date >= oldest
-                   and not i.pinned and i.source in TRUSTED_SOURCES]
-        new = [i for i in covered if path_and_query(i.url) not in prev.items]
-        if not new or len(new) > max(3, WHOLESALE * len(covered)):
+        for item in col.items:
+            if (item.date is not None and not item.pinned and item.source in TRUSTED_SOURCES
+                    and item.date < limit.before(ctx.as_of)):
+                candidates.append((col, item, limit))
+    first: dict[str, int] = {}  # item URL -> index of the first run that listed it
+    urls = sorted({item.url for _, item, _ in candidates})
+    for i in range(0, len(urls), 500):
+        for url, run_id in ctx.session.execute(select(Item.url, Item.run_id).where(
+                Item.site_id == ctx.site.id, Item.url.in_(urls[i:i + 500]))):
+            if run_id in order:
+                first[url] = min(first.get(url, order[run_id]), order[run_id])
+    listings: dict[int, Listing] = {}
+
+    def at(index: int) -> Listing:
+        if index not in listings:
+            listings[index] = listing(ctx, *runs[index])
+        return listings[index]
+
+    for col, item, limit in candidates:
+        index = first.get(item.url, len(runs) - 1)
+        if index == 0:
+            continue  # listed since the first check: nothing to compare with
+        prior, then = at(index - 1), at(index)
+        key = path_and_query(col.url)
+        oldest = prior.oldest.get(key)
+        if oldest is None or item.date < oldest or path_and_query(item.url) in prior.seen:
+            continue  # the earlier check did not list that far back (or saw it)
+        covered = {u for u in then.items.get(key, set())}
+        new = covered - prior.seen
+        if len(new) > max(3, WHOLESALE * len(covered)):
+            continue  # the listing changed wholesale (a redesign): not judged
+        cutoff = limit.before(prior.day)
+        if item.date >= cutoff:
             continue
-        cutoff = limit.before(prev.day)
-        for item in new:
-            if item.date >= cutoff:
-                continue
-            yield FindingDraft(
-                rule="content.backdated_post", url=item.url, source=col.url, subject=item.url,
-                message=(f"栏目“{col.name}”中本次新出现的信息“{item.title}”标注日期为 "
-                         f"{item.date.isoformat()}，但上次检查（{prev.day.isoformat()}）时该栏目"
-                         f"已列出到 {oldest.isoformat()} 的信息而没有这一条：它在标注日期"
-                         f"{limit.label}以后才发布，疑似补发信息并倒填发稿日期，请核实"),
-                detail={"date": item.date.isoformat(), "first_seen": ctx.as_of.isoformat(),
-                        "previous_check": prev.day.isoformat(), "column": col.name,
-                        "class": col.update_class,
-                        "limit_days": (prev.day - cutoff).days, "title": item.title},
-            )
+        yield _finding(ctx, col, item, prior, then, oldest, cutoff, limit)
 
 
-__all__ = ["CLASS_NAMES", "Previous", "check", "previous_check", "skip_reason"]
+def _finding(ctx: CheckContext, col: Any, item: Any, prior: Listing, then: Listing,
+             oldest: date, cutoff: date, limit: Any) -> FindingDraft:
+    return FindingDraft(
+        rule="content.backdated_post", url=item.url, source=col.url, subject=item.url,
+        message=(f"栏目“{col.name}”中的信息“{item.title}”标注日期为 {item.date.isoformat()}，"
+                 f"但 {then.day.isoformat()} 检查时才首次出现；此前 {prior.day.isoformat()} 的检查已"
+                 f"列出该栏目 {oldest.isoformat()} 以来的信息而没有这一条。它在标注日期{limit.label}"
+                 f"以后才发布，疑似补发信息并倒填发稿日期，请核实"),
+        detail={"date": item.date.isoformat(), "first_seen": then.day.isoformat(),
+                "previous_check": prior.day.isoformat(), "column": col.name,
+                "class": col.update_class, "limit_days": (prior.day - cutoff).days,
+                "title": item.title},
+    )
+
+
+__all__ = ["CLASS_NAMES", "Listing", "check", "checked_runs", "skip_reason"]

@@ -81,3 +81,7 @@ def test_backdated_item_found_and_late_crawled_items_left_alone(serve, tmp_path)
     assert [f.url.rsplit("/", 1)[-1] for f in found] == [filled[0].rsplit("/", 1)[-1]]
     assert found[0].detail["date"] == ago(30).isoformat()
     assert found[0].detail["column"] == "工作动态" and found[0].detail["class"] == "news"
+    # the next night nothing changed: the faked date is still there, and so is the finding
+    skipped, again = check(run_crawl([site], db))
+    assert [f.fingerprint for f in again] == [found[0].fingerprint]
+    assert again[0].state == "persisting" and again[0].detail["first_seen"] == TODAY.isoformat()
