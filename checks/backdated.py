@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from checks.base import CheckContext, FindingDraft
-from checks.columndata import site_columns
+from checks.columndata import column_key, site_columns
 from checks.columns import CLASS_NAMES, limit_for
 from parse.page import path_and_query
 from store.models import Column, Item, PageFact, Run
@@ -67,7 +67,7 @@ def listing(ctx: CheckContext, run_id: int, day: date) -> Listing:
     q = (select(Column.url, Item.url, Item.date).join(Item, Item.column_id == Column.id)
          .where(Column.run_id == run_id, Column.site_id == ctx.site.id))
     for col_url, item_url, when in ctx.session.execute(q):
-        key = path_and_query(col_url)
+        key = _column(col_url)
         out.items.setdefault(key, set()).add(path_and_query(item_url))
         if when is not None:
             out.oldest[key] = min(when, out.oldest.get(key, when))
@@ -75,6 +75,11 @@ def listing(ctx: CheckContext, run_id: int, day: date) -> Listing:
     out.seen.update(path_and_query(u) for u in ctx.session.scalars(select(PageFact.url).where(
         PageFact.run_id == run_id, PageFact.site_id == ctx.site.id)))
     return out
+
+
+def _column(url: str) -> str:
+    """A column's path as one spelling (``/a/``, ``/a/index.html``), without its host."""
+    return path_and_query(column_key(url))
 
 
 def skip_reason(ctx: CheckContext) -> str | None:
@@ -123,7 +128,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         if index == 0:
             continue  # listed since the first check: nothing to compare with
         prior, then = at(index - 1), at(index)
-        key = path_and_query(col.url)
+        key = _column(col.url)
         oldest = prior.oldest.get(key)
         if oldest is None or item.date < oldest or path_and_query(item.url) in prior.seen:
             continue  # the earlier check did not list that far back (or saw it)

@@ -26,13 +26,13 @@ from sqlalchemy import select
 
 from checks._pageview import load_yaml
 from checks.base import CheckContext, FindingDraft
-from store.models import Link, Page, SitePosture
+from store.models import Link, Page, SitePosture, SiteSecurity
 
 RULES = ("security.mixed_content", "security.vulnerable_library",
          "security.private_address_leak")
 NEEDS_COMPLETE = False
 DATA = Path(__file__).resolve().parent / "data" / "vulnerable_js.yaml"
-RESOURCE_TAGS = ("img", "script", "link", "iframe", "frame", "embed", "source")
+RESOURCE_TAGS = ("img", "script", "link", "iframe", "frame", "embed", "source")  # stored links
 TAG_NAMES = {"img": "图片", "script": "脚本", "link": "样式表", "iframe": "内嵌框架",
              "frame": "框架", "embed": "嵌入对象", "source": "媒体"}
 
@@ -99,6 +99,14 @@ def _mixed(ctx: CheckContext) -> Iterator[FindingDraft]:
     for target, tag, page_url in rows:
         entry = found.setdefault(target, {"tag": tag, "source": page_url, "pages": set()})
         entry["pages"].add(page_url)
+    # the https homepage the security probe read (a site registered over http may also
+    # answer over https: its users get these)
+    security = ctx.session.scalars(select(SiteSecurity).where(
+        SiteSecurity.run_id == ctx.run.id, SiteSecurity.site_id == ctx.site.id)).first()
+    for res in (security.mixed or []) if security is not None else []:
+        entry = found.setdefault(res["target"], {"tag": res["tag"],
+                                                 "source": security.headers_url, "pages": set()})
+        entry["pages"].add(security.headers_url)
     for target, entry in found.items():
         what = TAG_NAMES.get(entry["tag"], "资源")
         n = len(entry["pages"])

@@ -35,6 +35,7 @@ from sqlalchemy import delete, select
 from crawler.guarded import Answer, Fetcher, FetchFailed, session
 from crawler.netguard import Guard
 from parse import charset, posture
+from parse.page import PageView
 from store.models import Page, SiteSecurity
 
 HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options",
@@ -192,7 +193,7 @@ class SiteProbe:
 
     async def run(self, home_final: str | None, deeper: list[str]) -> dict[str, Any]:
         row: dict[str, Any] = {"checked_at": datetime.now(), "cert_names": [],
-                               "meta_csp": False}
+                               "meta_csp": False, "mixed": []}
         async with session(self.guard, self.opts.user_agent) as http:
             https_answer = await self._https(http, row, home_final)
             plain = None
@@ -202,12 +203,17 @@ class SiteProbe:
                                                    ssl_ctx=False)
                 except FetchFailed:
                     plain = None
+            if https_answer is not None:
+                view = PageView(url=https_answer.url, html=_decode(https_answer))
+                row["mixed"] = [{"target": u[:2048], "tag": tag}
+                                for u, tag in posture.http_resources(view)[:50]]
             users = https_answer or plain
             if users is not None:
                 row["headers_url"] = users.url[:2048]
                 row["headers"] = _header_facts(users)
                 row["meta_csp"] = posture.meta_csp(_decode(users))
-        row["ipv6"] = await self._ipv6(row.get("headers_url") or self.spec.url, deeper)
+        # over IPv6 the homepage users are given: the registered one (or where it led)
+        row["ipv6"] = await self._ipv6(home_final or self.spec.url, deeper)
         return row
 
     async def _https(self, http: Any, row: dict[str, Any], home_final: str | None

@@ -213,6 +213,17 @@ def article_text(view: Any) -> str:
                 text = text_of(el)
                 if text.strip():
                     return text
+    # no known container: the element holding the most paragraph text (its own <p>s),
+    # which leaves menus, bylines and footers out
+    best, best_len = None, 0
+    for parent in {p.getparent() for p in doc.iter("p")}:
+        if parent is None:
+            continue
+        size = sum(len(text_of(p)) for p in parent if p.tag == "p")
+        if size > best_len:
+            best, best_len = parent, size
+    if best is not None:
+        return "\n".join(text_of(p) for p in best if p.tag == "p")
     return "\n".join(line for line in view.main_lines if len(line) >= 30)
 
 
@@ -233,6 +244,28 @@ def article_fingerprint(view: Any) -> tuple[str, int] | None:
     if len(norm) < MIN_ARTICLE_CHARS:
         return None
     return hashlib.sha1(norm.encode("utf-8")).hexdigest(), len(norm)
+
+
+# -- mixed content --------------------------------------------------------------------------
+RESOURCE_ATTRS = {"img": "src", "script": "src", "link": "href", "iframe": "src",
+                  "frame": "src", "embed": "src", "source": "src", "audio": "src",
+                  "video": "src", "object": "data"}
+
+
+def http_resources(view: Any) -> list[tuple[str, str]]:
+    """(URL, tag) of the resources a page loads over plain http (stylesheets only among
+    ``<link>``s; ``<a href>`` is navigation, not a resource)."""
+    doc = view.doc
+    out: list[tuple[str, str]] = []
+    if doc is None:
+        return out
+    for el in doc.iter(*RESOURCE_ATTRS):
+        if el.tag == "link" and "stylesheet" not in (el.get("rel") or "").lower():
+            continue
+        url = view.resolve(el.get(RESOURCE_ATTRS[el.tag]))
+        if url and url.startswith("http://") and (url, el.tag) not in out:
+            out.append((url, el.tag))
+    return out
 
 
 # -- meta CSP and content parity -------------------------------------------------------------

@@ -546,6 +546,7 @@ class SiteSecurity(Base):
     headers_url: Mapped[str | None] = mapped_column(String(2048))
     headers: Mapped[dict | None] = mapped_column(JSON)
     meta_csp: Mapped[bool] = mapped_column(Boolean, default=False)
+    mixed: Mapped[list] = mapped_column(JSON, default=list)  # http resources of the https home
     ipv6: Mapped[dict | None] = mapped_column(JSON)
 
 

@@ -25,6 +25,7 @@ import threading
 from datetime import date
 
 from govmon.demo import content as c
+from govmon.demo import posture
 from govmon.demo.server import SiteServer
 from govmon.demo.sites import (
     DRC_CODE,
@@ -120,6 +121,11 @@ class DemoCluster:
             SiteSpec(code=GRAIN_CODE, name="示例市粮食局", url=grain + "/", kind="department",
                      status="关停"),
         ], trusted_networks=["127.0.0.0/8"])
+        # issue 17 (govmon/demo/posture.py): https twins with sample certificates (zone:
+        # expiring, department: expired) and the department's IPv6 twin on ::1
+        self.posture = posture.Extras(self)
+        self.posture.apply(self.registry, ZONE_CODE, DRC_CODE)
+        self.servers += self.posture.servers
 
     @property
     def ports(self) -> dict[str, int]:

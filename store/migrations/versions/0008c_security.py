@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column('headers_url', sa.String(length=2048), nullable=True),
         sa.Column('headers', sa.JSON(), nullable=True),
         sa.Column('meta_csp', sa.Boolean(), nullable=False),
+        sa.Column('mixed', sa.JSON(), nullable=False),
         sa.Column('ipv6', sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(['run_id'], ['runs.id']),
         sa.ForeignKeyConstraint(['site_id'], ['sites.id']),
