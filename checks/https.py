@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from checks.base import CheckContext, FindingDraft
 from checks.recycled import optional_duration
+from parse.posture import meta_csp
 from store.models import SiteSecurity
 
 RULES = ("security.https_missing", "security.cert_invalid", "security.cert_expiring",
@@ -87,7 +88,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                          f"（剩余 {days_left} 天），请及时更换"),
                 detail={"days_left": days_left, **_cert_detail(row)})
     if row.headers is not None:
-        missing = missing_headers(row)
+        missing = missing_headers(row, _stored_meta_csp(ctx, row))
         if missing:
             names = "、".join(HEADER_NAMES[h] for h in missing)
             yield FindingDraft(
@@ -97,11 +98,21 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                 detail={"missing": missing})
 
 
-def missing_headers(row: SiteSecurity) -> list[str]:
+def _stored_meta_csp(ctx: CheckContext, row: SiteSecurity) -> bool:
+    """A ``<meta>`` CSP in the stored homepage, when the headers are the http homepage's
+    (the probe read only its headers: the crawl had its body)."""
+    if row.meta_csp or (row.headers_url or "").startswith("https://"):
+        return row.meta_csp
+    home = ctx.homepage
+    html = ctx.html(home) if home is not None else None
+    return bool(html) and meta_csp(html)
+
+
+def missing_headers(row: SiteSecurity, meta: bool = False) -> list[str]:
     headers = {k.lower(): v for k, v in (row.headers or {}).items()}
     csp = headers.get("content-security-policy", "")
     missing = []
-    if not csp and not row.meta_csp:
+    if not csp and not (row.meta_csp or meta):
         missing.append("content-security-policy")
     if headers.get("x-content-type-options", "").strip().lower() != "nosniff":
         missing.append("x-content-type-options")

@@ -116,9 +116,9 @@ class Fetcher:
 
     async def get(self, http: aiohttp.ClientSession, url: str, *, max_body: int,
                   ssl_ctx: ssl.SSLContext | bool | None = None, follow: bool = True,
-                  robots: bool = False) -> Answer:
-        """GET ``url`` (redirects by hand, each hop judged by the guard); the body is read
-        up to ``max_body`` bytes (FetchFailed too_large beyond it)."""
+                  robots: bool = False, method: str = "GET") -> Answer:
+        """GET (or HEAD) ``url`` (redirects by hand, each hop judged by the guard); the
+        body is read up to ``max_body`` bytes (FetchFailed too_large beyond it)."""
         redirects: list[str] = []
         t0 = time.monotonic()
         for _ in range(MAX_REDIRECTS + 1):
@@ -131,7 +131,7 @@ class Fetcher:
             if robots and not await self.robots_allow(http, url):
                 raise FetchFailed("robots", url)
             async with self.gate(url):
-                answer = await self._one(http, url, max_body, ssl_ctx)
+                answer = await self._one(http, url, max_body, ssl_ctx, method)
             location = answer.headers.get("location")
             if follow and answer.status in REDIRECT_STATUSES and location:
                 redirects.append(url)
@@ -143,10 +143,10 @@ class Fetcher:
         raise FetchFailed("redirect_loop", url)
 
     async def _one(self, http: aiohttp.ClientSession, url: str, max_body: int,
-                   ssl_ctx: ssl.SSLContext | bool | None) -> Answer:
+                   ssl_ctx: ssl.SSLContext | bool | None, method: str = "GET") -> Answer:
         kwargs: dict[str, Any] = {} if ssl_ctx is None else {"ssl": ssl_ctx}
         try:
-            async with http.get(url, allow_redirects=False,
+            async with http.request(method, url, allow_redirects=False,
                                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                                 **kwargs) as resp:
                 headers = {k.lower(): v for k, v in resp.headers.items()}

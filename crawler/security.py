@@ -198,11 +198,9 @@ class SiteProbe:
             https_answer = await self._https(http, row, home_final)
             plain = None
             if https_answer is None:
-                try:
-                    plain = await self.fetcher.get(http, self.spec.url, max_body=HOME_MAX,
-                                                   ssl_ctx=False)
-                except FetchFailed:
-                    plain = None
+                # the crawl fetched this page already: its headers only (the rule reads a
+                # <meta> CSP from the stored page)
+                plain = await self._head(http, self.spec.url)
             if https_answer is not None:
                 view = PageView(url=https_answer.url, html=_decode(https_answer))
                 row["mixed"] = [{"target": u[:2048], "tag": tag}
@@ -215,6 +213,17 @@ class SiteProbe:
         # over IPv6 the homepage users are given: the registered one (or where it led)
         row["ipv6"] = await self._ipv6(home_final or self.spec.url, deeper)
         return row
+
+    async def _head(self, http: Any, url: str) -> Answer | None:
+        for method in ("HEAD", "GET"):  # GET when the server refuses HEAD
+            try:
+                answer = await self.fetcher.get(http, url, max_body=HOME_MAX, ssl_ctx=False,
+                                                method=method)
+            except FetchFailed:
+                return None
+            if answer.status not in (405, 501):
+                return answer
+        return None
 
     async def _https(self, http: Any, row: dict[str, Any], home_final: str | None
                      ) -> Answer | None:
