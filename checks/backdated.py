@@ -33,6 +33,7 @@ from checks.base import CheckContext, FindingDraft
 from checks.columndata import column_key, site_columns
 from checks.columns import CLASS_NAMES, limit_for
 from parse.page import path_and_query
+from parse.privacy import redact
 from store.models import Column, Item, PageFact, Run
 
 RULES = ("content.backdated_post",)
@@ -146,14 +147,14 @@ def _finding(ctx: CheckContext, col: Any, item: Any, prior: Listing, then: Listi
              oldest: date, cutoff: date, limit: Any) -> FindingDraft:
     return FindingDraft(
         rule="content.backdated_post", url=item.url, source=col.url, subject=item.url,
-        message=(f"栏目“{col.name}”中的信息“{item.title}”标注日期为 {item.date.isoformat()}，"
+        message=(f"栏目“{col.name}”中的信息“{redact(item.title)}”标注日期为 {item.date.isoformat()}，"
                  f"但 {then.day.isoformat()} 检查时才首次出现；此前 {prior.day.isoformat()} 的检查已"
                  f"列出该栏目 {oldest.isoformat()} 以来的信息而没有这一条。它在标注日期{limit.label}"
                  f"以后才发布，疑似补发信息并倒填发稿日期，请核实"),
         detail={"date": item.date.isoformat(), "first_seen": then.day.isoformat(),
                 "previous_check": prior.day.isoformat(), "column": col.name,
                 "class": col.update_class, "limit_days": (prior.day - cutoff).days,
-                "title": item.title},
+                "title": redact(item.title)},
     )
 
 

@@ -36,6 +36,7 @@ from checks import classify, jsonrows
 from checks.base import CheckContext
 from checks.listparse import NAV_HINT, Group, Row, Summary, summarise
 from parse import dates
+from parse.privacy import redact
 from store.models import Column, Item, Link, Page, PageFact
 
 ARTICLE_URL = re.compile(
@@ -708,7 +709,7 @@ def _store(ctx: CheckContext, result: SiteColumns) -> None:
         if c.parent is not None and id(c.parent) in objs:
             obj.parent_id = objs[id(c.parent)].id
     item_rows = [{"run_id": run_id, "site_id": site_id, "column_id": c.row_id,
-                  "title": i.title[:500], "url": i.url[:2048], "date": i.date,
+                  "title": (redact(i.title) or "")[:500], "url": i.url[:2048], "date": i.date,
                   "date_source": i.source, "pinned": i.pinned, "page_url": i.page_url[:2048],
                   "position": i.position}
                  for c in rows for i in c.items]

@@ -229,7 +229,9 @@ def page_segments(view: Any) -> Iterator[tuple[str, str, str]]:
                 for c, cell in enumerate(cells):
                     yield (f"表格{t}第{r}行第{c + 1}列", cell,
                            header[c] if c < len(header) else "")
-    yield "标题", view.title, ""
+    # the <title> as served (the store keeps titles masked, ``view.title`` may be that)
+    title = doc.find(".//title")
+    yield "标题", " ".join(text_of(title).split()) if title is not None else "", ""
     yield from line_segments(view.main_lines)
 
 
@@ -245,3 +247,20 @@ def masked_mobiles(text: str) -> set[str]:
     (its footer) names the numbers that are not leaks on its pages."""
     text = text.translate(_FULLWIDTH)
     return {mask(m.group(1) + m.group(3) + m.group(4)) for m in MOBILE.finditer(text)}
+
+
+def redact(text: str | None) -> str | None:
+    """``text`` with every personal number it holds masked (titles, anchors, list rows the
+    store keeps: the full number must live only in the compressed snapshots)."""
+    if not text or (not LONG_NUMBER.search(text) and not _has_fullwidth(text)):
+        return text
+    hits = find(text)
+    if not hits:
+        return text
+    out, last = [], 0
+    for hit in hits:
+        out.append(text[last:hit.start])
+        out.append(hit.masked)
+        last = hit.end
+    out.append(text[last:])
+    return "".join(out)

@@ -30,12 +30,13 @@ ID_PDF = id_number("44030419851231002")  # in a PDF attachment
 ID_DOCX = id_number("51010719780615031")  # in a DOCX table
 ID_XLSX = id_number("32010219930228004")  # in an XLSX list
 ID_OTHER_HOST = id_number("37020219880808005")  # in an attachment on another host
+ID_TITLE = id_number("23010219770707006")  # in a page title and a link's anchor
 ID_BAD = bad_check_digit("11010519900307555")  # fails the check digit: no finding
 MOBILE_PAGE = "13812345678"
 MOBILE_FOOTER = "13900001111"  # the site's own contact phone
 CARD_PAGE = card_number("622202020011223344")
 ORDER_NO = card_number("622848001234567890")  # Luhn-valid, labelled 订单号
-PLANTED = [ID_PAGE, ID_PDF, ID_DOCX, ID_XLSX, MOBILE_PAGE, CARD_PAGE]
+PLANTED = [ID_PAGE, ID_PDF, ID_DOCX, ID_XLSX, ID_TITLE, MOBILE_PAGE, CARD_PAGE]
 
 
 def pdf(lines: list[str]) -> bytes:

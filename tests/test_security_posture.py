@@ -27,7 +27,7 @@ from govmon.demo.certs import SampleCA
 from govmon.demo.server import Route, SiteServer
 from govmon.registry import Registry
 from store.db import open_store
-from store.models import Attachment, CheckRun, Finding, Site, SiteSecurity
+from store.models import Attachment, CheckRun, Finding, Link, Page, Site, SiteSecurity
 from tests.conftest import next_address, spec
 from tests.personal_files import (
     CARD_PAGE,
@@ -36,6 +36,7 @@ from tests.personal_files import (
     ID_OTHER_HOST,
     ID_PAGE,
     ID_PDF,
+    ID_TITLE,
     ID_XLSX,
     MOBILE_FOOTER,
     MOBILE_PAGE,
@@ -91,8 +92,10 @@ def leaky_routes(other: str) -> dict[str, Route]:
              f"<p>订单号：{ORDER_NO}</p>"
              '<p><a href="/files/名单.xlsx">发放名单</a> <a href="/files/公示.pdf">公示</a> '
              '<a href="/files/附件.docx">附件</a> <a href="/files/old.doc">旧版名单</a> '
-             f'<a href="{other}/files/other.xlsx">外站名单</a></p>')
+             f'<a href="{other}/files/other.xlsx">外站名单</a> '
+             f'<a href="/gs/detail.html">张三（{ID_TITLE}）</a></p>')
     routes = {"/": Route(home), "/gs/": Route(doc("补贴发放公示", table)),
+              "/gs/detail.html": Route(doc(f"关于张三（{ID_TITLE}）的公示", "<p>详见附件。</p>")),
               "/js/jquery-1.8.3.min.js": Route(JQUERY, content_type="application/javascript"),
               "/files/名单.xlsx": Route(xlsx([["序号", "姓名", "公民身份号码"], [1, "赵六", ID_XLSX]]),
                                       content_type=XLSX),
@@ -196,18 +199,27 @@ def test_personal_data_in_pages_and_attachments_masked_with_places(world: World)
     found = {(unquote(f.url.rsplit("/", 1)[-1]), f.detail["kind"]): f
              for f in world.findings("leaky", "privacy.personal_data")}
     assert set(found) == {("", "id_card"), ("", "mobile"), ("", "bank_card"),
+                          ("detail.html", "id_card"),
                           ("名单.xlsx", "id_card"), ("公示.pdf", "id_card"),
                           ("附件.docx", "id_card")}, sorted(found)
     page_id = found[("", "id_card")]
     assert page_id.url.endswith("/gs/") and page_id.detail["where"] == "page"
     assert page_id.detail["masked"] == f"110***********{ID_PAGE[-4:]}"
-    assert page_id.detail["count"] == 1  # the masked and the bad-check-digit rows are not
+    # the table's number and the anchor of the link to the detail page; the masked and the
+    # bad-check-digit rows are not
+    assert page_id.detail["count"] == 2
     assert page_id.detail["location"] == "表格1第2行第3列"
     assert found[("名单.xlsx", "id_card")].detail["location"] == "名单!C2"
     assert found[("名单.xlsx", "id_card")].detail["where"] == "attachment"
     assert found[("名单.xlsx", "id_card")].source.endswith("/gs/")
     assert found[("公示.pdf", "id_card")].detail["location"] == "第1页第2行"
     assert found[("", "mobile")].detail["masked"] == "138****5678"  # not the footer's 139
+    assert found[("detail.html", "id_card")].detail["location"] == "标题"
+    with open_store(world.db, upgrade=False)() as s:  # stored titles and anchors: masked
+        title = s.scalar(select(Page.title).where(Page.url.like("%/gs/detail.html")))
+        anchors = set(s.scalars(select(Link.anchor).where(Link.target.like("%/gs/detail.html"))))
+    assert title == f"关于张三（230***********{ID_TITLE[-4:]}）的公示"
+    assert anchors == {f"张三（230***********{ID_TITLE[-4:]}）"}
     with open_store(world.db, upgrade=False)() as s:
         files = {unquote(a.url.rsplit("/", 1)[-1]): a for a in s.scalars(select(Attachment))}
     assert "other.xlsx" not in files and world.other.hits("/files/other.xlsx", "GET") == 0
