@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from crawler.pipelines import StorePipeline
     from crawler.spiders.site import SiteSpider
-    from govmon.registry import Registry, SiteSpec
+    from settings.registry import Registry, SiteSpec
     from store.db import open_store
     from store.models import Run, RunSite
     from store.ops import sync_registry

@@ -37,16 +37,16 @@ def _scan_only(ws: Path, mode: str) -> None:
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import select
 
-    from checks import _pageview
-    from checks.base import CheckContext
+    from derive import scan as page_scan
     from derive.posture import derive_posture
+    from derive.source import SiteSource
     from store.db import open_store
     from store.models import Run, RunSite, Site
 
     if mode == "base":
         for name in ("privacy", "posture"):
-            _pageview.EXTRACTORS.pop(name, None)
-    _pageview.FAMILIES = ()  # the other rule families' extractors: same in both modes
+            page_scan.EXTRACTORS.pop(name, None)
+    # the rules' own page extractors are left out: the same in both modes
     sessions = open_store(f"sqlite:///{ws / 'govmon.db'}", upgrade=False)
     t0 = time.perf_counter()
     with sessions() as s:
@@ -54,11 +54,10 @@ def _scan_only(ws: Path, mode: str) -> None:
                         .order_by(Run.id.desc())).first()
         for rs in s.scalars(select(RunSite).where(RunSite.run_id == run.id,
                                                   RunSite.status == "complete")):
-            ctx = CheckContext(session=s, run=run, site=s.get(Site, rs.site_id), run_site=rs,
-                               thresholds={}, as_of=run.started_at.date())
-            scan = _pageview._scan(ctx)
+            src = SiteSource(s, run, s.get(Site, rs.site_id), run_site=rs)
+            scan = page_scan.scan_pages(src, {})
             if mode == "full":
-                derive_posture(s, run, ctx.site, scan)
+                derive_posture(s, run, src.site, scan)
         s.rollback()
     print(json.dumps({"seconds": time.perf_counter() - t0}))
 

@@ -30,7 +30,7 @@ from nginx import Nginx, ensure_nginx  # noqa: E402
 from proctree import TreeSampler  # noqa: E402
 from sitegen import generate  # noqa: E402
 
-from govmon.registry import Registry, SiteSpec  # noqa: E402
+from settings.registry import Registry, SiteSpec  # noqa: E402
 
 MB = 1024 * 1024
 

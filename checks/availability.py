@@ -7,26 +7,15 @@ the veto share come from the indicator file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
-
-from checks.base import CheckContext, FindingDraft
-from store.models import Probe
-
-RULES = ("site.unreachable",)
-NEEDS_COMPLETE = False
-RUNS_ON_UNREACHABLE = True
+from checks.base import CheckContext, FindingDraft, Rule
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     home_url = ctx.site.url
     days = int(ctx.threshold("probe.window_days"))
     veto_share = float(ctx.threshold("probe.veto_share"))
-    end = datetime.combine(ctx.as_of, time.max)
-    start = end - timedelta(days=days)
-    probes = list(ctx.session.scalars(select(Probe).where(
-        Probe.site_id == ctx.site.id, Probe.at > start, Probe.at <= end)))
+    probes = ctx.probes(days)
     failures = sum(1 for p in probes if not p.ok)
     ratio = failures / len(probes) if probes else 0.0
     crawl_failed = ctx.run_site.status == "unreachable"
@@ -45,3 +34,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                 "crawl_failed": crawl_failed,
                 "crawl_error": (home.error or home.status) if home is not None else None},
     )
+
+
+# Runs on unreachable sites too: judging that failure is its job.
+RULE = Rule(name="availability", ids=("site.unreachable",), check=check,
+            needs_complete=False, needs_reachable=False)

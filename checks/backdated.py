@@ -2,8 +2,8 @@
 carries — filled in later with an old date, as if to hide a gap (伪造发稿日期, named in
 national spot-check 通报).
 
-Tonight's columns come from the column step (``checks/columndata.py``, shared with the
-column rules, which stores them); earlier checks are read from the store (their
+Tonight's columns come from the derive step (``derive/columns``, shared with the column
+rules, which stores them); earlier checks are read from the store (their
 ``site_columns`` / ``column_items`` and the pages they crawled). For each item tonight,
 the first check that listed it is found; it counts only when
 
@@ -29,15 +29,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from checks.base import CheckContext, FindingDraft
-from checks.columndata import column_key, site_columns
+from checks.base import CheckContext, FindingDraft, Rule
 from checks.columns import CLASS_NAMES, limit_for
 from parse.page import path_and_query
 from parse.privacy import redact
+from parse.urls import column_key
 from store.models import Column, Item, PageFact, Run
 
-RULES = ("content.backdated_post",)
-NEEDS_COMPLETE = False
 TRUSTED_SOURCES = ("list", "byline", "url", "meta")  # not list_year: a guessed year
 WHOLESALE = 0.5
 
@@ -94,7 +92,7 @@ def skip_reason(ctx: CheckContext) -> str | None:
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    columns = site_columns(ctx).columns  # also stores tonight's columns and items
+    columns = ctx.columns.columns  # the column step stored tonight's columns and items
     runs = checked_runs(ctx)
     if len(runs) < 2:
         return
@@ -157,5 +155,9 @@ def _finding(ctx: CheckContext, col: Any, item: Any, prior: Listing, then: Listi
                 "title": redact(item.title)},
     )
 
+
+RULE = Rule(name="backdated", ids=("content.backdated_post",), check=check,
+            unknown=skip_reason, derived=("columns",),
+            needs_complete=False)  # an item seen tonight is judged wherever the crawl stopped
 
 __all__ = ["CLASS_NAMES", "Listing", "check", "checked_runs", "skip_reason"]

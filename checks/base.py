@@ -1,35 +1,35 @@
-"""What every rule gets (``CheckContext``) and gives (``FindingDraft``).
+"""The rule interface: what a rule is (:class:`Rule`), gets (:class:`CheckContext`) and
+gives (:class:`FindingDraft`).
 
-A rule module exposes ``RULES`` (the rule IDs it may emit), ``NEEDS_COMPLETE`` (skip the
-rule for sites whose crawl was incomplete: absent data is unknown, not "no problem") and
-``check(ctx) -> Iterable[FindingDraft]``. Rules read the store only; they never fetch.
+A rule is one object, registered in ``checks.registry`` (a module of this package with a
+``RULE``, or a province's package through the ``govmon.rules`` entry-point group). It says
+which rule IDs it emits, what it needs (a complete crawl, a reachable homepage, derived
+facts), where its findings' severity comes from, and ``check(ctx) -> findings``. Rules
+read stored and derived facts only: they never fetch, parse a page or write a table
+(docs/architecture.md, "How to write a rule").
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cached_property
-from pathlib import Path
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
 
-import yaml
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parse import charset
-from scoring.durations import Duration
-from scoring.durations import parse as parse_duration
-from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot
+from derive.boards import Interaction
+from derive.columns import ColumnsUnavailable, SiteColumns
+from derive.mailbox import MailboxFacts
+from derive.scan import PageExtractor, PageRecord, SiteScan
+from derive.source import SiteSource, cluster_scopes
+from derive.steps import Facts
+from indicators.durations import Duration
+from indicators.thresholds import ThresholdError, Thresholds  # noqa: F401 - for the rules
+from store.models import Probe, Run, RunSite, Site
 
-SYSTEMS_DIR = Path(__file__).resolve().parent.parent / "scoring" / "systems"
-DEFAULT_SYSTEM = SYSTEMS_DIR / "national-2019.yaml"
-
-
-class ThresholdError(KeyError):
-    pass
+SEVERITIES = ("veto", "deduct", "info", "warn")
 
 
 @dataclass
@@ -42,121 +42,144 @@ class FindingDraft:
     subject: str  # what identifies this problem across runs (column URL, link target ...)
     source: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    site: str | None = None  # a cluster rule's finding: the code of the site it is about
 
 
-def load_thresholds(path: Path = DEFAULT_SYSTEM) -> dict[str, Any]:
-    """The ``thresholds`` mapping of an indicator file (see docs/architecture.md)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return data.get("thresholds") or {}
+@dataclass(frozen=True)
+class Rule:
+    """One rule: the IDs it emits, what it needs, and ``check``.
+
+    ``check`` gets a :class:`CheckContext` (one site) or, for ``scope="cluster"``, a
+    :class:`ClusterContext` (every checked site of the run) and yields
+    :class:`FindingDraft`s.
+    """
+
+    name: str  # stable; each site's CheckRun records it (was the module name)
+    ids: tuple[str, ...]  # rule IDs (docs/rules.md) it may emit
+    check: Callable[[Any], Iterable[FindingDraft]]
+    # Absence of findings proves nothing on an incomplete crawl: skip (and say so) there.
+    needs_complete: bool = True
+    # Skip sites whose homepage failed in the crawl (site.unreachable is the one that
+    # does not: judging that failure is its job).
+    needs_reachable: bool = True
+    # Derived facts read through the context (``derive.steps.STEPS``): "identity",
+    # "columns", "boards", "mailbox". Built only for sites where a rule needing them runs.
+    derived: tuple[str, ...] = ()
+    # The rule's own extractors, run by the derive step (module-level functions: the page
+    # scan may run in worker processes). Read back by the same name through
+    # ``ctx.page_facts`` / ``script_facts`` / ``attachment_facts``.
+    page_facts: Mapping[str, PageExtractor] = field(default_factory=dict)
+    script_facts: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
+    attachment_facts: Mapping[str, Callable[[str], Any]] = field(default_factory=dict)
+    # None: the indicator system in force decides (veto / deduct / info); a fixed value
+    # (e.g. "warn" for early warnings no indicator scores) overrides it.
+    severity: str | None = None
+    scope: Literal["site", "cluster"] = "site"
+    # Why the stored facts cannot answer on this site (no earlier check to compare with, a
+    # probe that did not run): ``fn(ctx) -> reason | None``. The rule is then recorded as
+    # skipped with that reason — its result is unknown, not "no problem".
+    unknown: Callable[[Any], str | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.severity is not None and self.severity not in SEVERITIES:
+            raise ValueError(f"规则 {self.name}: severity 应为 {'/'.join(SEVERITIES)}")
+        if self.scope not in ("site", "cluster"):
+            raise ValueError(f"规则 {self.name}: scope 应为 site 或 cluster")
+
+    def skip_reason(self, rs: RunSite) -> str | None:
+        """Why this rule does not run on a site's crawl (None: it runs)."""
+        if rs.status == "unreachable" and self.needs_reachable:
+            return "首页无法访问，无法检查"
+        if self.needs_complete and not rs.complete:
+            return f"抓取不完整 ({rs.note or rs.status})，结果未知"
+        return None
+
+
+class CheckContext(SiteSource):
+    """One site of one run, as a rule sees it: its stored crawl (``SiteSource``: pages,
+    links, link checks), the facts the derive step built for it, the thresholds of the
+    indicator system in force and the crawl date (``as_of``)."""
+
+    def __init__(self, session: Session, run: Run, site: Site, run_site: RunSite | None,
+                 thresholds: dict[str, Any], as_of: date, spec: Any = None,
+                 facts: Facts | None = None):
+        super().__init__(session, run, site, as_of=as_of, spec=spec, run_site=run_site)
+        self.thresholds = thresholds
+        self.facts = facts if facts is not None else Facts()
+
+    # -- the indicator file ---------------------------------------------------------------
+    def threshold(self, key: str) -> Any:
+        return Thresholds(self.thresholds).get(key)
+
+    def duration(self, key: str) -> Duration:
+        return Thresholds(self.thresholds).duration(key)
+
+    # -- derived facts --------------------------------------------------------------------
+    @property
+    def scan(self) -> SiteScan:
+        """The site's page scan (one parse per page; ``scan.scopes``: the cluster's URLs)."""
+        return self.facts.get("pages")
+
+    def page_facts(self, name: str) -> list[tuple[PageRecord, Any]]:
+        """(page, value) of the rule's page extractor ``name`` on every scanned page."""
+        return self.scan.facts(name)
+
+    def script_facts(self, name: str) -> list[tuple[str, Any]]:
+        """(script URL, value) of the rule's script extractor ``name``."""
+        return self.facts.get(f"scripts:{name}")
+
+    def attachment_facts(self, name: str) -> list[tuple[str, Any]]:
+        """(attachment URL, value) of the rule's attachment extractor ``name``."""
+        return self.facts.get(f"attachments:{name}")
+
+    @property
+    def columns(self) -> SiteColumns:
+        """The site's columns; raises ColumnsUnavailable when the run's snapshots are gone
+        (the rule is then recorded as not run: earlier findings stay open)."""
+        data = self.facts.get("columns")
+        if not data.available:
+            raise ColumnsUnavailable(data.reason or "无法识别栏目")
+        return data
+
+    @property
+    def boards(self) -> Interaction:
+        return self.facts.get("boards")
+
+    @property
+    def mailbox(self) -> MailboxFacts:
+        return self.facts.get("mailbox")
+
+    # -- other stored facts ---------------------------------------------------------------
+    def probes(self, days: int) -> list[Probe]:
+        """The site's availability probes of the ``days`` days ending with the crawl date."""
+        end = datetime.combine(self.as_of, time.max)
+        start = end - timedelta(days=days)
+        return list(self.session.scalars(select(Probe).where(
+            Probe.site_id == self.site.id, Probe.at > start, Probe.at <= end)))
+
+    def cluster_scopes(self) -> list[tuple[str, str]]:
+        """(host, path prefix) of every registered site: the cluster's own URLs."""
+        return cluster_scopes(self.session)
 
 
 @dataclass
-class CheckContext:
+class ClusterContext:
+    """The whole run, as a cluster rule sees it: every checked site on which the rule runs
+    (``sites``: its context, with the stored facts; the portal's links through
+    ``site(code).links()``), the thresholds and the crawl date. Findings name their site
+    (``FindingDraft.site``); a finding about a site not in ``sites`` is dropped."""
+
     session: Session
     run: Run
-    site: Site
-    run_site: RunSite
     thresholds: dict[str, Any]
     as_of: date
-    spec: Any = None  # govmon.registry.SiteSpec when the site is still in the registry
+    sites: list[CheckContext]
+
+    def site(self, code: str) -> CheckContext | None:
+        return next((c for c in self.sites if c.site.code == code), None)
 
     def threshold(self, key: str) -> Any:
-        node: Any = self.thresholds
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ThresholdError(f"指标文件缺少阈值 thresholds.{key}")
-            node = node[part]
-        return node
+        return Thresholds(self.thresholds).get(key)
 
     def duration(self, key: str) -> Duration:
-        return parse_duration(self.threshold(key))
-
-    # -- stored crawl data --------------------------------------------------------
-    def pages(self, *, ok_html: bool = False) -> list[Page]:
-        q = select(Page).where(Page.run_id == self.run.id, Page.site_id == self.site.id)
-        if ok_html:
-            q = q.where(Page.status >= 200, Page.status < 300,
-                        Page.content_type.ilike("%html%"))
-        return list(self.session.scalars(q.order_by(Page.depth, Page.id)))
-
-    @cached_property
-    def homepage(self) -> Page | None:
-        return self.session.scalars(
-            select(Page).where(Page.run_id == self.run.id, Page.site_id == self.site.id,
-                               Page.depth == 0).order_by(Page.id)).first()
-
-    def html(self, page: Page) -> str | None:
-        """The page's HTML as served, decoded with the encoding the crawl detected
-        (``parse.charset``: GB labels as GB18030)."""
-        # The body alone (no ORM object): rules read thousands of snapshots per site.
-        body = self.session.scalar(select(Snapshot.body).where(Snapshot.page_id == page.id))
-        if body is None:
-            return None
-        return charset.decode(zlib.decompress(body), page.encoding)
-
-    def links(self, *, kinds: tuple[str, ...] | None = None,
-              outcome: str | None = None, slower_than_ms: int | None = None,
-              methods: tuple[str, ...] | None = None) -> Iterator[Row]:
-        """The site's links in this run as plain rows (``target``, ``kind``, ``anchor``,
-        ``page_id``, ``page_url``), in storage order; optionally only links of some
-        ``kinds`` and only targets whose link check has ``outcome`` (and took longer than
-        ``slower_than_ms`` to answer, by one of ``methods``).
-
-        Plain column tuples, not ORM objects, and filtered in SQL: a 50,000-page crawl has
-        1.46 M links, and building a (Link, Page) pair for each cost minutes per rule.
-        """
-        q = (select(Link.target, Link.kind, Link.anchor, Link.page_id,
-                    Page.url.label("page_url"))
-             .join(Page, Page.id == Link.page_id)
-             .where(Link.run_id == self.run.id, Link.site_id == self.site.id))
-        if kinds is not None:
-            q = q.where(Link.kind.in_(kinds))
-        if outcome is not None:
-            q = q.join(LinkCheck, (LinkCheck.run_id == Link.run_id)
-                       & (LinkCheck.target == Link.target)).where(LinkCheck.outcome == outcome)
-            if slower_than_ms is not None:
-                q = q.where(LinkCheck.elapsed_ms > slower_than_ms)
-            if methods is not None:
-                q = q.where(LinkCheck.method.in_(methods))
-        return iter(self.session.execute(q.order_by(Link.id)))
-
-    def link_carriers(self, outcome: str, kinds: tuple[str, ...] | None = None,
-                      skip: Callable[[str], bool] | None = None,
-                      slower_than_ms: int | None = None,
-                      methods: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
-        """target -> where the site shows it: ``pages`` (URLs), ``source`` and ``anchor``
-        (the homepage's when the homepage carries it, else the first page's), ``kind`` and
-        ``on_homepage``; for targets whose link check has ``outcome``, except those
-        ``skip`` rejects. Each entry depends on its own target's rows only."""
-        home = self.homepage
-        home_id = home.id if home is not None else None
-        carriers: dict[str, dict[str, Any]] = {}
-        skipped: dict[str, bool] = {}  # links repeat on every page: ask ``skip`` once each
-        for link in self.links(kinds=kinds, outcome=outcome, slower_than_ms=slower_than_ms,
-                               methods=methods):
-            if skip is not None:
-                rejected = skipped.get(link.target)
-                if rejected is None:
-                    rejected = skipped[link.target] = skip(link.target)
-                if rejected:
-                    continue
-            entry = carriers.get(link.target)
-            if entry is None:
-                entry = carriers[link.target] = {"kind": link.kind, "anchor": link.anchor,
-                                                 "source": link.page_url, "pages": set(),
-                                                 "on_homepage": False}
-            entry["pages"].add(link.page_url)
-            if link.page_id == home_id:
-                entry["on_homepage"], entry["source"] = True, link.page_url
-                entry["anchor"] = link.anchor or entry["anchor"]
-        return carriers
-
-    def link_checks(self, targets: set[str]) -> dict[str, LinkCheck]:
-        out: dict[str, LinkCheck] = {}
-        items = sorted(targets)
-        for i in range(0, len(items), 500):
-            chunk = items[i:i + 500]
-            for lc in self.session.scalars(select(LinkCheck).where(
-                    LinkCheck.run_id == self.run.id, LinkCheck.target.in_(chunk))):
-                out[lc.target] = lc
-        return out
+        return Thresholds(self.thresholds).duration(key)

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
 from checks.page_security import posture
-
-RULES = ("access.care_mode_missing",)
-NEEDS_COMPLETE = False
 
 
 def skip_reason(ctx: CheckContext) -> str | None:
@@ -33,3 +30,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         subject="care_mode",
         message="网站首页未提供关怀版（适老化）或无障碍浏览入口",
         detail={})
+
+
+RULE = Rule(name="care_mode", ids=("access.care_mode_missing",), check=check,
+            unknown=skip_reason, needs_complete=False,  # the homepage alone decides
+            derived=("posture",))

@@ -1,7 +1,7 @@
 """home.stale, column.stale, column.blank: one finding per stale or blank column (V3, V4, D4–D9).
 
 Every limit comes from the indicator file (``home_stale``, ``column_stale.<class>``); a
-column's update class comes from keyword data or the registry (``checks/classify.py``).
+column's update class comes from keyword data or the registry (``parse/classify.py``).
 Each finding is about a page the crawl fetched, so the rules run on incomplete crawls too
 (a column the crawl did not reach gives no finding: unknown, not fine). The counts and
 the missing-column rule, which need a complete crawl, are in ``columns_counts.py``.
@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from checks import classify
-from checks.base import CheckContext, FindingDraft
-from checks.columndata import ColumnRec, SiteColumns, site_columns
-from scoring.durations import Duration
-
-RULES = ("home.stale", "column.stale", "column.blank")
-NEEDS_COMPLETE = False
+from checks.base import CheckContext, FindingDraft, Rule
+from derive.columns import ColumnRec, SiteColumns
+from indicators.durations import Duration
+from parse import classify
 
 CLASS_NAMES = {"news": "动态要闻类", "notice": "通知公告/政策文件类", "personnel": "人事/规划计划类"}
 LEVEL_NAMES = {1: "一级栏目", 2: "二级栏目", 3: "三级栏目"}
@@ -65,7 +62,7 @@ def _iso(d: date | None) -> str | None:
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    data = site_columns(ctx)
+    data = ctx.columns
     yield from _home(ctx, data)
     for col, days, limit_days in stale_columns(ctx, data):
         cls = CLASS_NAMES.get(col.update_class, col.update_class)
@@ -128,3 +125,7 @@ def _source(ctx: CheckContext, col: ColumnRec) -> str | None:
     if col.parent is not None:
         return col.parent.url
     return ctx.site.url
+
+
+RULE = Rule(name="columns", ids=("home.stale", "column.stale", "column.blank"), check=check,
+            derived=("columns",), needs_complete=False)

@@ -3,27 +3,24 @@
 These need the whole site: on an incomplete crawl a count is only a lower bound and a
 column may exist where the crawl did not go, so the module runs on complete crawls only.
 Thresholds (``stale_many.news_notice``, ``stale_many.should_update``, ``blank_many``) come
-from the indicator file; required categories from ``checks/data/column_classes.yaml``.
+from the indicator file; required categories from ``parse/data/column_classes.yaml``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks import classify
-from checks.base import CheckContext, FindingDraft
-from checks.columndata import site_columns
+from checks.base import CheckContext, FindingDraft, Rule
 from checks.columns import stale_columns
-
-RULES = ("column.stale_many", "column.blank_many", "column.missing")
-NEEDS_COMPLETE = True
+from derive.columns import SiteColumns
+from parse import classify
 
 FIRST_LEVEL_NOTICE = ("notice", "policy")  # V4 (1): first-level 通知公告 / 政策文件 columns
 MAX_LISTED = 20
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    data = site_columns(ctx)
+    data = ctx.columns
     home = ctx.site.url
     stale = stale_columns(ctx, data)
     news_notice = [c for c, _, _ in stale if c.update_class == "news"
@@ -57,7 +54,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     yield from _missing(ctx, data)
 
 
-def _missing(ctx: CheckContext, data) -> Iterator[FindingDraft]:  # noqa: ANN001
+def _missing(ctx: CheckContext, data: SiteColumns) -> Iterator[FindingDraft]:
     vocab = classify.load()
     present = {c.category for c in data.columns if c.category}
     present |= data.nav_categories
@@ -74,3 +71,8 @@ def _missing(ctx: CheckContext, data) -> Iterator[FindingDraft]:  # noqa: ANN001
                     "keywords": list(cat.keywords[:6]) if cat else [],
                     "uncrawlable_columns": uncrawlable[:MAX_LISTED]},
         )
+
+
+RULE = Rule(name="columns_counts", ids=("column.stale_many", "column.blank_many",
+                                        "column.missing"),
+            check=check, derived=("columns",), needs_complete=True)

@@ -6,7 +6,7 @@ Two kinds of evidence, both stored by the link verifier (rules never fetch):
   expired and was re-registered usually redirects to gambling or a parking page);
 * the ``<title>`` of the target (kept for external pages, which the verifier checks with one
   ranged GET) carries gambling / pornography words.
-Trusted hosts (``checks/data/link_risk.yaml``) are not judged by title: government news
+Trusted hosts (``parse/data/link_risk.yaml``) are not judged by title: government news
 about 打击赌博 is not a hijack.
 """
 
@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks._linkrisk import bad_words, host_of, is_trusted, registrable
-from checks._pageview import cluster_scopes, in_scopes
-from checks.base import CheckContext, FindingDraft
-
-RULES = ("link.hijacked",)
-NEEDS_COMPLETE = False
+from checks.base import CheckContext, FindingDraft, Rule
+from parse.linkrisk import bad_words, host_of, is_trusted, registrable
+from parse.urls import in_scopes
 
 KINDS = {"external", "frame", "attachment"}
 
@@ -46,7 +43,7 @@ def evidence(target: str, final_url: str | None, title: str | None,
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    scopes = cluster_scopes(ctx)
+    scopes = ctx.cluster_scopes()
     # Only targets outside the cluster verified ok are judged: reading just their rows
     # gives the same entries as reading them all.
     carriers = ctx.link_carriers(outcome="ok", kinds=tuple(sorted(KINDS)),
@@ -66,3 +63,6 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                     "title": lc.title, "redirects": lc.redirects,
                     "on_homepage": entry["on_homepage"], "pages": len(entry["pages"])},
         )
+
+
+RULE = Rule(name="hijack", ids=("link.hijacked",), check=check, needs_complete=False)

@@ -24,15 +24,10 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from checks.base import CheckContext, FindingDraft
-from checks.recycled import optional_duration
+from checks.base import CheckContext, FindingDraft, Rule
 from parse.posture import meta_csp
 from store.models import SiteSecurity
 
-RULES = ("security.https_missing", "security.cert_invalid", "security.cert_expiring",
-         "security.headers_missing")
-NEEDS_COMPLETE = False  # facts of the homepage, not of the crawl's reach
-DEFAULT_EXPIRING = "30d"
 CERT_ERRORS = {"expired": "证书已过期", "not_yet_valid": "证书尚未生效",
                "hostname": "证书与网站域名不符", "self_signed": "自签名证书",
                "untrusted": "证书颁发机构不受信任", "other": "证书无法验证"}
@@ -78,7 +73,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
             message=f"网站 HTTPS 证书无效：{what}，浏览器将提示不安全",
             detail={"cert_error": row.cert_error, **_cert_detail(row)})
     elif row.https_ok and row.cert_not_after is not None:
-        window = optional_duration(ctx, "security.cert_expiring", DEFAULT_EXPIRING)
+        window = ctx.duration("security.cert_expiring")  # 30d when the file leaves it out
         days_left = (row.cert_not_after.date() - ctx.as_of).days
         if row.cert_not_after.date() <= _after(window, ctx.as_of):
             yield FindingDraft(
@@ -134,3 +129,10 @@ def _error_text(error: str | None, status: int | None) -> str:
              "tls": "加密握手失败", "reset": "连接中断", "http": f"返回错误状态 {status}",
              "redirect_loop": "循环跳转", "too_large": "响应过大", "other": "无法访问"}
     return names.get(error or "", "无法访问")
+
+
+RULE = Rule(name="https",
+            ids=("security.https_missing", "security.cert_invalid", "security.cert_expiring",
+                 "security.headers_missing"),
+            check=check, unknown=skip_reason,
+            needs_complete=False)  # facts of the homepage, not of the crawl's reach

@@ -17,16 +17,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from sqlalchemy import select
-
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
+from derive.read import content_pages, site_facts
 from parse.identity import ITEMS
-from store.models import PageFact, SiteFact
-
-RULES = ("identity.site_code_missing", "identity.site_code_mismatch", "identity.icp_missing",
-         "identity.psb_missing", "identity.conac_missing", "identity.sponsor_missing",
-         "identity.contact_missing", "identity.jiucuo_missing", "identity.pages_missing")
-NEEDS_COMPLETE = False  # a page seen without its footer item lacks it, however far we got
 
 NAMES = {
     "site_code": "网站标识码", "icp": "ICP备案编号", "psb": "公安机关备案标识",
@@ -43,15 +36,9 @@ class FactsMissing(RuntimeError):
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    derived = ctx.session.scalar(select(SiteFact.id).where(SiteFact.run_id == ctx.run.id,
-                                                           SiteFact.site_id == ctx.site.id))
-    if derived is None:
+    if site_facts(ctx.session, ctx.run.id, ctx.site.id) is None:
         raise FactsMissing("没有页面事实（页面快照已清理，或 derive 未运行/失败），无法判断标识")
-    pages = ctx.session.execute(
-        select(PageFact.url, PageFact.kind, PageFact.items, PageFact.codes)
-        .where(PageFact.run_id == ctx.run.id, PageFact.site_id == ctx.site.id,
-               PageFact.content.is_(True))
-        .order_by(PageFact.page_id)).all()
+    pages = content_pages(ctx.session, ctx.run.id, ctx.site.id)
     if not pages:
         return
     checked = len(pages)
@@ -121,3 +108,11 @@ def _mismatches(ctx: CheckContext, pages: list) -> Iterator[FindingDraft]:
                     "all_found": sorted(counter), "pages": len(where_pages[where]),
                     "sample": sample},
         )
+
+
+RULE = Rule(name="identity", ids=(
+    "identity.site_code_missing", "identity.site_code_mismatch", "identity.icp_missing",
+    "identity.psb_missing", "identity.conac_missing", "identity.sponsor_missing",
+    "identity.contact_missing", "identity.jiucuo_missing", "identity.pages_missing"),
+    check=check, derived=("identity",),
+    needs_complete=False)  # a page seen without its footer item lacks it, however far we got

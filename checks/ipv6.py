@@ -18,12 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft, ThresholdError
+from checks.base import CheckContext, FindingDraft, Rule
 from checks.https import _error_text, facts
 
-RULES = ("network.ipv6_missing",)
-NEEDS_COMPLETE = False
-DEFAULT_MIN_SHARE = 0.9
 REASONS = {"no_name": "网站仅以 IPv4 地址登记，没有可解析 IPv6 地址的域名",
            "no_aaaa": "网站域名没有 IPv6 地址解析记录",
            "home_failed": "网站首页无法通过 IPv6 访问",
@@ -36,13 +33,6 @@ def skip_reason(ctx: CheckContext) -> str | None:
     if row is None or row.ipv6 is None:
         return "本次抓取未检测 IPv6 支持情况"
     return None
-
-
-def min_share(ctx: CheckContext) -> float:
-    try:
-        return float(ctx.threshold("ipv6.min_link_share"))
-    except ThresholdError:
-        return DEFAULT_MIN_SHARE
 
 
 def judge(v6: dict, least: float) -> str | None:
@@ -64,7 +54,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     if row is None or row.ipv6 is None:
         return
     v6 = row.ipv6
-    reason = judge(v6, min_share(ctx))
+    reason = judge(v6, float(ctx.threshold("ipv6.min_link_share")))  # 0.9 by default
     if reason is None:
         return
     checked = v6.get("links_checked") or 0
@@ -81,3 +71,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         message=f"网站不支持 IPv6 访问：{text}",
         detail={"share": share, "ipv6_reason": reason, "links_checked": checked,
                 "names": v6.get("names") or [], "sample": v6.get("link_failures") or []})
+
+
+RULE = Rule(name="ipv6", ids=("network.ipv6_missing",), check=check, unknown=skip_reason,
+            needs_complete=False)  # probed after the crawl, whatever its reach

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft, ThresholdError
-
-RULES = ("link.broken",)
-NEEDS_COMPLETE = False  # a broken link seen is broken, however far the crawl got
+from checks.base import CheckContext, FindingDraft, Rule
+from indicators.thresholds import ThresholdError
 
 KIND_NAMES = {"internal": "站内链接", "external": "外部链接", "image": "图片", "attachment": "附件",
               "script": "脚本", "stylesheet": "样式表", "frame": "内嵌框架", "soft404": "软404页面",
@@ -68,3 +66,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                     "pages": len(entry["pages"]), "redirects": lc.redirects,
                     "elapsed_ms": lc.elapsed_ms},
         )
+
+
+RULE = Rule(name="links", ids=("link.broken",), check=check,
+            needs_complete=False)  # a broken link seen is broken, however far the crawl got

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft
-from checks.messages import discover
-
-RULES = ("mailbox.missing",)
-NEEDS_COMPLETE = True
+from checks.base import CheckContext, FindingDraft, Rule
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    inter = discover(ctx)
+    inter = ctx.boards
     channels = inter.consultation
     if any(b.working is not False for b in channels):
         return
@@ -33,3 +29,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     home = ctx.homepage
     yield FindingDraft(rule="mailbox.missing", url=home.url if home else ctx.site.url,
                        subject="mailbox", message=message, detail={})
+
+
+RULE = Rule(name="mailbox_channel", ids=("mailbox.missing",), check=check, derived=("boards",),
+            needs_complete=True)

@@ -4,7 +4,7 @@ F8 samples 5 content pages and 5 column pages; each page without its site tags o
 column/content tags costs points. The sample is stable across runs (pages ordered by a
 hash of their URL), so a page's finding persists until the page is fixed.
 
-Which page is which is decided by ``checks._pageview.page_kind``: a CMS body container,
+Which page is which is decided by ``parse.page.page_kind`` (``parse.metatags``): a CMS body container,
 a dated byline and an article-style URL make an article; repeated rows of link + date
 (and a pager) make a column page; pages that are clearly neither (homepage, forms) are not
 sampled. A single-page column (机构概况: one body, column tags, no article URL) counts as a
@@ -17,25 +17,24 @@ content pages (Keywords, Author, Description, Image, Url are listed in ``also_mi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
-from checks._pageview import ARTICLE_URL, PageView, path_and_query, sample_key, scan
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
+from parse.metatags import ARTICLE_EXTRA, ARTICLE_TAGS, COLUMN_TAGS, SITE_TAGS, extract_page
+from parse.page import path_and_query
 
-RULES = ("meta.tags_missing",)
-NEEDS_COMPLETE = False  # the sample is taken from the pages that were crawled
-
-SITE_TAGS = ("SiteName", "SiteDomain", "SiteIDCode")
-COLUMN_TAGS = ("ColumnName", "ColumnDescription", "ColumnKeywords", "ColumnType")
-# The content tags every CMS that follows the 指引 writes; the rest of the observed set
-# (Keywords, Author, Description, Image, Url: mandate unconfirmed, see indicators.md §3) is
-# reported in the detail when absent but does not by itself make a finding.
-ARTICLE_TAGS = ("ArticleTitle", "PubDate", "ContentSource")
-ARTICLE_EXTRA = ("Keywords", "Author", "Description", "Image", "Url")
 # Tags that must carry a value; the others may legitimately be empty (no author ...).
 NEED_VALUE = {"SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ArticleTitle", "PubDate"}
 SAMPLE_PER_KIND = 5
 KIND_NAMES = {"article": "内容页", "column": "栏目页"}
+
+
+def sample_key(url: str) -> str:
+    """A stable pseudo-random order of pages (same sample run after run). Path and query
+    only: a site that moves to https, a new host name or port keeps its sample (and the
+    demo, served on a free port each time, shows the same findings every run)."""
+    return hashlib.sha1(path_and_query(url).encode("utf-8")).hexdigest()
 
 
 def required(kind: str) -> tuple[str, ...]:
@@ -52,25 +51,8 @@ def missing_tags(metas: dict[str, str], kind: str) -> list[str]:
     return out
 
 
-def extract_page(view: PageView) -> dict:
-    wanted = {t.lower() for t in SITE_TAGS + COLUMN_TAGS + ARTICLE_TAGS + ARTICLE_EXTRA}
-    metas = {k: v for k, v in view.metas.items() if k in wanted}
-    return {"metas": metas, "kind": page_kind_for_tags(view, metas)}
-
-
-def page_kind_for_tags(view: PageView, metas: dict[str, str]) -> str | None:
-    """The page kind for F8. A single-page column (机构概况: one body, no list) looks like
-    an article but is a column page: no article URL, column tags and no content tag."""
-    kind = view.kind if view.depth > 0 else None
-    if (kind == "article" and not ARTICLE_URL.search(path_and_query(view.url))
-            and "columnname" in metas
-            and not any(t.lower() in metas for t in ARTICLE_TAGS)):
-        return "column"
-    return kind
-
-
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    records = [(r, f) for r, f in scan(ctx).facts("meta_tags")
+    records = [(r, f) for r, f in ctx.page_facts("meta_tags")
                if not r.frame_only and not r.is_home]
     for kind in ("article", "column"):
         pages = sorted((r for r in records if r[1]["kind"] == kind),
@@ -95,3 +77,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                         "also_missing": [t for t in ARTICLE_EXTRA if t.lower() not in metas]
                         if kind == "article" else []},
             )
+
+
+RULE = Rule(name="meta_tags", ids=("meta.tags_missing",), check=check,
+            needs_complete=False,  # the sample is taken from the pages that were crawled
+            page_facts={"meta_tags": extract_page})

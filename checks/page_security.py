@@ -24,13 +24,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from checks._pageview import load_yaml
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
+from parse.datafile import load_yaml
 from store.models import Link, Page, SitePosture, SiteSecurity
 
-RULES = ("security.mixed_content", "security.vulnerable_library",
-         "security.private_address_leak")
-NEEDS_COMPLETE = False
 DATA = Path(__file__).resolve().parent / "data" / "vulnerable_js.yaml"
 RESOURCE_TAGS = ("img", "script", "link", "iframe", "frame", "embed", "source")  # stored links
 TAG_NAMES = {"img": "图片", "script": "脚本", "link": "样式表", "iframe": "内嵌框架",
@@ -138,3 +135,10 @@ def _libraries(row: SitePosture, data: dict[str, Any]) -> Iterator[FindingDraft]
                      f"（{advisories}），应升级到 {vuln['fixed']} 或以上版本"),
             detail={"library": vuln["title"], "version": version, "fixed": vuln["fixed"],
                     "advisories": vuln["advisories"], "scripts": len(scripts)})
+
+
+RULE = Rule(name="page_security",
+            ids=("security.mixed_content", "security.vulnerable_library",
+                 "security.private_address_leak"),
+            check=check, needs_complete=False,  # what is seen is there, however far the crawl got
+            derived=("posture",))

@@ -13,11 +13,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
-from checks.base import CheckContext, FindingDraft
+from checks.base import CheckContext, FindingDraft, Rule
 from store.models import PersonalData
-
-RULES = ("privacy.personal_data",)
-NEEDS_COMPLETE = False  # a published number is a leak however far the crawl got
 
 KIND_NAMES = {"id_card": "身份证号码", "mobile": "手机号码", "bank_card": "银行卡号"}
 SAMPLES = 5
@@ -43,3 +40,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                     "location": first.location, "count": len(rows),
                     "samples": [f"{r.masked}（{r.location}）" for r in rows[:SAMPLES]]},
         )
+
+
+RULE = Rule(name="privacy", ids=("privacy.personal_data",), check=check,
+            needs_complete=False,  # a published number is a leak however far the crawl got
+            derived=("posture",))

@@ -18,27 +18,14 @@ from datetime import date
 
 from sqlalchemy import select
 
-from checks.base import CheckContext, FindingDraft, ThresholdError
-from scoring.durations import Duration
-from scoring.durations import parse as parse_duration
+from checks.base import CheckContext, FindingDraft, Rule
 from store.models import ArticleText, Run
 
-RULES = ("content.recycled_post",)
-NEEDS_COMPLETE = False
-DEFAULT_GAP = "2w"
 BOILERPLATE = 3  # a text on more distinct articles than this is a template
 
 
-def optional_duration(ctx: CheckContext, key: str, default: str) -> Duration:
-    """A threshold indicator files may leave out (files written before it existed)."""
-    try:
-        return ctx.duration(key)
-    except ThresholdError:
-        return parse_duration(default)
-
-
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    gap = optional_duration(ctx, "recycled.min_gap", DEFAULT_GAP)
+    gap = ctx.duration("recycled.min_gap")  # 2w when the indicator file leaves it out
     current = list(ctx.session.scalars(select(ArticleText).where(
         ArticleText.run_id == ctx.run.id, ArticleText.site_id == ctx.site.id)))
     if not current:
@@ -89,3 +76,8 @@ def _finding(a: ArticleText, original: ArticleText, from_history: bool) -> Findi
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+RULE = Rule(name="recycled", ids=("content.recycled_post",), check=check,
+            needs_complete=False,  # a re-posted text is one wherever the crawl stopped
+            derived=("posture",))

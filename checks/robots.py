@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft
-
-RULES = ("robots.disallowed",)
-NEEDS_COMPLETE = False
+from checks.base import CheckContext, FindingDraft, Rule
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
@@ -18,3 +15,6 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
             message=f"robots.txt 禁止抓取，跳过了 {count} 个页面；这些页面上的问题未被检查",
             detail={"count": count},
         )
+
+
+RULE = Rule(name="robots", ids=("robots.disallowed",), check=check, needs_complete=False)

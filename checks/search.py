@@ -1,93 +1,21 @@
 """search.missing: no site search found on any crawled page (F6).
 
-An entrance is a search form (action or field names of TRS was5/was40, Hanweb jsearch /
-jrobot, generic ``search``; a text field whose placeholder says 搜索 / 检索 / 关键字), a
-search link (站内搜索, 高级检索 ...), a search call in an inline script, or a header script
-(stored by the crawl) that writes a search form. When the only
-entrances are links and every one of them is verified broken, search does not work either.
-Needs a complete crawl: absence on part of a site proves nothing.
+Entrances are read by ``parse.search``: on every page (forms, fields, links, inline
+scripts) and in the header scripts the crawl stored. When the only entrances are links and
+every one of them is verified broken, search does not work either. Needs a complete crawl:
+absence on part of a site proves nothing.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from sqlalchemy import select
-
-from checks._pageview import PageView, scan, script_markup, stored_html, text_of
-from checks.base import CheckContext, FindingDraft
-from store.models import Link
-
-RULES = ("search.missing",)
-NEEDS_COMPLETE = True
-
-# Leading lookaheads name each pattern's possible first characters: ``re`` then skips
-# ahead instead of trying every alternative at every position (same matches).
-SEARCH_URL = re.compile(r"(?=[wjs/qfr])(?:was5|was40|jsearch|jrobot|(?<![a-z])search|sousuo|/so/|"
-                        r"/ss/|query\.do|fulltext|retrieval)", re.I)
-FIELD_NAMES = {"searchword", "keyword", "keywords", "q", "query", "wd", "kw", "sword", "qt",
-               "searchkey", "searchtext", "search"}
-SEARCH_WORDS = re.compile(r"搜\s*索|检\s*索|关键[字词]|站内查询|全文查询")
-SCRIPT_SEARCH = re.compile(r"(?=[wjs])(?:was5/web/search|was40/search|jsearchfront|jrobot/search|"
-                           r"search\.do|searchword)", re.I)
-
-
-def extract_page(view: PageView) -> dict:
-    """{'form': bool, 'script': bool, 'links': [search link targets]} for one page."""
-    doc = view.doc
-    out: dict = {"form": False, "script": False, "links": []}
-    if doc is None:
-        return out
-    for form in doc.iter("form"):
-        if SEARCH_URL.search(form.get("action") or "") or SEARCH_URL.search(
-                f"{form.get('id') or ''} {form.get('name') or ''} {form.get('class') or ''}"):
-            out["form"] = True
-            break
-        for inp in form.iter("input", "button"):
-            name = (inp.get("name") or "").lower()
-            label = " ".join(inp.get(a) or "" for a in ("placeholder", "value", "title"))
-            if name in FIELD_NAMES or SEARCH_WORDS.search(label + text_of(inp)):
-                out["form"] = True
-                break
-        if out["form"]:
-            break
-    if not out["form"]:
-        for inp in doc.iter("input"):
-            label = " ".join(inp.get(a) or "" for a in ("placeholder", "value", "title", "id"))
-            if SEARCH_WORDS.search(label) or re.search(r"search", label, re.I):
-                out["form"] = True
-                break
-    for a in doc.iter("a"):
-        href = a.get("href") or ""
-        text = text_of(a).strip()
-        if (text and len(text) <= 12 and SEARCH_WORDS.search(text)) or (
-                SEARCH_URL.search(href) and not href.lower().startswith("javascript")):
-            target = view.resolve(href)
-            if target:
-                out["links"].append(target)
-            elif SEARCH_WORDS.search(text):
-                out["script"] = True  # javascript: entrance
-    out["script"] = out["script"] or any(SCRIPT_SEARCH.search(js) for js in view.inline_scripts)
-    return out
-
-
-def script_has_search(js: str) -> bool:
-    """A header script that writes a search box or calls a search service."""
-    if SCRIPT_SEARCH.search(js):
-        return True
-    markup = script_markup(js)
-    return "<form" in markup.lower() and bool(SEARCH_URL.search(markup) or SEARCH_WORDS.search(
-        markup))
-
-
-def _linked_scripts(ctx: CheckContext) -> set[str]:
-    return set(ctx.session.scalars(select(Link.target).where(
-        Link.run_id == ctx.run.id, Link.site_id == ctx.site.id, Link.tag == "script")))
+from checks.base import CheckContext, FindingDraft, Rule
+from parse.search import extract_page, script_has_search
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    records = scan(ctx).facts("search")
+    records = ctx.page_facts("search")
     if not records:
         return
     links: set[str] = set()
@@ -95,10 +23,8 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         if facts["form"] or facts["script"]:
             return
         links.update(facts["links"])
-    for url in sorted(_linked_scripts(ctx)):  # stored by the crawl when on the site's server
-        stored = stored_html(ctx, url)
-        if stored is not None and script_has_search(stored[1]):
-            return
+    if any(found for _url, found in ctx.script_facts("search")):
+        return  # a header script writes the search box
     if links:
         checks = ctx.link_checks(links)
         if any(lc.outcome != "broken" for t in links if (lc := checks.get(t)) is not None) or (
@@ -115,3 +41,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
         message=(f"未发现站内搜索：检查了 {len(records)} 个页面，没有搜索表单、搜索框或搜索链接"),
         detail={"pages": len(records), "reason": "absent"},
     )
+
+
+RULE = Rule(name="search", ids=("search.missing",), check=check, needs_complete=True,
+            page_facts={"search": extract_page}, script_facts={"search": script_has_search})

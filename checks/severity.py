@@ -1,6 +1,6 @@
 """Default severity per rule, used when no indicator system supplies one.
 
-The indicator system in force decides severity (``scoring.system``); this table mirrors the
+The indicator system in force decides severity (``indicators.system``); this table mirrors the
 2019 national system so checks can run on their own.
 """
 

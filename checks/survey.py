@@ -4,7 +4,7 @@ Fires only when no survey was published within ``survey.window`` (or no survey c
 was found). How many surveys there were (B7 gives its bonus for ``survey.bonus_count``)
 is scoring's business: the count is kept in ``MailboxStats.surveys`` and in this
 finding's detail, never a finding of its own. Surveys are read on every list family
-(static rows, TRS script paging, Hanweb datastores, JSON endpoints: ``checks.messages``).
+(static rows, TRS script paging, Hanweb datastores, JSON endpoints: ``derive.boards``).
 Needs a complete crawl: a channel not reached is unknown, not absent.
 """
 
@@ -12,15 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checks.base import CheckContext, FindingDraft
-from checks.messages import discover
-
-RULES = ("survey.inactive",)
-NEEDS_COMPLETE = True
+from checks.base import CheckContext, FindingDraft, Rule
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
-    inter = discover(ctx)
+    inter = ctx.boards
     window = ctx.duration("survey.window")
     since = window.before(ctx.as_of)
     boards = inter.surveys
@@ -42,3 +38,7 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     yield FindingDraft(rule="survey.inactive", url=url, source=boards[0].source if boards else None,
                        subject="survey", message=message,
                        detail={"newest": newest.isoformat() if newest else None, "count": count})
+
+
+RULE = Rule(name="survey", ids=("survey.inactive",), check=check, derived=("boards",),
+            needs_complete=True)

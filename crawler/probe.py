@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard, GuardedResolver
-from govmon.registry import SiteSpec
+from settings.registry import SiteSpec
 
 CHUNK = 16 * 1024
 MAX_BODY = 5 * 1024 * 1024

@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 
 from crawler.netguard import resolve
 from crawler.outcomes import is_transient, status_verdict
-from govmon.config import Settings
-from govmon.registry import Registry
+from settings.config import Settings
+from settings.registry import Registry
 from store.bulk import insert_many
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, Run, RunSite, Site, Snapshot

@@ -9,33 +9,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from parse.paging import is_pager_sibling  # noqa: F401 - re-exported for the crawl
-from parse.urls import IGNORED_SCHEMES, canonical, is_ignored_href  # noqa: F401 - re-exported
-
-ATTACHMENT_EXTENSIONS = frozenset(
-    ".pdf .doc .docx .xls .xlsx .wps .et .dps .ppt .pptx .zip .rar .7z .txt .ofd .csv "
-    ".mp4 .mp3 .avi .flv .apk .exe .tar .gz".split()
+from parse.urls import (  # noqa: F401 - re-exported for the crawl
+    IGNORED_SCHEMES,
+    canonical,
+    extension,
+    is_attachment,
+    is_ignored_href,
+    is_image,
 )
-IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .bmp .webp .svg .ico".split())
+
 _DIGITS = re.compile(r"\d+")
-
-
-@lru_cache(maxsize=65536)  # twice per link (attachment? image?), same URLs on every page
-def extension(url: str) -> str:
-    path = urlsplit(url).path.lower()
-    name = path.rsplit("/", 1)[-1]
-    return "." + name.rsplit(".", 1)[-1] if "." in name else ""
-
-
-def is_attachment(url: str) -> bool:
-    return extension(url) in ATTACHMENT_EXTENSIONS
-
-
-def is_image(url: str) -> bool:
-    return extension(url) in IMAGE_EXTENSIONS
 
 
 def link_kind(tag: str, attr: str, url: str, same_site: bool) -> str:

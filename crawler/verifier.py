@@ -36,8 +36,8 @@ from crawler.middlewares import parse_retry_after
 from crawler.netguard import DEFAULT_PORTS, AddressRefused, Guard, admitted, resolve
 from crawler.outcomes import is_transient, looks_like_error_page, status_verdict
 from crawler.urls import canonical, is_attachment, is_image
-from govmon.registry import Registry
 from parse import charset
+from settings.registry import Registry
 
 log = logging.getLogger(__name__)
 

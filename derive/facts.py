@@ -171,7 +171,7 @@ def effective(own: PageIdentity, linked: _Linked) -> tuple[PageIdentity, dict[tu
 
 def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | None:
     """Store the page facts, identity values and site facts of ``site`` in ``run`` from
-    ``scan`` (``checks._pageview.SiteScan``: one parse per page, shared with the rules).
+    ``scan`` (``derive.scan.SiteScan``: one parse per page, shared with the rules).
     None when the run's snapshots of the site are gone: earlier facts stay as they were."""
     for family in ("identity", "page"):
         if family in scan.errors:
@@ -181,12 +181,8 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
             Page.run_id == run_id, Page.site_id == site_id, Page.status >= 200,
             Page.status < 300, Page.content_type.ilike("%html%"))):
         return None  # pages without snapshots (aged out): keep what was derived before
-    session.execute(delete(PageFact).where(PageFact.run_id == run_id,
-                                           PageFact.site_id == site_id))
-    session.execute(delete(IdentityValue).where(IdentityValue.run_id == run_id,
-                                                IdentityValue.site_id == site_id))
-    session.execute(delete(SiteFact).where(SiteFact.run_id == run_id,
-                                           SiteFact.site_id == site_id))
+    for table in (PageFact, IdentityValue, SiteFact):  # derived data: replaced
+        session.execute(delete(table).where(table.run_id == run_id, table.site_id == site_id))
     records = [r for r in scan.pages if "identity" in r.facts]
     options = run.options or {}
     traps = trap_paths(records, int(options.get("max_query_variants") or 100),
@@ -200,40 +196,10 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
     rows = []
     for r in records:
         info = r.facts["page"]
+        excluded = _excluded(r, traps, templates)
         facts, sources = effective(r.facts["identity"], linked)
-        parts = urlsplit(r.url)
-        excluded = None
-        if r.is_home:
-            excluded = None
-        elif r.frame_only:
-            excluded = "frame"
-        elif r.redirected:
-            excluded = "redirect"
-        elif parts.query and r.kind != "article" and parts.netloc + parts.path in traps:
-            excluded = "trap"
-        elif (templates is not None and templates.get(r.page_id, 0) == 0
-              and r.kind not in ("article", "column")):
-            excluded = "outside"
-        content = excluded is None
-        shown = sorted(facts.shown(), key=ITEMS.index)
-        codes: dict[str, list[str]] = {}
-        for item, value, carrier in facts.found:
-            if item == "site_code":
-                place = codes.setdefault(CODE_PLACES[carrier], [])
-                if value not in place:
-                    place.append(value)
-            if not content:
-                continue
-            entry = values.get((item, value, carrier))
-            if entry is None:
-                entry = values[(item, value, carrier)] = {
-                    "item": item, "value": value[:200], "carrier": carrier, "pages": 0,
-                    "page_url": r.url, "source_url": sources.get((item, value, carrier)),
-                    "sample": []}
-            entry["pages"] += 1
-            if len(entry["sample"]) < SAMPLE:
-                entry["sample"].append(r.url)
-        if content:
+        shown, codes = _tally(r, facts, sources, excluded is None, values)
+        if excluded is None:
             out.content_pages += 1
             for item in shown:
                 out.shown[item] = out.shown.get(item, 0) + 1
@@ -246,7 +212,7 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
         kind = "home" if r.is_home else (r.kind or "other")
         rows.append({"run_id": run_id, "site_id": site_id, "page_id": r.page_id,
                      "url": r.url, "title": r.title or None, "kind": kind,
-                     "content": content, "excluded": excluded, "date": info.date,
+                     "content": excluded is None, "excluded": excluded, "date": info.date,
                      "date_source": info.date_source, "column": info.column,
                      "items": shown, "codes": codes or None})
     for i in range(0, len(rows), 1000):
@@ -263,3 +229,46 @@ def derive_site(session: Session, run: Run, site: Site, scan: Any) -> Derived | 
                          shown=out.shown, derived_at=datetime.now()))
     session.flush()
     return out
+
+
+def _excluded(r: Any, traps: set[str], templates: dict[int, int] | None) -> str | None:
+    """Why a scanned page is not a content page (None: it is one)."""
+    parts = urlsplit(r.url)
+    if r.is_home:
+        return None
+    if r.frame_only:
+        return "frame"
+    if r.redirected:
+        return "redirect"
+    if parts.query and r.kind != "article" and parts.netloc + parts.path in traps:
+        return "trap"
+    if (templates is not None and templates.get(r.page_id, 0) == 0
+            and r.kind not in ("article", "column")):
+        return "outside"
+    return None
+
+
+def _tally(r: Any, facts: PageIdentity, sources: dict[tuple, str], content: bool,
+           values: dict[tuple[str, str, str], dict[str, Any]]
+           ) -> tuple[list[str], dict[str, list[str]]]:
+    """(items the page shows, site codes by place); a content page's values are counted
+    into ``values`` (pages, first page, source, sample)."""
+    shown = sorted(facts.shown(), key=ITEMS.index)
+    codes: dict[str, list[str]] = {}
+    for item, value, carrier in facts.found:
+        if item == "site_code":
+            place = codes.setdefault(CODE_PLACES[carrier], [])
+            if value not in place:
+                place.append(value)
+        if not content:
+            continue
+        entry = values.get((item, value, carrier))
+        if entry is None:
+            entry = values[(item, value, carrier)] = {
+                "item": item, "value": value[:200], "carrier": carrier, "pages": 0,
+                "page_url": r.url, "source_url": sources.get((item, value, carrier)),
+                "sample": []}
+        entry["pages"] += 1
+        if len(entry["sample"]) < SAMPLE:
+            entry["sample"].append(r.url)
+    return shown, codes

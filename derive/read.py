@@ -1,7 +1,8 @@
-"""Reading the stored facts back: per-site identity records and per-page dates.
+"""Reading the stored facts back: identity records, per-page dates, mailbox statistics.
 
-Used by ``govmon export identity`` / ``export pages`` and ``govmon sites show``; the
-identity rule reads the same tables. Nothing here parses a page.
+Used by ``govmon export identity`` / ``export pages``, ``govmon sites show``, ``govmon
+mailbox`` and the reports; the identity rule reads the same tables. Nothing here parses a
+page or writes a table.
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parse.identity import ITEMS
-from store.models import Column, IdentityValue, Item, PageFact, Site, SiteFact
+from store.models import (
+    Column,
+    IdentityValue,
+    Item,
+    MailboxStats,
+    Message,
+    PageFact,
+    Site,
+    SiteFact,
+)
 
 ITEM_NAMES = {"site_code": "网站标识码", "icp": "ICP备案编号", "psb": "公安机关备案号",
               "conac": "党政机关网站标识", "sponsor": "主办单位", "contact": "联系方式",
@@ -30,6 +40,16 @@ def identity_values(session: Session, run_id: int, site_id: int) -> list[Identit
 def site_facts(session: Session, run_id: int, site_id: int) -> SiteFact | None:
     return session.scalars(select(SiteFact).where(SiteFact.run_id == run_id,
                                                   SiteFact.site_id == site_id)).first()
+
+
+def content_pages(session: Session, run_id: int, site_id: int) -> list[Any]:
+    """(url, kind, items, codes) of the site's content pages in the run, in page order:
+    what the identity rule judges."""
+    return session.execute(
+        select(PageFact.url, PageFact.kind, PageFact.items, PageFact.codes)
+        .where(PageFact.run_id == run_id, PageFact.site_id == site_id,
+               PageFact.content.is_(True))
+        .order_by(PageFact.page_id)).all()
 
 
 def identity_records(session: Session, run_id: int, detail: bool = True) -> list[dict[str, Any]]:
@@ -80,3 +100,35 @@ def page_records(session: Session, run_id: int, site_id: int | None = None
                     "date_source": p.date_source, "column": p.column or listed.get(p.url),
                     "kind": p.kind, "content": p.content, "excluded": p.excluded})
     return out
+
+
+def site_stats(session: Session, run_id: int, site_code: str | None = None) -> list[dict]:
+    """Mailbox statistics of a run, one dict per site (for reports and ``govmon mailbox``)."""
+    q = (select(MailboxStats, Site).join(Site, Site.id == MailboxStats.site_id)
+         .where(MailboxStats.run_id == run_id).order_by(Site.code))
+    if site_code:
+        q = q.where(Site.code == site_code)
+    out = []
+    for st, site in session.execute(q):
+        out.append({
+            "site": site.code, "name": site.name, "as_of": st.as_of, "boards": st.boards,
+            "messages": st.messages, "in_window": st.in_window, "answered": st.answered,
+            "unanswered": st.unanswered, "reply_rate": st.reply_rate,
+            "median_working_days": st.median_working_days,
+            "p90_working_days": st.p90_working_days,
+            "oldest_unanswered": st.oldest_unanswered,
+            "oldest_unanswered_url": st.oldest_unanswered_url,
+            "oldest_unanswered_title": (st.detail or {}).get("oldest_unanswered_title"),
+            "surveys": st.surveys, "calendar_fallback": st.calendar_fallback,
+            "notes": (st.detail or {}).get("notes", []),
+            "board_list": (st.detail or {}).get("boards", []),
+        })
+    return out
+
+
+def site_messages(session: Session, run_id: int, site_code: str) -> list[Message]:
+    """Messages stored for a site in a run, oldest first."""
+    return list(session.scalars(
+        select(Message).join(Site, Site.id == Message.site_id)
+        .where(Message.run_id == run_id, Site.code == site_code)
+        .order_by(Message.submitted, Message.id)))

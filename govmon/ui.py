@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from govmon.registry import Registry
 from reports.terminal import probe_table, runs_table, sites_table, summary_table
+from settings.registry import Registry
 
 __all__ = ["CrawlDisplay", "probe_table", "runs_table", "sites_table", "summary_table"]
 

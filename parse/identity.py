@@ -1,5 +1,8 @@
 """Footer identifiers with their values (``cms-patterns.md`` "Footer identifiers").
 
+(A little over 400 lines: the seven items share one footer walk and one value-with-carrier
+record; split, each half would need the other's internals.)
+
 What one page (or one footer script) shows, item by item, each value with its *carrier*:
 
 * ``html`` — the page's own markup (visible text, ``alt``/``title`` attributes, links,

@@ -14,10 +14,9 @@ the way the CMS's own scripts would and returns:
   and old ``urls[i]='…'`` arrays. The spider stores them as ordinary links of the page.
 
 Pure functions of (text, URL): the spider calls :func:`discover` on each in-scope page,
-and the column and board readers call it again on stored pages to join a list's pages
-together. :func:`is_pager_link` (is a link another page of the same list?) and
-:func:`has_pager` (does a page show a pager?) are the one answer to those questions for the
-crawl, the column rules and the mailbox/survey boards.
+and the derive step calls it again on stored pages to join a list's pages together. The
+Hanweb family is :mod:`parse.hanweb`; the paging vocabulary and :func:`is_pager_link` /
+:func:`has_pager` are :mod:`parse.pagers`.
 """
 
 from __future__ import annotations
@@ -25,40 +24,23 @@ from __future__ import annotations
 import html as htmllib
 import math
 import re
-from dataclasses import dataclass, field
-from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from parse.urls import RawLink, canonical, is_ignored_href
-
-MAX_PAGES = 500  # per list: bounds a page that claims absurd counts
-HANWEB_GROUP = 3  # Hanweb's jpage fetches three pages' worth of records per request
-
-PAGE_PARAMS = ("pageIndex", "pageindex", "page", "pageNum", "pagenum", "pageNo", "pageno",
-               "cur_page", "currentPage", "currentpage", "curPage", "curpage", "p", "pn")
-OFFSET_PARAMS = ("offset", "emailList.offset", "start", "startrecord")
-
-
-@dataclass(frozen=True, slots=True)
-class PagingUrl:
-    url: str
-    number: int  # 1-based position of the page in its list
-    family: str  # trs | trs6 | hanweb | query | static
-
-
-@dataclass
-class Hidden:
-    pages: list[PagingUrl] = field(default_factory=list)
-    links: list[RawLink] = field(default_factory=list)
-    family: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.pages or self.links)
-
-    def new_links(self, existing: list[RawLink]) -> list[RawLink]:
-        """Script links not already among the page's ``<a>`` links."""
-        have = {(link.url, link.tag) for link in existing}
-        return [link for link in self.links if (link.url, link.tag) not in have]
-
+from parse.hanweb import _hanweb, _js_arrays, datastore_records, is_datastore  # noqa: F401
+from parse.pagers import (  # noqa: F401 - the paging vocabulary, importable with the reader
+    HANWEB_GROUP,
+    MAX_PAGES,
+    OFFSET_PARAMS,
+    PAGE_PARAMS,
+    PAGER_TEXT,
+    Hidden,
+    PagingUrl,
+    _with_params,
+    has_pager,
+    is_pager_link,
+    is_pager_sibling,
+)
+from parse.urls import canonical, is_ignored_href
 
 # -- TRS -------------------------------------------------------------------------------
 _ARG = r"\s*([^,()]+?)\s*"
@@ -182,163 +164,6 @@ def _stem(url: str) -> tuple[str | None, str]:
     if not name:
         return "index", "html"
     return None, ""
-
-
-# -- Hanweb ----------------------------------------------------------------------------
-_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
-_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S | re.I)
-_TOTALRECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
-_TOTALPAGE = re.compile(r"<totalpage>\s*(\d+)\s*</totalpage>", re.I)
-_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>(.*?)</a>""",
-                   re.S | re.I)
-_TITLE_ATTR = re.compile(r"""\btitle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
-_PROXY = re.compile(r"""proxyUrl\s*[:=]\s*['"]([^'"]+)['"]""")
-_PERPAGE = re.compile(r"""\bper[pP]age\s*[:=]\s*['"]?(\d+)""")
-_TOTAL_RECORD_JS = re.compile(r"""\btotalRecord\s*[:=]\s*['"]?(\d+)""")
-_AJAX = re.compile(r"ajaxParam\s*[:=]\s*\{([^}]*)\}")
-_KV = re.compile(r"""([\w]+)\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,\s}]+))""")
-_JS_URLS = re.compile(r"""\burls\[\s*\w+\s*\]\s*=\s*['"]([^'"]+)['"]""")
-_JS_HEADERS = re.compile(r"""\bheaders\[\s*\w+\s*\]\s*=\s*['"]([^'"]*)['"]""")
-_STRIP_TAGS = re.compile(r"<[^>]+>")
-
-
-def datastore_records(text: str) -> list[str]:
-    """The HTML fragments of a Hanweb ``<datastore>`` (list rows hidden in CDATA)."""
-    return [m.group(1) for m in _RECORD.finditer(text)]
-
-
-def is_datastore(content_type: str, body: bytes) -> bool:
-    """A ``dataproxy.jsp`` answer (XML) that must be read as a list page."""
-    return "xml" in content_type.lower() and b"<datastore" in body[:4096]
-
-
-def _fragment_links(fragment: str, base: str) -> list[RawLink]:
-    out = []
-    for m in _HREF.finditer(fragment):
-        href = htmllib.unescape(m.group(1) if m.group(1) is not None else m.group(2) or "")
-        if not href or is_ignored_href(href):
-            continue
-        target = canonical(urljoin(base, href.strip()))
-        if target is None:
-            continue
-        anchor = re.sub(r"\s+", " ", htmllib.unescape(_STRIP_TAGS.sub("", m.group(3)))).strip()
-        if not anchor:
-            t = _TITLE_ATTR.search(m.group(0))
-            anchor = htmllib.unescape(t.group(1) or t.group(2) or "") if t else ""
-        out.append(RawLink(target, "a", "href", anchor[:200] or None))
-    return out
-
-
-def _with_params(url: str, updates: dict[str, str]) -> str | None:
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    seen = set()
-    new = []
-    for k, v in query:
-        if k in updates:
-            if k in seen:
-                continue
-            seen.add(k)
-            new.append((k, updates[k]))
-        else:
-            new.append((k, v))
-    for k, v in updates.items():
-        if k not in seen:
-            new.append((k, v))
-    return canonical(urlunsplit((parts.scheme, parts.netloc, parts.path,
-                                 urlencode(new, safe="/:"), "")))
-
-
-def _hanweb(text: str, url: str) -> tuple[list[PagingUrl], list[RawLink]]:
-    links: list[RawLink] = []
-    for record in datastore_records(text):
-        links += _fragment_links(record, url)
-    pages: list[PagingUrl] = []
-    total_rec = _TOTALRECORD.search(text) or _TOTAL_RECORD_JS.search(text)
-    total_records = int(total_rec.group(1)) if total_rec else None
-    tp = _TOTALPAGE.search(text)
-    total_pages = int(tp.group(1)) if tp else None
-    per = _PERPAGE.search(text)
-    per_page = int(per.group(1)) if per else None
-    if total_pages is None and total_records is not None and per_page:
-        total_pages = math.ceil(total_records / per_page)
-    own = dict(parse_qsl(urlsplit(url).query))
-    if "dataproxy" in urlsplit(url).path:
-        # An answer of dataproxy.jsp: the pages after this one, same parameters.
-        if "page" in own and own["page"].isdigit() and total_pages:
-            cur = int(own["page"])
-            for k in range(cur + 1, min(total_pages, MAX_PAGES) + 1):
-                u = _with_params(url, {"page": str(k)})
-                if u:
-                    pages.append(PagingUrl(u, k, "hanweb"))
-        elif "startrecord" in own and own["startrecord"].isdigit() and total_records:
-            pages += _record_groups(url, int(own["startrecord"]), int(own.get("endrecord") or 0),
-                                    int(own.get("perpage") or per_page or 15), total_records)
-        return pages, links
-    nxt = _NEXTGROUP.search(text)
-    nxt_links = _fragment_links(nxt.group(1), url) if nxt else []
-    if nxt_links:
-        first = nxt_links[0].url
-        q = dict(parse_qsl(urlsplit(first).query))
-        if "page" in q and q["page"].isdigit():
-            start = int(q["page"])
-            pages.append(PagingUrl(first, start, "hanweb"))
-            for k in range(start + 1, min(total_pages or 0, MAX_PAGES) + 1):
-                u = _with_params(first, {"page": str(k)})
-                if u:
-                    pages.append(PagingUrl(u, k, "hanweb"))
-            return pages, links
-        if "startrecord" in q and q["startrecord"].isdigit():
-            pages.append(PagingUrl(first, 1 + (int(q["startrecord"]) - 1) // (per_page or 15),
-                                   "hanweb"))
-            if total_records:
-                pages += _record_groups(first, int(q["startrecord"]),
-                                        int(q.get("endrecord") or 0),
-                                        int(q.get("perpage") or per_page or 15), total_records)
-            return pages, links
-    proxy = _PROXY.search(text)
-    ajax = _AJAX.search(text)
-    if proxy and total_records:
-        params = {}
-        if ajax:
-            for k, a, b, c in _KV.findall(ajax.group(1)):
-                params[k] = a if a else b if b else c
-        per_page = per_page or 15
-        base = urljoin(url, proxy.group(1))
-        group = per_page * HANWEB_GROUP
-        for start in range(1, min(total_records, MAX_PAGES * per_page) + 1, group):
-            end = min(start + group - 1, total_records)
-            q = {"startrecord": str(start), "endrecord": str(end), "perpage": str(per_page),
-                 **params}
-            u = _with_params(base, q)
-            if u:
-                pages.append(PagingUrl(u, 1 + (start - 1) // per_page, "hanweb"))
-    return pages, links
-
-
-def _record_groups(url: str, start: int, end: int, per_page: int,
-                   total: int) -> list[PagingUrl]:
-    group = max(per_page, end - start + 1) if end >= start else per_page * HANWEB_GROUP
-    out = []
-    s = start + group
-    while s <= min(total, MAX_PAGES * per_page):
-        e = min(s + group - 1, total)
-        u = _with_params(url, {"startrecord": str(s), "endrecord": str(e)})
-        if u:
-            out.append(PagingUrl(u, 1 + (s - 1) // per_page, "hanweb"))
-        s += group
-    return out
-
-
-def _js_arrays(text: str, url: str) -> list[RawLink]:
-    urls = _JS_URLS.findall(text)
-    heads = _JS_HEADERS.findall(text)
-    out = []
-    for i, href in enumerate(urls):
-        target = canonical(urljoin(url, htmllib.unescape(href)))
-        if target:
-            out.append(RawLink(target, "a", "href", (heads[i] if i < len(heads) else None)))
-    return out
 
 
 # -- query and static pagers revealed by a script total or a 尾页 link ------------------
@@ -469,69 +294,3 @@ def discover(text: str, url: str) -> Hidden:
             unique.append(p)
     found.pages = unique
     return found
-
-
-# -- is a link another page of the same list? ------------------------------------------
-# Query keys that only move through a list (lower case); ``xxx.offset`` keys too.
-PAGER_KEYS = frozenset(
-    [p.lower() for p in PAGE_PARAMS + OFFSET_PARAMS]
-    + ["page_no", "page_index", "endrecord", "perpage"])
-PAGER_TEXT = re.compile(
-    r"^(下一?页|上一?页|首页|尾页|末页|最后一?页|后一?页|前一?页|第?\s*\d{1,4}\s*页?|"
-    r"[<>«»‹›]{1,2}|next|prev(ious)?|last|first|\.\.\.|…)$", re.I)
-_PAGED_FILE = re.compile(r"^(?P<stem>[\w-]+?)(?P<n>_\d+)?\.(?:s?html?|jsp|asp|aspx|php|do)$",
-                         re.I)
-# Marks of a pager on a page (a plain substring test each: cheaper than one regex).
-PAGER_MARKS = ("createPageHTML", "下一页", "尾页", "末页", "countPage", "totalPage", "pageCount")
-
-
-def is_pager_key(key: str) -> bool:
-    key = key.lower()
-    return key in PAGER_KEYS or key.endswith(".offset")
-
-
-def has_pager(html: str) -> bool:
-    """The page shows a pager (a next/last link or a CMS paging script)."""
-    return any(mark in html for mark in PAGER_MARKS)
-
-
-def _pagerish(anchor: str | None) -> bool:
-    text = " ".join((anchor or "").split()).strip(" []【】()（）")
-    return bool(text) and bool(PAGER_TEXT.match(text))
-
-
-def is_pager_link(page_url: str, link_url: str, anchor: str | None = None) -> bool:
-    """Is ``link_url`` another page of the same list as ``page_url``?
-
-    The same path with only paging parameters changed (``?pageIndex=3``), a numbered
-    sibling file (``index_2.html``), or — when the link's text reads like a pager
-    (下一页, 3, 尾页) — any other query of the same path, the same file stem, or a paging
-    query on another path (jact ``dataproxy_mailnewlist.action?startrecord=20``).
-    Next-page links are crawled at the list's own depth, and a board's pages are read
-    together: a board with forty pages is one column, not forty levels deep.
-    """
-    a, b = urlsplit(page_url), urlsplit(link_url)
-    if a.netloc != b.netloc or page_url == link_url:
-        return False
-    pagerish = _pagerish(anchor)
-    if a.path == b.path:
-        if a.query == b.query:
-            return False
-        qa, qb = parse_qs(a.query), parse_qs(b.query)
-        changed = {k for k in set(qa) | set(qb) if qa.get(k) != qb.get(k)}
-        return pagerish or all(is_pager_key(k) for k in changed)
-    da, _, fa = a.path.rpartition("/")
-    db, _, fb = b.path.rpartition("/")
-    if pagerish and any(is_pager_key(k) for k, _ in parse_qsl(b.query)):
-        return True
-    if da != db or (a.query != b.query and not pagerish):
-        return False
-    ma, mb = _PAGED_FILE.match(fa or "index.html"), _PAGED_FILE.match(fb or "index.html")
-    if not (ma and mb and ma.group("stem") == mb.group("stem")):
-        return False
-    return pagerish or bool(ma.group("n") or mb.group("n")) or fa in ("", fb) or fb == ""
-
-
-def is_pager_sibling(page_url: str, link_url: str) -> bool:
-    """:func:`is_pager_link` without a link text (URL shape alone)."""
-    return is_pager_link(page_url, link_url)

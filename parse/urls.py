@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -132,3 +133,62 @@ def resolve(base: str, ref: str) -> str | None:
         _RESOLVED.clear()
     target = _RESOLVED[k] = canonical(urljoin(base, ref))
     return target
+
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    ".pdf .doc .docx .xls .xlsx .wps .et .dps .ppt .pptx .zip .rar .7z .txt .ofd .csv "
+    ".mp4 .mp3 .avi .flv .apk .exe .tar .gz".split()
+)
+IMAGE_EXTENSIONS = frozenset(".jpg .jpeg .png .gif .bmp .webp .svg .ico".split())
+
+
+@lru_cache(maxsize=65536)  # twice per link (attachment? image?), same URLs on every page
+def extension(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    name = path.rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+def is_attachment(url: str) -> bool:
+    return extension(url) in ATTACHMENT_EXTENSIONS
+
+
+def is_image(url: str) -> bool:
+    return extension(url) in IMAGE_EXTENSIONS
+
+
+def in_scopes(url: str, scopes: list[tuple[str, str]]) -> bool:
+    """Whether ``url`` lies in one of ``scopes`` ((host[:port], path prefix) pairs)."""
+    parts = urlsplit(url)
+    netloc, path = parts.netloc.lower(), parts.path or "/"
+    return any(netloc == h and path.startswith(p) for h, p in scopes)
+
+
+# A list's pages and aliases: index pages and pager parameters (column_key drops them).
+INDEX_NAME = re.compile(r"^(?:index|default)(?:_\d+)?\.(?:s?html?|jsp|php|aspx?)$", re.I)
+DROP_PARAMS = {"pageIndex", "pageindex", "page", "pageNum", "pagenum", "pageNo", "pageno",
+               "cur_page", "currentPage", "currentpage", "curPage", "curpage", "p", "pn", "uid",
+               "offset", "start", "startrecord", "endrecord", "perpage"}
+
+
+def column_key(url: str) -> str:
+    """One spelling per column: ``/a/index.html``, ``/a/``, ``/a/index_2.html`` and pager
+    parameters collapse."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    name = path.rsplit("/", 1)[-1]
+    if INDEX_NAME.match(name):
+        path = path[: len(path) - len(name)]
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in DROP_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
+
+
+def parent_keys(key: str) -> list[str]:
+    parts = urlsplit(key)
+    segs = [s for s in parts.path.split("/") if s]
+    out = []
+    for i in range(len(segs) - 1, 0, -1):
+        out.append(urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(segs[:i]) + "/", "",
+                               "")))
+    return out

@@ -94,7 +94,10 @@ def line_chart(x_labels: list[str], series: list[Series], title: str, *,
                width: int = 720, height: int = 320, legend: bool = True,
                pass_mark: float = 60) -> str:
     """Scores over time, one line per series. A veto (no score) is a red ✕ on the axis
-    labelled 否决; a missing card breaks the line; the pass mark is a dashed line."""
+    labelled 否决; a missing card breaks the line; the pass mark is a dashed line.
+
+    (One function on purpose: frame, grid, pass mark, series and legend are drawn in
+    document order, and the SVG reads best in the order it is painted.)"""
     n = len(x_labels)
     legend_w = 200 if legend and series else 0
     left, right, top, bottom = 44, 16 + legend_w, 36, 46

@@ -16,17 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checks.runner import fixed_findings
+from checks.findings import fixed_findings
 from reports import charts
 from reports.common import (
     KIND_NAMES,
     KIND_ORDER,
-    RATE_DEFINITION,
-    Group,
-    PassRate,
     fmt_delta,
-    group_findings,
-    indicator_names,
     is_problem,
     quarter_periods,
     render,
@@ -36,6 +31,13 @@ from reports.common import (
     sample_runs,
     site_findings,
     svg,
+)
+from reports.verdicts import (
+    RATE_DEFINITION,
+    Group,
+    PassRate,
+    group_findings,
+    indicator_names,
     verdict_reason,
     vetoes_text,
 )
@@ -208,7 +210,8 @@ def _short(name: str) -> str:
 def build_dashboard(session: Session, *, system: Any, others: list[Any] | None = None
                     ) -> Dashboard:
     """Every site's latest card under ``system``; ``others`` (more indicator systems) are
-    shown beside it where the same run was scored under them."""
+    shown beside it where the same run was scored under them. (Long: one site view is
+    gathered field by field, in the order the page shows them.)"""
     samples = sample_runs(session)
     cards = _run_cards(session, system.id)
     other_cards = {o.id: _run_cards(session, o.id) for o in others or []}

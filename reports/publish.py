@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from reports.browser import optional_browser
 from reports.dashboard import generate_dashboard
-from reports.notices import FORMATS, Notice, generate_notices
+from reports.notice_model import Notice
+from reports.notices import FORMATS, generate_notices
 from reports.scorecard import generate_scorecard
 
 LATEST = "latest"

@@ -71,7 +71,7 @@ def scorecard_table(rows: list[tuple[Scorecard, Site]], title: str) -> Table:
         t.add_row(escape(f"{site.name} ({site.code})"), KIND_NAMES.get(site.kind, site.kind),
                   f"[{style}]{card.verdict}[/]" if style else card.verdict, score_text(card),
                   vetoes_text(card), main_deductions(card), pending_text(card))
-    from reports.common import PassRate
+    from reports.verdicts import PassRate
 
     figures = PassRate.of([card.verdict for card, _ in rows])
     t.caption = (f"{figures.checked} 个网站：{figures.sentence()}。"

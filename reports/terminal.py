@@ -8,7 +8,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govmon.registry import Registry
+from settings.registry import Registry
 from store.models import Run, RunSite, Site
 
 KIND_NAMES = {"portal": "门户网站", "subsite": "子站", "department": "部门网站"}
@@ -106,8 +106,9 @@ def verdicts_table(session: Session, system: str | None = None) -> Table | None:
     against the card before it, open problems and flags; None when nothing is scored."""
     from rich.markup import escape
 
-    from reports.common import fmt_delta, fmt_num, is_problem, site_findings, vetoes_text
-    from scoring.system import DEFAULT_SYSTEM
+    from indicators.system import DEFAULT_SYSTEM
+    from reports.common import fmt_delta, fmt_num, is_problem, site_findings
+    from reports.verdicts import vetoes_text
     from store.models import Scorecard
 
     system = system or DEFAULT_SYSTEM

@@ -17,7 +17,7 @@ A manual result replaces the automatic result of that indicator, also for A indi
 
 Each row is checked by a pydantic model (points finite and at most 1000, veto 是/否, period
 ``run:N`` or ``YYYYQn``, no control characters); a ``system`` no bundled or scored system
-has is refused by :meth:`ManualResults.validate`. YAML goes through govmon.schema.load_yaml
+has is refused by :meth:`ManualResults.validate`. YAML goes through settings.schema.load_yaml
 (two ``results:`` keys, aliases that explode or loop are refused). Problems are
 ``file:line: column: problem``, the first 50 of them.
 """
@@ -35,7 +35,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from govmon.schema import (
+from indicators.system import IndicatorSystem, bundled_systems
+from settings.schema import (
     CleanText,
     InputError,
     Problems,
@@ -43,7 +44,6 @@ from govmon.schema import (
     error_text,
     load_yaml,
 )
-from scoring.system import IndicatorSystem, bundled_systems
 
 
 class ManualFileError(InputError):

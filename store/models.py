@@ -1,5 +1,8 @@
 """SQLAlchemy models: the single place where govmon's data lives.
 
+(Over 400 lines on purpose: the whole schema in one file, which tests/test_store.py compares
+with the migrations and every migration's diff is read against.)
+
 Runs are append-only. Every crawl creates a new ``Run``; pages, links, link checks and
 findings hang off that run and are never rewritten by a later one, so quarters can be
 compared. Sites are the registry mirrored into the store (a site removed from
@@ -328,7 +331,7 @@ class MailboxStats(Base):
 
 
 class Column(Base):
-    """A column (栏目) of a site as found in one run's crawl (see checks/columndata.py).
+    """A column (栏目) of a site as found in one run's crawl (see derive/columns/).
 
     Derived data, rebuilt whenever the run is checked. ``kind``: home (the homepage's item
     blocks), list (a page of dated items), blank (no items / placeholder text), spa (list

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from govmon.demo.server import Route
-from scoring.durations import Duration
+from indicators.durations import Duration
 
 TODAY = date.today()
 

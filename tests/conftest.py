@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.runner import Crawl, CrawlResult
-from govmon.config import Settings
 from govmon.demo.server import Handler, Route, SiteServer
-from govmon.registry import Registry, SiteSpec
+from settings.config import Settings
+from settings.registry import Registry, SiteSpec
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, RunSite, Site
 

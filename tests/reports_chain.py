@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from govmon.cli import main
 from govmon.demo.history import previous_quarter_of
 from govmon.demo.server import Route
-from govmon.registry import Registry
+from settings.registry import Registry
 from store.models import Probe, Run
 from store.ops import sync_registry
 from tests.conftest import Servers, run_crawl, spec

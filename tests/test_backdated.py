@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from checks.base import DEFAULT_SYSTEM
+from checks import backdated
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH
 from store.models import CheckRun, Finding, Run
 from tests.columns_sites import trs_doc
 from tests.conftest import run_crawl, spec
@@ -52,7 +53,8 @@ def site_routes(first: list, second: list, second_page_up: bool) -> dict[str, Ro
 def check(crawled) -> list[Finding]:  # noqa: ANN001
     with crawled.sessions.begin() as s:
         run = s.get(Run, crawled.result.run_id)
-        run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM)
+        run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM_PATH,
+                   rules=[backdated.RULE])
     with crawled.sessions() as s:
         skipped = s.scalars(select(CheckRun.reason).where(
             CheckRun.run_id == run.id, CheckRun.module == "backdated",

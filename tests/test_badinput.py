@@ -89,7 +89,7 @@ CASES = sorted(CORPUS.glob("*.case"))
 # -- setups ------------------------------------------------------------------------------
 def _store(ws: Path) -> None:
     """A migrated store that knows the registry's sites."""
-    from govmon.registry import load
+    from settings.registry import load
     from store.db import open_store
     from store.ops import sync_registry
 

@@ -21,8 +21,8 @@ from conftest import html, next_address
 from sqlalchemy import select
 
 import govmon.cli as cli
-from govmon.config import workspace_lock
 from govmon.demo.server import Route
+from settings.config import workspace_lock
 from store.db import open_store
 from store.models import Page, Probe, Run, RunSite, Site
 
@@ -272,7 +272,9 @@ def test_missing_table_is_damage_and_a_bug_is_one_internal_line(
     def boom(ctx: cli.Context) -> int:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "cmd_status", boom)
+    from govmon.commands import crawl
+
+    monkeypatch.setattr(crawl, "cmd_status", boom)
     proc = run("-w", str(ws), "status")
     assert proc.returncode == cli.EXIT_INTERNAL
     assert one_error_line(proc) == "内部错误: RuntimeError: boom (设置 GOVMON_DEBUG=1 查看详情)"

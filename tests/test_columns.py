@@ -42,7 +42,7 @@ THRESHOLDS = """thresholds:
   stale_many: {news_notice: 5, should_update: 10}
   blank_many: 5
 """
-RULE_MODULES = [columns, columns_counts]
+RULES = [columns.RULE, columns_counts.RULE]
 
 
 class Cluster:
@@ -103,7 +103,7 @@ def cluster(serve_module, tmp_path_factory) -> Cluster:  # noqa: ANN001
     system.write_text(THRESHOLDS, encoding="utf-8")
     with crawled.sessions.begin() as s:
         summary = run_checks(s, s.get(Run, crawled.result.run_id), system_path=system,
-                             modules=RULE_MODULES)
+                             rules=RULES)
         assert not summary.errors, summary.errors
     return Cluster(crawled, samples, sites, servers, system)
 
@@ -299,7 +299,7 @@ def test_recheck_rebuilds_and_keeps_fingerprints(cluster: Cluster) -> None:
     before = {(f.rule, f.fingerprint) for f in cluster.findings("trs")}
     with cluster.crawled.sessions.begin() as s:
         run_checks(s, s.get(Run, cluster.run_id), system_path=cluster.system,
-                   modules=RULE_MODULES)
+                   rules=RULES)
     after = {(f.rule, f.fingerprint) for f in cluster.findings("trs")}
     assert before == after
     cols = cluster.columns("trs")
@@ -317,13 +317,13 @@ def test_limits_come_from_the_indicator_file(cluster: Cluster, tmp_path: Path) -
     system = tmp_path / "province.yaml"
     system.write_text(THRESHOLDS.replace("news: 2w", "news: 3w"), encoding="utf-8")
     with cluster.crawled.sessions.begin() as s:
-        run_checks(s, s.get(Run, cluster.run_id), system_path=system, modules=RULE_MODULES)
+        run_checks(s, s.get(Run, cluster.run_id), system_path=system, rules=RULES)
     found = {(f.rule, f.detail.get("column")) for f in cluster.findings("trs")}
     assert ("column.stale", "部门动态") not in found
     assert ("column.stale", "政策文件") in found
     with cluster.crawled.sessions.begin() as s:  # back to the national limits
         run_checks(s, s.get(Run, cluster.run_id), system_path=cluster.system,
-                   modules=RULE_MODULES)
+                   rules=RULES)
 
 
 def test_expectations_are_the_ones_written(cluster: Cluster) -> None:
@@ -354,7 +354,7 @@ def test_pruned_snapshots_leave_columns_unknown(cluster: Cluster, tmp_path: Path
     with sessions.begin() as s:
         s.execute(delete(Snapshot).where(Snapshot.run_id == cluster.run_id))
         summary = run_checks(s, s.get(Run, cluster.run_id), system_path=cluster.system,
-                             modules=RULE_MODULES)
+                             rules=RULES)
         runs = s.scalars(select(CheckRun).where(CheckRun.run_id == cluster.run_id)).all()
         assert {r.status for r in runs} == {"error"}
         assert all("快照" in r.reason for r in runs)

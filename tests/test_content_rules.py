@@ -18,14 +18,19 @@ import pytest
 from sqlalchemy import select
 
 from checks import guides, hidden_links, hijack, meta_tags, search, secrets, typos
-from checks._pageview import PageView
-from checks.base import DEFAULT_SYSTEM
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH as DEFAULT_SYSTEM
+from parse import attachments, metatags
+from parse import guides as guide_pages
+from parse import hidden as hidden_pages
+from parse import search as search_pages
+from parse import typos as typo_list
+from parse.page import PageView
 from store.models import Finding, LinkCheck, Page, Run, Snapshot
 from tests.conftest import run_crawl, spec
 
-MODULES = [guides, hidden_links, hijack, meta_tags, search, secrets, typos]
+RULES = [m.RULE for m in (guides, hidden_links, hijack, meta_tags, search, secrets, typos)]
 CODES = {"F": "5101000011", "G": "5101000012"}
 SITE_META = ('<meta name="SiteName" content="示例市人民政府"><meta name="SiteDomain" '
              'content="www.example.gov.cn"><meta name="SiteIDCode" content="{code}">')
@@ -151,7 +156,7 @@ def world(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
     with crawled.sessions.begin() as s:
         run = s.get(Run, crawled.result.run_id)
         summary = run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM,
-                             modules=MODULES)
+                             rules=RULES)
     return {"crawled": crawled, "servers": servers, "x": x, "summary": summary}
 
 
@@ -190,7 +195,7 @@ def test_single_page_column_is_a_column_page() -> None:
             "</head><body><h1>机构概况</h1><div class='TRS_Editor' id='zoom'><p>简介</p></div>"
             "</body></html>")
     view = PageView(url="http://h/zjsl/jggk/", html=html)
-    facts = meta_tags.extract_page(view)
+    facts = metatags.extract_page(view)
     assert view.kind == "article" and facts["kind"] == "column"
     assert meta_tags.missing_tags(facts["metas"], "column") == [
         "ColumnDescription", "ColumnKeywords", "ColumnType"]
@@ -221,15 +226,15 @@ def test_search_missing_only_where_there_is_none(world) -> None:  # noqa: ANN001
 
 def test_search_entrances_on_strings() -> None:
     def facts(body: str) -> dict:
-        return search.extract_page(PageView(url="http://h/", html=f"<html><body>{body}"
+        return search_pages.extract_page(PageView(url="http://h/", html=f"<html><body>{body}"
                                             "</body></html>"))
     assert facts("<form action='/jrobot/search.do'><input name='q'></form>")["form"]
     assert facts("<input type='text' placeholder='站内搜索'>")["form"]
     assert facts("<a href='/search/index.html'>高级检索</a>")["links"] == ["http://h/search/index.html"]
     assert facts("<script>var u='/was5/web/search?channelid=1';</script>")["script"]
-    assert search.script_has_search(
+    assert search_pages.script_has_search(
         "document.writeln('<form action=\"/jsearchfront/search.do\"><input name=\"q\"></form>');")
-    assert not search.script_has_search("document.writeln('<form action=\"/hdjl/submit.do\">');")
+    assert not search_pages.script_has_search("document.writeln('<form action=\"/hdjl/submit.do\">');")
     mailbox = facts("<form action='/hdjl/submit.do'><input name='title'><input name='content'>"
                     "<input type='submit' value='提交'></form><a href='/research/'>调研</a>")
     assert not mailbox["form"] and not mailbox["script"] and not mailbox["links"]
@@ -249,17 +254,17 @@ def test_serious_typo_with_context_and_no_false_positive(world) -> None:  # noqa
 
 
 def test_typo_list_rules() -> None:
-    hits = typos.find_typos("《华人民共和国宪法》与中华人民共和国；国务院付总理；交付总理办公会研究")
+    hits = typo_list.find_typos("《华人民共和国宪法》与中华人民共和国；国务院付总理；交付总理办公会研究")
     assert [(h["wrong"], h["right"]) for h in hits] == [("华人民共和国", "中华人民共和国"),
                                                          ("付总理", "副总理")]
-    assert typos.find_typos("中国特色社会主义，全国人民代表大会，最高人民检察院") == []
+    assert typo_list.find_typos("中国特色社会主义，全国人民代表大会，最高人民检察院") == []
 
 
 def test_typo_list_bad_file_is_one_clear_line(tmp_path) -> None:  # noqa: ANN001
     bad = tmp_path / "typos.yaml"
     bad.write_text("entries:\n  - {wrong: 错字}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"typos\.yaml: entries\[1\] 需要 wrong 和 right"):
-        typos.load(bad)
+        typo_list.load(bad)
 
 
 # -- content.secret_marking ------------------------------------------------------------
@@ -292,7 +297,7 @@ def test_secret_marking_in_a_stored_docx_attachment(world) -> None:  # noqa: ANN
         s.add(Snapshot(page_id=att.id, run_id=run.id, body=zlib.compress(buf.getvalue())))
         s.flush()
         run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM,
-                   modules=[secrets])
+                   rules=[secrets.RULE])
         att_url = att.url
         rows = [(f.url, f.detail, f.message) for f in s.scalars(select(Finding).where(
             Finding.run_id == run.id, Finding.rule == "content.secret_marking"))]
@@ -300,7 +305,7 @@ def test_secret_marking_in_a_stored_docx_attachment(world) -> None:  # noqa: ANN
     on_att = [(detail, message) for u, detail, message in rows if u == att_url]
     assert len(on_att) == 1 and on_att[0][0]["marking"] == "绝密★长期"
     assert on_att[0][0]["where"] == "attachment" and "附件中出现密级标志" in on_att[0][1]
-    assert secrets.attachment_text(b"not a zip", ".docx") is None
+    assert attachments.attachment_text(b"not a zip", ".docx") is None
 
 
 # -- guides ----------------------------------------------------------------------------
@@ -327,7 +332,7 @@ def test_guides_not_checked_without_service_functions(world) -> None:  # noqa: A
 def test_guide_labels_on_strings() -> None:
     lines = ["一、设定依据", "（二）受理条件：具有资质", "【办理时限】20个工作日", "3.收费：不收费",
              "办 理 地 点：政务服务中心", "本事项的办理依据详见附件"]
-    assert guides.labels_in(lines) == {"设定依据", "申请条件", "办理时间", "收费标准", "办理地点"}
+    assert guide_pages.labels_in(lines) == {"设定依据", "申请条件", "办理时间", "收费标准", "办理地点"}
 
 
 # -- content.hidden_link ---------------------------------------------------------------
@@ -354,7 +359,7 @@ def test_hidden_links(world) -> None:  # noqa: ANN001
 def test_hiding_styles(style: str, how: str) -> None:
     view = PageView(url="http://h/", html=f"<html><body><div style='{style}'>"
                     "<a href='http://spam.example/'>x</a></div></body></html>")
-    assert [link["how"] for link in hidden_links.extract_page(view)] == [how]
+    assert [link["how"] for link in hidden_pages.extract_page(view)] == [how]
 
 
 @pytest.mark.parametrize("css", [
@@ -367,7 +372,7 @@ def test_style_rules_after_tricky_css_still_hide(css: str) -> None:
     view = PageView(url="http://h/", html=(
         f"<html><head><style>{css} .dl{{display:none}}</style></head><body>"
         "<div class='dl'><a href='http://spam.example/'>博彩</a></div></body></html>"))
-    assert [link["how"] for link in hidden_links.extract_page(view)] == ["display:none"]
+    assert [link["how"] for link in hidden_pages.extract_page(view)] == ["display:none"]
 
 
 def test_hidden_block_written_by_inline_script() -> None:
@@ -375,7 +380,7 @@ def test_hidden_block_written_by_inline_script() -> None:
         "<html><body><script>document.write(unescape(\"%3Cdiv%20style%3D%22position%3A"
         "absolute%3Btop%3A-999px%22%3E%3Ca%20href%3D%22http%3A//yy.example/%22%3E%E7%99%BE"
         "%E5%AE%B6%E4%B9%90%3C/a%3E%3C/div%3E\"));</script></body></html>"))
-    assert hidden_links.extract_page(view) == [{
+    assert hidden_pages.extract_page(view) == [{
         "target": "http://yy.example/", "how": "off-screen", "anchor": "百家乐", "menu": False,
         "words": ["百家乐"]}]
 
@@ -384,7 +389,7 @@ def test_visible_and_inherited_colour_links() -> None:
     view = PageView(url="http://h/", html="<html><body><div style='background:#fff'>"
                     "<a href='http://a.example/' style='color:#fff'>同色</a>"
                     "<a href='http://b.example/' style='color:#333'>可见</a></div></body></html>")
-    assert [(x["target"], x["how"]) for x in hidden_links.extract_page(view)] == [
+    assert [(x["target"], x["how"]) for x in hidden_pages.extract_page(view)] == [
         ("http://a.example/", "same colour")]
 
 
@@ -420,7 +425,7 @@ def test_verifier_keeps_titles_of_external_pages(world) -> None:  # noqa: ANN001
     ("127.0.0.5", "127.0.0.5"),
 ])
 def test_registrable_domains_from_the_public_suffix_list(host: str, domain: str) -> None:
-    from checks._linkrisk import registrable
+    from parse.linkrisk import registrable
 
     assert registrable(host) == domain
 
@@ -446,7 +451,7 @@ def test_hijack_evidence_rules() -> None:
 
 def test_meta_sample_ignores_scheme_host_and_port() -> None:
     """The F8 sample must not change when a site moves host, port or scheme."""
-    from checks._pageview import sample_key
+    from checks.meta_tags import sample_key
 
     paths = [f"/col/art/{n}.html" for n in range(40)]
     order_a = sorted(paths, key=lambda p: sample_key("http://127.0.0.2:8080" + p))
@@ -471,7 +476,7 @@ def test_scans_in_worker_processes_give_the_same_findings(world) -> None:  # noq
     with crawled.sessions.begin() as s:
         run = s.get(Run, crawled.result.run_id)
         summary = run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM,
-                             modules=MODULES, workers=2)
+                             rules=RULES, workers=2)
         parallel = _stored_findings(s, run.id)
     assert not summary.errors
     assert summary.scans_ahead == 2  # both sites' scans came from the workers
@@ -481,9 +486,10 @@ def test_scans_in_worker_processes_give_the_same_findings(world) -> None:  # noq
 
 
 def test_no_worker_processes_for_one_worker_or_an_in_memory_store(tmp_path) -> None:  # noqa: ANN001
-    from checks._pageview import scanning_ahead
+    from derive.pool import scanning_ahead
 
-    with scanning_ahead("sqlite://", 1, [1, 2], workers=4) as pool:
+    with scanning_ahead("sqlite://", 1, [1, 2], workers=4, extractors={}) as pool:
         assert pool is None  # other processes cannot see an in-memory database
-    with scanning_ahead(f"sqlite:///{tmp_path / 'x.db'}", 1, [1, 2], workers=1) as pool:
+    with scanning_ahead(f"sqlite:///{tmp_path / 'x.db'}", 1, [1, 2], workers=1,
+                        extractors={}) as pool:
         assert pool is None

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 
 from crawler import extract
 from crawler.runner import Crawl
-from govmon.config import Settings
 from govmon.demo.server import Route, SiteServer
-from govmon.registry import Registry
+from settings.config import Settings
+from settings.registry import Registry
 from store.db import open_store
 from store.models import Link, Page, Run, RunSite, Snapshot
 from store.ops import mark_stale_runs
@@ -421,8 +421,8 @@ def test_down_and_slow_sites_do_not_hold_others_back(shared_host: Crawled) -> No
 DRIVER = """
 import json, sys
 from crawler.runner import Crawl
-from govmon.config import Settings
-from govmon.registry import Registry, SiteSpec
+from settings.config import Settings
+from settings.registry import Registry, SiteSpec
 args = json.loads(sys.argv[1])
 reg = Registry(sites=[SiteSpec(**s) for s in args["sites"]], trusted_networks=[])
 crawl = Crawl(reg, Settings(**args["settings"]), args["db"])

@@ -112,7 +112,7 @@ def test_meta_dates() -> None:
     ("2024/3-5 10:00", date(2024, 3, 5)),
 ])
 def test_dashes_and_slashes_mix(text: str, expected: date) -> None:
-    from checks.messages import parse_dates
+    from parse.messages import parse_dates
 
     hit = dates.find_date(text)
     assert hit is not None and hit.as_date() == expected

@@ -9,7 +9,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import select
 
-from checks.runner import SubjectKeys, fingerprint
+from checks.findings import SubjectKeys, fingerprint
 from store.db import alembic_config, make_engine, open_store
 from store.models import Finding, Site
 

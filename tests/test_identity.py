@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from checks import identity
-from checks.base import DEFAULT_SYSTEM
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH as DEFAULT_SYSTEM
 from parse.identity import read_page
 from parse.page import PageView
 from store.models import Finding, IdentityValue, LinkCheck, Page, PageFact, Run, SiteFact, Snapshot
@@ -281,7 +281,7 @@ def world(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
     with crawled.sessions.begin() as s:
         run = s.get(Run, crawled.result.run_id)
         summary = run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM,
-                             modules=[identity])
+                             rules=[identity.RULE])
     return {"crawled": crawled, "specs": specs, "servers": servers, "summary": summary}
 
 
@@ -376,7 +376,7 @@ def test_findings_persist_on_a_second_check(world) -> None:  # noqa: ANN001
     with crawled.sessions() as s:
         run = s.get(Run, crawled.result.run_id)
         summary = run_checks(s, run, registry=crawled.registry, system_path=DEFAULT_SYSTEM,
-                             modules=[identity])
+                             rules=[identity.RULE])
         s.rollback()
     assert summary.findings == sum(len(v) for key in CODES
                                    for v in findings(world, key).values())

@@ -31,11 +31,11 @@ from sqlalchemy import select
 
 import checks.columns
 import checks.mailbox
-from checks.jsonrows import epoch_date, value_date
 from checks.runner import run_checks
-from crawler.jsonlists import Endpoint, discover, later_pages, list_info, parse_json_text
-from crawler.paging import MAX_PAGES
 from govmon.demo.server import Route
+from parse.jsonlists import Endpoint, discover, later_pages, list_info, parse_json_text
+from parse.jsonrows import epoch_date, value_date
+from parse.paging import MAX_PAGES
 from store.models import Column, Finding, Item, Message, Run
 from tests.conftest import run_crawl, spec
 
@@ -240,7 +240,7 @@ def world(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
         run = s.get(Run, crawled.result.run_id)
         run.started_at = datetime(2026, 11, 18, 9)
         summary = run_checks(s, run, registry=crawled.registry, system_path=system,
-                             modules=[checks.columns, checks.mailbox])
+                             rules=[checks.columns.RULE, checks.mailbox.RULE])
         assert not summary.errors, summary.errors
     return {"crawled": crawled, "srv": srv, "site": site}
 

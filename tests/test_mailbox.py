@@ -25,7 +25,7 @@ from store.models import CheckRun, Finding, MailboxStats, Message, Page, Run
 from tests.conftest import html, run_crawl, spec
 
 AS_OF = date(2026, 1, 20)
-MODULES = [checks.mailbox, checks.mailbox_channel, checks.survey]
+RULES = [checks.mailbox.RULE, checks.mailbox_channel.RULE, checks.survey.RULE]
 THRESHOLDS = """\
 thresholds:
   mailbox:
@@ -268,7 +268,7 @@ def world(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
         run = s.get(Run, crawled.result.run_id)
         run.started_at = datetime.combine(AS_OF, datetime.min.time().replace(hour=9))
         summary = run_checks(s, run, registry=crawled.registry, system_path=system,
-                             modules=MODULES)
+                             rules=RULES)
     return {"crawled": crawled, "servers": servers, "specs": specs, "system": system,
             "summary": summary}
 
@@ -452,7 +452,7 @@ def test_calendar_fallback_for_uncovered_year(world) -> None:  # noqa: ANN001
         run = s.get(Run, crawled.result.run_id)
         run.started_at = datetime(2027, 3, 15, 9)
         run_checks(s, run, registry=crawled.registry, system_path=world["system"],
-                   modules=MODULES)
+                   rules=RULES)
     try:
         slow = _findings(world, "C", "mailbox.slow_reply")
         assert [f.detail for f in slow] == [{"submitted": "2027-02-01", "replied": "2027-02-10",
@@ -468,13 +468,13 @@ def test_calendar_fallback_for_uncovered_year(world) -> None:  # noqa: ANN001
             run = s.get(Run, crawled.result.run_id)
             run.started_at = datetime.combine(AS_OF, datetime.min.time().replace(hour=9))
             run_checks(s, run, registry=crawled.registry, system_path=world["system"],
-                       modules=MODULES)
+                       rules=RULES)
 
 
 def test_mailbox_command_prints_statistics(world, tmp_path: Path, capsys,  # noqa: ANN001
                                            monkeypatch) -> None:  # noqa: ANN001
     import govmon.commands.mailbox as command
-    from checks.mailbox import site_stats
+    from derive.read import site_stats
     from govmon.cli import main
 
     monkeypatch.setattr(command, "console", Console(width=300))

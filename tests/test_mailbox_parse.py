@@ -6,17 +6,9 @@ from datetime import date
 
 import pytest
 
-from checks.messages import (
-    Record,
-    classify_channel,
-    is_pager_link,
-    list_records,
-    mask_private,
-    merge_detail,
-    normalise_status,
-    parse_dates,
-    parse_detail,
-)
+from parse.message_lists import list_records, merge_detail, parse_detail
+from parse.messages import Record, classify_channel, mask_private, normalise_status, parse_dates
+from parse.paging import is_pager_link
 
 AS_OF = date(2026, 1, 20)
 ANSWERED = ["已回复", "已答复", "已办结", "已处理", "办结", "已办理", "已解决", "[已回复]",

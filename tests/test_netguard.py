@@ -237,8 +237,8 @@ def test_rebinding_refused_by_the_probe(rebinding) -> None:  # noqa: ANN001
 CRAWL = """
 import json, sys
 from crawler.runner import Crawl
-from govmon.config import Settings
-from govmon.registry import Registry, SiteSpec
+from settings.config import Settings
+from settings.registry import Registry, SiteSpec
 args = json.loads(sys.argv[1])
 reg = Registry(sites=[SiteSpec(**s) for s in args["sites"]], trusted_networks=[])
 res = Crawl(reg, Settings(workers=1, timeout=3.0, retries=0, recheck_delay=0.1),

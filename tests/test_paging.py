@@ -197,7 +197,7 @@ def paging_crawl(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
     system.write_text(THRESHOLDS, encoding="utf-8")
     with crawled.sessions.begin() as s:
         run_checks(s, s.get(Run, crawled.result.run_id), system_path=system,
-                   modules=[columns, columns_counts])
+                   rules=[columns.RULE, columns_counts.RULE])
     return crawled, sites, servers
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from crawler import extract
 from crawler.urls import canonical
-from govmon.registry import Registry, ScopeIndex, SiteSpec
 from parse import urls
+from settings.registry import Registry, ScopeIndex, SiteSpec
 
 BASES = [
     "http://h/a/b/c.html", "http://h/a/b/", "http://h", "http://h?x=1",
@@ -98,7 +98,7 @@ def test_scope_index_matches_registry_site_for() -> None:
 
 
 def test_scope_index_memo_is_bounded(monkeypatch) -> None:  # noqa: ANN001
-    import govmon.registry as reg
+    import settings.registry as reg
 
     monkeypatch.setattr(reg, "MEMO_MAX", 50)
     registry = Registry(sites=[SiteSpec(code="5101000001", name="门户",
@@ -153,7 +153,7 @@ HTML_CASES = [
 
 
 def _plain_text_lines(root, skip=None):  # noqa: ANN001, ANN202 - the former stack walk
-    from checks._pageview import _WS, BLOCK_TAGS, SKIP_TAGS
+    from parse.page import _WS, BLOCK_TAGS, SKIP_TAGS
 
     lines: list[str] = []
     buf: list[str] = []
@@ -190,7 +190,7 @@ def _plain_text_lines(root, skip=None):  # noqa: ANN001, ANN202 - the former sta
 
 
 def test_text_lines_match_the_plain_walk() -> None:
-    from checks._pageview import is_footer, parse_html, text_lines
+    from parse.page import is_footer, parse_html, text_lines
 
     for case in HTML_CASES:
         doc = parse_html(case)
@@ -203,9 +203,8 @@ def test_text_lines_match_the_plain_walk() -> None:
 def test_handler_ids_and_footers_match_the_plain_loops() -> None:
     import re
 
-    from checks import hidden_links
-    from checks._pageview import PageView, is_footer, text_of
-    from parse.page import footer_elements
+    from parse import hidden as hidden_links
+    from parse.page import PageView, footer_elements, is_footer, text_of
 
     for case in HTML_CASES:
         view = PageView(url="http://h/", html=case)
@@ -235,9 +234,8 @@ TEXTS = [
 def test_existence_only_and_lookahead_patterns_match_the_originals() -> None:
     import re
 
-    from checks import search
-    from checks._pageview import CONTAINER
-    from parse import identity
+    from parse import identity, search
+    from parse.page import CONTAINER
 
     leading = {  # a lookahead in front: the very same matches
         CONTAINER: re.compile(
@@ -291,7 +289,7 @@ def test_guide_label_lines_ruled_out_by_first_character_only_when_they_cannot_ma
         tmp_path) -> None:  # noqa: ANN001
     import re
 
-    from checks import guides
+    from parse import guides
 
     spec = guides.elements()
     assert spec.starts is not None

@@ -34,9 +34,9 @@ from sqlalchemy import func, inspect, select
 
 from crawler.runner import Crawl
 from govmon.cli import main
-from govmon.config import Settings
 from govmon.demo.server import Route
-from govmon.registry import Registry
+from settings.config import Settings
+from settings.registry import Registry
 from store.db import open_store
 from store.models import Base, Link, LinkCheck, Page, Probe, Run, RunSite, Site, Snapshot
 from store.ops import mark_stale_runs, prune_snapshots, sync_registry

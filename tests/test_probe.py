@@ -21,9 +21,9 @@ from sqlalchemy import select
 from crawler.netguard import Guard
 from crawler.probe import probe_all, probe_site
 from govmon.cli import main
-from govmon.config import USER_AGENT
 from govmon.demo.server import Route, SiteServer
-from govmon.registry import Registry, SiteSpec
+from settings.config import USER_AGENT
+from settings.registry import Registry, SiteSpec
 from store.db import open_store
 from store.models import Probe, Site
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from govmon.registry import Registry, RegistryError, SiteSpec, import_file, load
+from settings.registry import Registry, RegistryError, SiteSpec, load
+from settings.sitelist import import_file
 
 HEADER = "网站标识码,网站名称,首页网址,类型,上级网站标识码"
 ROWS = [

@@ -21,12 +21,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checks.runner import fingerprint
+from checks.findings import fingerprint
 from govmon.cli import main
-from reports.notices import add_working_days
+from indicators.rules_catalogue import RULES
+from indicators.system import load_system
+from reports.notice_model import add_working_days
 from scoring import engine
-from scoring.rules_catalogue import RULES
-from scoring.system import load_system
 from store.db import open_store
 from store.models import CheckRun, Finding, Probe, Run, RunSite, Scorecard, Site
 

@@ -11,7 +11,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from checks.runner import fixed_findings
+from checks.findings import fixed_findings
 from reports.browser import find_chromium
 from store.models import Finding, Scorecard, Site
 from tests import reports_chain

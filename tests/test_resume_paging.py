@@ -24,9 +24,9 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from crawler.runner import Crawl
-from govmon.config import Settings
 from govmon.demo.server import Route
-from govmon.registry import Registry
+from settings.config import Settings
+from settings.registry import Registry
 from store.models import Link, Page, Site, Snapshot
 from tests.columns_sites import PROXY, Art, Sample, ago, hw_doc, hw_record, title_of, trs_column
 from tests.conftest import run_crawl, spec

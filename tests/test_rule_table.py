@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from checks.runner import rule_modules
-from scoring.rules_catalogue import _RULES
+from checks.registry import builtin_rules
+from indicators.rules_catalogue import _RULES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 
 
 def test_every_emitted_rule_is_catalogued_and_documented():
-    emitted = {rule for m in rule_modules() for rule in m.RULES}
+    emitted = {rule for r in builtin_rules() for rule in r.ids}
     catalogued = {r.id for r in _RULES}
     assert emitted <= catalogued
     documented = DOC.read_text(encoding="utf-8")
@@ -20,8 +20,8 @@ def test_every_emitted_rule_is_catalogued_and_documented():
 def test_rules_that_judge_absence_are_skipped_on_incomplete_crawls():
     """A rule that may skip incomplete crawls must also make scoring distrust its silence."""
     info = {r.id: r for r in _RULES}
-    for module in rule_modules():
-        if getattr(module, "NEEDS_COMPLETE", True):
-            for rule in module.RULES:
+    for registered in builtin_rules():
+        if registered.needs_complete:
+            for rule in registered.ids:
                 assert info[rule].needs_complete, rule
 

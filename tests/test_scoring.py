@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from indicators.rules_catalogue import RULES
+from indicators.system import load_system
 from scoring import engine
 from scoring.engine import FAIL, OPEN, PASS
 from scoring.manual import ManualFileError, load_manual
-from scoring.rules_catalogue import RULES
-from scoring.system import load_system
 from store.db import open_store
 from store.models import CheckRun, Finding, Probe, Run, RunSite, Scorecard, Site
 

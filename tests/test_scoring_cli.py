@@ -44,7 +44,7 @@ def test_crawl_check_score_export(serve, tmp_path, capsys, monkeypatch):
 
     with crawled.sessions.begin() as s:
         run = s.get(Run, crawled.result.run_id)
-        run_checks(s, run, modules=[checks.links, checks.availability])
+        run_checks(s, run, rules=[checks.links.RULE, checks.availability.RULE])
         broken = s.scalars(select(Finding).where(Finding.rule == "link.broken")).one()
         assert broken.url == server.url("/missing.html") and broken.detail["on_homepage"]
         broken_id, run_day = broken.id, run.started_at.date()
@@ -88,7 +88,7 @@ def test_crawl_check_score_export(serve, tmp_path, capsys, monkeypatch):
 def test_cli_refuses_bad_input_with_one_line(tmp_path, capsys):
     base = ["-w", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'g.db'}"]
     bad = tmp_path / "province.yaml"
-    bad.write_text((Path(__file__).parent.parent / "scoring" / "systems" / "national-2019.yaml")
+    bad.write_text((Path(__file__).parent.parent / "indicators" / "systems" / "national-2019.yaml")
                    .read_text(encoding="utf-8").replace("cap: 5\n", "cap: -5\n", 1),
                    encoding="utf-8")
     assert main([*base, "score", "--system", str(bad)]) == 2

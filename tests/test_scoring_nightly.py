@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 import checks.runner
 from govmon.cli import main
-from govmon.config import workspace_lock
 from govmon.demo.server import Route
-from govmon.registry import Registry
+from indicators.system import load_system
 from scoring.engine import normalize_quarter
-from scoring.system import load_system
+from settings.config import workspace_lock
+from settings.registry import Registry
 from store.db import open_store
 from store.models import Finding, Probe, Run, Scorecard, Site
 from store.ops import sync_registry

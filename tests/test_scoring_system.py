@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from checks.severity import severity_of
-from scoring.durations import Duration
-from scoring.rules_catalogue import RULES
-from scoring.system import (
+from indicators.durations import Duration
+from indicators.rules_catalogue import RULES
+from indicators.system import (
     SYSTEMS_DIR,
     THRESHOLD_KEYS,
     IndicatorFileError,

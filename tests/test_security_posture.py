@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from govmon.demo.certs import SampleCA
 from govmon.demo.server import Route, SiteServer
-from govmon.registry import Registry
+from settings.registry import Registry
 from store.db import open_store
 from store.models import Attachment, CheckRun, Finding, Link, Page, Site, SiteSecurity
 from tests.conftest import next_address, spec

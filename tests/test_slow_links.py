@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from checks import links
-from checks.base import DEFAULT_SYSTEM
 from checks.runner import run_checks
 from govmon.demo.server import Route
+from indicators.thresholds import DEFAULT_SYSTEM_PATH as DEFAULT_SYSTEM
 from store.models import Finding, Run
 from tests.conftest import html, spec
 
@@ -37,7 +37,7 @@ def test_link_answering_after_the_limit_is_broken(serve, crawl, tmp_path: Path) 
     system.write_text(text, encoding="utf-8")
     with done.sessions.begin() as s:
         run_checks(s, s.get(Run, done.result.run_id), registry=done.registry,
-                   system_path=system, modules=[links])
+                   system_path=system, rules=[links.RULE])
     with done.sessions() as s:
         found = {f.url: f for f in s.scalars(select(Finding).where(
             Finding.rule == "link.broken", Finding.run_id == done.result.run_id))}
@@ -49,7 +49,7 @@ def test_link_answering_after_the_limit_is_broken(serve, crawl, tmp_path: Path) 
     # with the indicator's own 15 s both are fine
     with done.sessions.begin() as s:
         run_checks(s, s.get(Run, done.result.run_id), registry=done.registry,
-                   system_path=DEFAULT_SYSTEM, modules=[links])
+                   system_path=DEFAULT_SYSTEM, rules=[links.RULE])
         assert not s.scalars(select(Finding).where(
             Finding.rule == "link.broken", Finding.run_id == done.result.run_id)).all()
 
@@ -67,6 +67,6 @@ def test_crawls_without_answer_times_judge_only_verified_links(serve, crawl, tmp
     with done.sessions.begin() as s:
         run = s.get(Run, done.result.run_id)
         run.options = {k: v for k, v in run.options.items() if k != "page_elapsed"}
-        run_checks(s, run, registry=done.registry, system_path=system, modules=[links])
+        run_checks(s, run, registry=done.registry, system_path=system, rules=[links.RULE])
         urls = {f.url for f in s.scalars(select(Finding).where(Finding.rule == "link.broken"))}
     assert urls == {srv.url("/slow.png")}

@@ -216,7 +216,7 @@ def test_mark_stale_runs(tmp_path: Path) -> None:
 
 
 def test_sync_registry_keeps_removed_sites(tmp_path: Path) -> None:
-    from govmon.registry import Registry, SiteSpec
+    from settings.registry import Registry, SiteSpec
 
     sessions = open_store(f"sqlite:///{tmp_path / 'y.db'}")
     reg = Registry(sites=[SiteSpec("5101000001", "A", "http://a/", "portal",

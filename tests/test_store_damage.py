@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from govmon.registry import load
+from settings.registry import load
 from store.db import open_store
 from store.models import Page, Run
 from store.ops import sync_registry

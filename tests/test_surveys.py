@@ -115,7 +115,7 @@ def world(serve_module, tmp_path_factory):  # noqa: ANN001, ANN201
                         max_pages=40)
     with crawled.sessions.begin() as s:
         run_checks(s, s.get(Run, crawled.result.run_id), registry=crawled.registry,
-                   modules=[checks.survey, checks.mailbox])
+                   rules=[checks.survey.RULE, checks.mailbox.RULE])
     return crawled, specs
 
 

@@ -26,8 +26,8 @@ def _world(tmp_path, probes: list[bool]):  # noqa: ANN001, ANN202
 
 
 def test_unreachable_without_probes_is_pending_not_100(tmp_path) -> None:  # noqa: ANN001
+    from indicators.system import load_system
     from scoring.engine import score_site
-    from scoring.system import load_system
 
     sessions, site_id, run_id = _world(tmp_path, [])
     with sessions() as s:
@@ -39,8 +39,8 @@ def test_unreachable_without_probes_is_pending_not_100(tmp_path) -> None:  # noq
 
 
 def test_unreachable_over_a_full_window_of_failed_probes_is_a_veto(tmp_path) -> None:  # noqa: ANN001
+    from indicators.system import load_system
     from scoring.engine import score_site
-    from scoring.system import load_system
 
     sessions, site_id, run_id = _world(tmp_path, [False] * 160)  # 7 days × 20+ probes
     with sessions() as s:

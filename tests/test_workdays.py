@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from checks.workdays import calendar_years, workday, working_days_between
+from indicators.workdays import calendar_years, workday, working_days_between
 
 
 def test_calendar_facts_the_tests_rely_on() -> None:
@@ -62,7 +62,7 @@ def test_fallback_for_years_the_package_does_not_cover() -> None:
 
 
 def test_shipped_year_file_matches_the_published_schedule() -> None:
-    from checks.workdays import SHIPPED, load_year_file
+    from indicators.workdays import SHIPPED, load_year_file
 
     sched = load_year_file(SHIPPED / "2026.yaml")
     day = date(2026, 1, 1)
@@ -72,7 +72,7 @@ def test_shipped_year_file_matches_the_published_schedule() -> None:
 
 
 def test_operator_year_file_for_a_year_the_package_lacks(tmp_path) -> None:  # noqa: ANN001
-    from checks import workdays
+    from indicators import workdays
 
     last = workdays.calendar_years()[1]
     year = last + 1

@@ -23,8 +23,8 @@ from crawler import extract, jsonlists, paging
 from crawler.netguard import Guard, resolve
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
-from govmon.registry import Registry, SiteSpec
 from parse import charset
+from settings.registry import Registry, SiteSpec
 
 if TYPE_CHECKING:  # imported on use: aiohttp and the verifier cost a crawl worker ~0.3 s
     from crawler.crawltime import CrawlTimeVerifier

@@ -10,19 +10,21 @@ from reports.terminal import check_summary_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from govmon.cli import positive_int
+    from govmon.context import positive_int
 
     p = sub.add_parser("check", help="对最近一次抓取运行检查规则，生成问题清单")
     p.add_argument("--run", type=int, help="检查指定的抓取任务 (默认: 最近一次)")
-    p.add_argument("--system", help="指标体系文件 (默认: scoring/systems/national-2019.yaml)")
+    p.add_argument("--system", help="指标体系文件 (默认: indicators/systems/national-2019.yaml)")
     p.add_argument("--workers", type=positive_int, help="并行解析页面的进程数 (默认: 设置中的 workers)")
     p.set_defaults(func=cmd_check)
 
 
 def cmd_check(ctx: Any) -> int:
-    from checks.runner import latest_run, run_checks
-    from govmon.cli import CliError
-    from scoring.system import IndicatorFileError, load_system
+    from checks.findings import latest_run
+    from checks.registry import all_rules
+    from checks.runner import run_checks
+    from govmon.context import CliError
+    from indicators.system import IndicatorFileError, load_system
     from store.models import Run
 
     registry = ctx.registry() if ctx.registry_path.exists() else None
@@ -30,12 +32,13 @@ def cmd_check(ctx: Any) -> int:
         system = load_system(ctx.args.system or "national-2019")
     except IndicatorFileError as exc:
         raise CliError(str(exc)) from None
+    rules = all_rules()  # a plugin that cannot be loaded is named before any work
     with ctx.store().begin() as s:
         run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)
         if run is None:
             raise CliError("没有可检查的抓取任务: 先运行 govmon crawl")
         summary = run_checks(s, run, registry=registry, system_path=system.path,
-                             severity=system.rule_severity,
+                             severity=system.rule_severity, rules=rules,
                              workers=ctx.args.workers or ctx.settings.workers)
         console.print(check_summary_table(s, summary))
     return 0

@@ -22,8 +22,8 @@ def exporter(name: str, help_text: str):  # noqa: ANN201
 
 @exporter("findings", "问题清单 (rules.md 规定的格式)")
 def export_findings(ctx: Any) -> list[dict[str, Any]]:
-    from checks.runner import export_records, latest_run
-    from govmon.cli import CliError
+    from checks.findings import export_records, latest_run
+    from govmon.context import CliError
     from store.models import Run
 
     with ctx.store()() as s:
@@ -35,12 +35,12 @@ def export_findings(ctx: Any) -> list[dict[str, Any]]:
 
 @exporter("scorecards", "评分表: 每个网站每个周期一条 (结论、得分、单项否决、各指标扣分)")
 def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
+    from indicators.system import IndicatorFileError, load_system
     from scoring.engine import scorecard_records
-    from scoring.system import IndicatorFileError, load_system
 
     system = None
     if ctx.args.system:
-        from govmon.cli import CliError
+        from govmon.context import CliError
 
         try:  # a file or bundled name: cards are stored under the system's id
             system = load_system(ctx.args.system).id
@@ -52,8 +52,8 @@ def export_scorecards(ctx: Any) -> list[dict[str, Any]]:
 
 
 def _run(ctx: Any, s: Any) -> Any:
-    from checks.runner import latest_run
-    from govmon.cli import CliError
+    from checks.findings import latest_run
+    from govmon.context import CliError
     from store.models import Run
 
     run = s.get(Run, ctx.args.run) if ctx.args.run else latest_run(s)

@@ -26,7 +26,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def stats_table(rows: list[dict[str, Any]], run_id: int) -> Table:
-    """The statistics of ``checks.mailbox.site_stats`` as a terminal table."""
+    """The statistics of ``derive.read.site_stats`` as a terminal table."""
     as_of = rows[0]["as_of"] if rows else None
     t = Table(title=f"政务咨询留言统计 (任务 {run_id}" + (f"，截至 {as_of}" if as_of else "") + ")")
     for col, right in (("网站标识码", False), ("网站名称", False), ("咨询栏目", True),
@@ -61,9 +61,9 @@ def messages_table(messages: list[Any], title: str) -> Table:
 
 
 def cmd_mailbox(ctx: Any) -> int:
-    from checks.mailbox import site_messages, site_stats
-    from checks.runner import latest_run
-    from govmon.cli import CliError
+    from checks.findings import latest_run
+    from derive.read import site_messages, site_stats
+    from govmon.context import CliError
     from store.models import Run
 
     with ctx.store()() as s:

@@ -28,7 +28,7 @@ RESUME_WITHIN = timedelta(hours=24)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from govmon.cli import positive_int
+    from govmon.context import positive_int
 
     p = sub.add_parser("nightly", help="每晚运行: 抓取 → 检查 → 评分 → 报告 (供 cron / systemd 定时运行)")
     p.add_argument("--system", action="append", metavar="FILE|NAME",
@@ -52,7 +52,7 @@ class Pipeline:
         import os
         import traceback
 
-        from govmon.cli import CliError
+        from govmon.context import CliError
 
         try:
             value, text = fn(*args)
@@ -72,15 +72,17 @@ def cmd_nightly(ctx: Any, after_check: Any = None, before_check: Any = None) -> 
     """The pipeline; ``after_check(sessions, run_id, systems)`` runs between the checks
     and the scores (the demo seeds its sample quarter there), ``before_check(sessions,
     run_id)`` between the crawl and the checks (the demo's sample column history)."""
-    from govmon.cli import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
-    from govmon.config import workspace_lock
+    from checks.registry import all_rules
     from govmon.console import console
-    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+    from govmon.context import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
+    from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+    from settings.config import workspace_lock
 
     try:
         systems = [load_system(n) for n in (ctx.args.system or [DEFAULT_SYSTEM])]
     except IndicatorFileError as exc:
         raise CliError(str(exc)) from None
+    rules = all_rules()  # a plugin that cannot be loaded is named before the crawl
     registry = ctx.registry()
     sessions = ctx.store()
     pipe = Pipeline()
@@ -94,7 +96,7 @@ def cmd_nightly(ctx: Any, after_check: Any = None, before_check: Any = None) -> 
             if before_check is not None:
                 before_check(sessions, run_id)
             checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0],
-                                 ctx.args.workers or ctx.settings.workers)
+                                 ctx.args.workers or ctx.settings.workers, rules)
             if after_check is not None:
                 after_check(sessions, run_id, systems)
             pipe.stage("评分", _score, sessions, run_id, systems)
@@ -148,14 +150,14 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
 
 
 def _check(sessions: Any, run_id: int, registry: Any, system: Any,
-           workers: int) -> tuple[Any, str]:
+           workers: int, rules: Any = None) -> tuple[Any, str]:
     from checks.runner import run_checks
     from store.models import Run
 
     with sessions.begin() as s:
         summary = run_checks(s, s.get(Run, run_id), registry=registry,
                              system_path=system.path, severity=system.rule_severity,
-                             workers=workers)
+                             rules=rules, workers=workers)
     text = f"{summary.findings} 条检查结果 (含不扣分的提示；变化见「问题变化」)"
     if summary.errors:
         text += f"；{len(summary.errors)} 项规则出错"
@@ -179,8 +181,8 @@ def _report(ctx: Any, sessions: Any, run_id: int, systems: list[Any],
             console: Console) -> tuple[Any, str]:
     from sqlalchemy import select
 
-    from checks.runner import export_records
-    from govmon.commands.report import warn_line
+    from checks.findings import export_records
+    from govmon.context import warn_line
     from reports.publish import publish
     from reports.scorecard_terminal import scorecard_table
     from scoring import engine
@@ -265,7 +267,7 @@ def _changes(sessions: Any, run_id: int) -> tuple[int, int, int, int]:
 
     from sqlalchemy import select
 
-    from checks.runner import fixed_findings
+    from checks.findings import fixed_findings
     from store.models import Finding
 
     with sessions() as s:
@@ -283,7 +285,7 @@ def _calendar_row(started: datetime) -> tuple[str, str]:
     months) use the official holiday schedule or fall back to Monday to Friday."""
     from datetime import timedelta
 
-    from checks.workdays import fallback_note
+    from indicators.workdays import fallback_note
 
     note = fallback_note({started.year, (started + timedelta(days=60)).year})
     return "工作日计算", escape(note) if note else "按法定节假日安排"

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from govmon.context import warn_line
 from reports.notices import FORMATS
 
 SCORECARD_FORMATS = ("html", "xlsx", "pdf")
@@ -56,8 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _system(ctx: Any) -> Any:
-    from govmon.cli import CliError
-    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
+    from govmon.context import CliError
+    from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
 
     try:
         return load_system(ctx.args.system or DEFAULT_SYSTEM)
@@ -69,7 +70,7 @@ def _output(ctx: Any, *parts: str) -> Path:
     base = Path(ctx.args.output) if ctx.args.output else ctx.workspace / "reports"
     path = base.joinpath(*parts)
     if path.exists() and not path.is_dir():
-        from govmon.cli import CliError
+        from govmon.context import CliError
 
         raise CliError(f"--output: {path} 已存在且不是目录")
     return path
@@ -82,7 +83,7 @@ def _print_paths(console: Console, title: str, paths: list[Path]) -> None:
 
 
 def _formats(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    from govmon.cli import CliError
+    from govmon.context import CliError
 
     formats = tuple(f.strip().lower() for f in text.split(",") if f.strip())
     bad = [f for f in formats if f not in allowed]
@@ -91,14 +92,8 @@ def _formats(text: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
     return formats
 
 
-def warn_line(text: str) -> None:
-    """One yellow line on stderr (e.g. Chromium missing: documents without PDF/pictures)."""
-    Console(stderr=True).print(f"[yellow]提示[/]: {escape(text)}", highlight=False,
-                               soft_wrap=True)
-
-
 def cmd_notices(ctx: Any) -> int:
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from reports.browser import optional_browser
     from reports.notices import ReportError, generate_notices
 
@@ -132,7 +127,7 @@ def cmd_notices(ctx: Any) -> int:
 
 
 def cmd_scorecard(ctx: Any) -> int:
-    from govmon.cli import CliError
+    from govmon.context import CliError
     from reports.browser import optional_browser
     from reports.notices import ReportError
     from reports.scorecard import generate_scorecard

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _date(text: str | None) -> date | None:
-    from govmon.cli import CliError
+    from govmon.context import CliError
 
     if not text:
         return None
@@ -44,12 +44,11 @@ def _date(text: str | None) -> date | None:
 def cmd_score(ctx: Any) -> int:
     from sqlalchemy import select
 
-    from govmon.cli import CliError
+    from govmon.context import CliError
+    from indicators.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
     from reports.scorecard_terminal import indicator_table, scorecard_table
-    from scoring import engine
     from scoring.manual import ManualFileError, load_manual
-    from scoring.system import DEFAULT_SYSTEM, IndicatorFileError, load_system
-    from store.models import Run, Scorecard, Site
+    from store.models import Scorecard, Site
 
     args = ctx.args
     console = Console()  # created per call: honours COLUMNS / the terminal of this run
@@ -70,29 +69,9 @@ def cmd_score(ctx: Any) -> int:
         if args.explain and args.explain not in codes:
             raise CliError(f"--explain: 数据库中没有网站标识码 {args.explain}")
         if args.quarter:
-            try:
-                period = engine.normalize_quarter(args.quarter)
-                day = engine.quarter_as_of(period, as_of)
-            except ValueError as exc:
-                raise CliError(str(exc)) from None
-            for system in systems:
-                results = engine.score_quarter(s, system, period, as_of=day, manual=manual)
-            if not results:
-                raise CliError(f"季度 {period} 内 (截至 {day}) 没有抓取任务")
-            heading = f"{period} 季度评分 (截至 {day})"
+            period, heading = _score_quarter(s, args, systems, manual, as_of)
         else:
-            run = s.get(Run, args.run) if args.run else engine.latest_run(s, as_of)
-            if run is None:
-                raise CliError("没有可评分的抓取任务" + (f" (任务 {args.run} 不存在)" if args.run
-                                                  else ": 先运行 govmon crawl 和 govmon check"))
-            if run.status not in engine.SCORED_RUN_STATUSES:
-                raise CliError(f"任务 {run.id} 状态为 {run.status}，不能评分")
-            if not engine.was_checked(s, run.id):
-                raise CliError(f"任务 {run.id} 尚未运行检查规则: 先运行 govmon check --run {run.id}")
-            period = f"run:{run.id}"
-            for system in systems:
-                engine.score_run(s, system, run.id, as_of=as_of, manual=manual)
-            heading = f"抓取任务 {run.id} 评分 (评分日期 {as_of or run.started_at.date()})"
+            period, heading = _score_run(s, args, systems, manual, as_of)
 
         for system in systems:
             rows = s.execute(select(Scorecard, Site).join(Site, Site.id == Scorecard.site_id)
@@ -108,3 +87,41 @@ def cmd_score(ctx: Any) -> int:
                     if site.code == args.explain:
                         console.print(indicator_table(card, site))
     return 0
+
+
+def _score_quarter(s: Any, args: Any, systems: list[Any], manual: Any, as_of: Any
+                   ) -> tuple[str, str]:
+    """Score the quarter ``--quarter`` names under each system: (period, heading)."""
+    from govmon.context import CliError
+    from scoring import engine
+
+    try:
+        period = engine.normalize_quarter(args.quarter)
+        day = engine.quarter_as_of(period, as_of)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    for system in systems:
+        results = engine.score_quarter(s, system, period, as_of=day, manual=manual)
+    if not results:
+        raise CliError(f"季度 {period} 内 (截至 {day}) 没有抓取任务")
+    return period, f"{period} 季度评分 (截至 {day})"
+
+
+def _score_run(s: Any, args: Any, systems: list[Any], manual: Any, as_of: Any
+               ) -> tuple[str, str]:
+    """Score ``--run`` (default: the latest checked run) under each system."""
+    from govmon.context import CliError
+    from scoring import engine
+    from store.models import Run
+
+    run = s.get(Run, args.run) if args.run else engine.latest_run(s, as_of)
+    if run is None:
+        raise CliError("没有可评分的抓取任务" + (f" (任务 {args.run} 不存在)" if args.run
+                                          else ": 先运行 govmon crawl 和 govmon check"))
+    if run.status not in engine.SCORED_RUN_STATUSES:
+        raise CliError(f"任务 {run.id} 状态为 {run.status}，不能评分")
+    if not engine.was_checked(s, run.id):
+        raise CliError(f"任务 {run.id} 尚未运行检查规则: 先运行 govmon check --run {run.id}")
+    for system in systems:
+        engine.score_run(s, system, run.id, as_of=as_of, manual=manual)
+    return f"run:{run.id}", f"抓取任务 {run.id} 评分 (评分日期 {as_of or run.started_at.date()})"

@@ -19,10 +19,10 @@ def register(sites: argparse._SubParsersAction) -> None:
 def cmd_sites_show(ctx: Any) -> int:
     from sqlalchemy import select
 
-    from checks.runner import latest_run
+    from checks.findings import latest_run
     from derive.read import CARRIER_NAMES, ITEM_NAMES, identity_values, site_facts
-    from govmon.cli import CliError
     from govmon.console import console
+    from govmon.context import CliError
     from parse.identity import ITEMS
     from store.models import Run, Site
 

@@ -22,8 +22,8 @@ def _ports(workspace: Path) -> dict[str, int]:
 
 
 def run_demo(ctx: Any, console: Console) -> int:
-    from govmon.cli import EXIT_OK
     from govmon.commands.nightly import cmd_nightly
+    from govmon.context import EXIT_OK
     from govmon.demo.cluster import DemoCluster
 
     workspace = ctx.workspace if ctx.args.workspace else ctx.workspace / "govmon-demo"

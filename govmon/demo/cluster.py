@@ -42,7 +42,7 @@ from govmon.demo.sites import (
     build_portal,
     build_zone,
 )
-from govmon.registry import Registry, SiteSpec
+from settings.registry import Registry, SiteSpec
 
 FALLBACK_HOST = "127.0.0.1"  # systems (macOS) where only 127.0.0.1 is configured
 

@@ -1,4 +1,5 @@
 """HTML builders for the demo's sample sites, one small function per page kind.
+(Long on purpose: many small page builders of sample content, none of them logic.)
 
 Three CMS families are imitated closely enough for the crawler and the rules to meet what
 they meet on real sites (see ``cms-patterns.md``): TRS WCM (portal and the education

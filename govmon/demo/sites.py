@@ -1,4 +1,5 @@
 """Route tables of the demo's sample sites, one builder per site.
+(Long on purpose: sample content, one builder per site, read top to bottom like the site.)
 
 Each builder returns a :class:`RouteTable` (path -> Route, plus prefix handlers for
 query-driven endpoints) and records the problems it plants in ``planted`` (label -> path),

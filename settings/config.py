@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, ValidationError
 from pydantic.dataclasses import dataclass
 
-from govmon.schema import (
+from settings.schema import (
     CleanText,
     InputError,
     YamlProblem,

@@ -1,195 +1,49 @@
-"""Indicator systems as data: load and validate ``scoring/systems/*.yaml``.
+"""Indicator systems as data: load and validate ``indicators/systems/*.yaml``.
+
+(A little over 400 lines: one strict walk of one file format, a class whose methods are the
+format's sections; the model it fills is :mod:`indicators.model`.)
 
 Provinces copy a file and edit points, caps and windows, so the loader is strict: a file
 that is malformed or inconsistent (unknown rule, unknown key, negative cap, missing field,
 caps that do not add up to their category, a bad duration, a number that is not finite or
 out of range, a duration over ten years) is refused with ONE line naming the file, the line
 and the key path, e.g. ``national-2019.yaml:88: deductions.发布解读.D4.cap: 不能为负数``.
-The YAML goes through govmon.schema.load_yaml (aliases bounded, no cycles, no repeated
+The YAML goes through settings.schema.load_yaml (aliases bounded, no cycles, no repeated
 keys). Points are kept as exact fractions (0.1 + 0.2 must be 0.3 when a score sits at 60).
+The model the file is read into is :mod:`indicators.model`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from govmon.schema import InputError, YamlDoc, YamlProblem, control_char, load_yaml
-from scoring.durations import Duration, DurationError
-from scoring.durations import parse as parse_duration
-from scoring.rules_catalogue import RULES
+from indicators.durations import Duration, DurationError
+from indicators.durations import parse as parse_duration
+from indicators.model import (  # noqa: F401 - the model, importable with its loader
+    OPTIONAL_THRESHOLDS,
+    THRESHOLD_KEYS,
+    Category,
+    Indicator,
+    IndicatorSystem,
+    Item,
+    points_text,
+)
+from indicators.rules_catalogue import RULES
+from indicators.thresholds import SYSTEMS_DIR
+from settings.schema import InputError, YamlDoc, YamlProblem, control_char, load_yaml
 
-SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
 DEFAULT_SYSTEM = "national-2019"
 
 CHECKS = ("A", "P", "H")
 SITE_KINDS = ("portal", "subsite", "department")
 
-# The thresholds contract (docs/architecture.md): key -> value type.
-THRESHOLD_KEYS: dict[str, str] = {
-    "home_stale": "duration",
-    "column_stale.news": "duration",
-    "column_stale.notice": "duration",
-    "column_stale.personnel": "duration",
-    "stale_many.news_notice": "count",
-    "stale_many.should_update": "count",
-    "blank_many": "count",
-    "mailbox.unanswered": "duration",
-    "mailbox.window": "duration",
-    "mailbox.reply_working_days": "count",
-    "mailbox.board_stale": "duration",
-    "survey.window": "duration",
-    "survey.bonus_count": "count",
-    "guide.missing_elements": "count",
-    "guide.many_count": "count",
-    "link.timeout_seconds": "seconds",
-    "probe.timeout_seconds": "seconds",
-    "probe.veto_share": "share",
-    "probe.window_days": "count",
-    "probe.min_per_day": "count",
-    # issue 17; optional (OPTIONAL_THRESHOLDS): files written before them still load
-    "security.cert_expiring": "duration",
-    "recycled.min_gap": "duration",
-    "ipv6.min_link_share": "share",
-}
-# Thresholds a file may leave out, with the value the checks use then.
-OPTIONAL_THRESHOLDS: dict[str, Any] = {"security.cert_expiring": "30d",
-                                       "recycled.min_gap": "2w",
-                                       "ipv6.min_link_share": 0.9}
-
 
 class IndicatorFileError(InputError):
     """An indicator file that cannot be used; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class Item:
-    """One way an indicator loses points: a rule's findings (or the probe failure share)."""
-
-    rule: str | None  # None for the probe item
-    points: Fraction
-    per: str = "finding"  # finding | once | detail.<key> | percent
-    match: dict[str, Any] = field(default_factory=dict)
-    probes: bool = False
-    confirmed: bool = True
-    note: str | None = None
-
-    def matches(self, detail: dict[str, Any]) -> bool:
-        return all(_matches(detail.get(key), cond) for key, cond in self.match.items())
-
-    @property
-    def label(self) -> str:
-        """Chinese description for tables: '每处扣 0.2 分 (on_homepage=True)'."""
-        pts = _fmt(self.points)
-        if self.probes:
-            text = f"探测失败比例每 1% 扣 {pts} 分"
-        elif self.per == "once":
-            text = f"扣 {pts} 分"
-        elif self.per.startswith("detail."):
-            text = f"每项 ({self.per[7:]}) 扣 {pts} 分"
-        else:
-            text = f"每处扣 {pts} 分"
-        if self.match:
-            text += " (" + ", ".join(f"{k}={v}" for k, v in self.match.items()) + ")"
-        return text
-
-
-@dataclass(frozen=True)
-class Category:
-    name: str
-    points: Fraction
-    services: bool = False  # not checked for sites without service functions
-    confirmed: bool = True
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A single-veto, deduction or bonus indicator."""
-
-    id: str
-    name: str
-    kind: str  # veto | deduct | bonus
-    check: str  # A | P | H
-    cap: Fraction = Fraction(0)  # deduct: most points lost; bonus: most points gained
-    category: str | None = None
-    rules: tuple[str, ...] = ()  # veto: rules whose findings hit it
-    items: tuple[Item, ...] = ()  # deduct: how points are lost
-    evidence: tuple[str, ...] = ()  # shown to the person checking, never scored
-    probes: bool = False  # veto decided by the availability probes of the window
-    services: bool = False
-    confirmed: bool = True
-    note: str | None = None
-
-    @property
-    def scoring_rules(self) -> tuple[str, ...]:
-        """Rules whose findings (or whose absence) decide this indicator."""
-        out = list(self.rules)
-        out += [i.rule for i in self.items if i.rule and i.rule not in out]
-        return tuple(out)
-
-    @property
-    def all_rules(self) -> tuple[str, ...]:
-        return self.scoring_rules + tuple(r for r in self.evidence if r not in self.scoring_rules)
-
-    @property
-    def uses_probes(self) -> bool:
-        return self.probes or any(i.probes for i in self.items)
-
-
-@dataclass
-class IndicatorSystem:
-    id: str
-    name: str
-    source: str
-    path: Path
-    total: Fraction
-    pass_mark: Fraction
-    bonus_total: Fraction
-    bonus_kinds: tuple[str, ...]
-    bonus_above: Fraction
-    thresholds: dict[str, Any]  # nested, as in the file (what checks.base.CheckContext reads)
-    categories: dict[str, Category]
-    vetoes: list[Indicator]
-    deductions: list[Indicator]  # in file order: the order findings are claimed in
-    bonus: list[Indicator]
-    unconfirmed: dict[str, str]  # key path -> note
-
-    @property
-    def indicators(self) -> list[Indicator]:
-        return [*self.vetoes, *self.deductions, *self.bonus]
-
-    def indicator(self, indicator_id: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.id == indicator_id), None)
-
-    def threshold(self, key: str) -> Any:
-        """A threshold by dotted key; durations come back as :class:`Duration`."""
-        if key not in THRESHOLD_KEYS:
-            raise KeyError(f"未知阈值 {key}")
-        node: Any = self.thresholds
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        kind = THRESHOLD_KEYS[key]
-        if node is None:  # an optional threshold the file leaves out
-            node = OPTIONAL_THRESHOLDS[key]
-        if kind == "duration":
-            return parse_duration(node)
-        if kind == "count":
-            return int(node)
-        return float(node)
-
-    def rule_severity(self, rule_id: str) -> str:
-        """``veto`` when the rule hits a single-veto item, ``deduct`` when it costs points,
-        else ``info`` — the severity findings of this rule carry under this system."""
-        if any(rule_id in v.rules for v in self.vetoes):
-            return "veto"
-        if any(i.rule == rule_id and i.points > 0 for d in self.deductions for i in d.items):
-            return "deduct"
-        return "info"
 
 
 # -- loading ---------------------------------------------------------------------------
@@ -228,37 +82,6 @@ def load_system(path_or_name: str | Path = DEFAULT_SYSTEM) -> IndicatorSystem:
 def _key_path(key: str) -> tuple[str, ...]:
     """``deductions.发布解读.D4.items[1].rule`` → the YAML path, for line numbers."""
     return tuple(p for p in re.split(r"[.\[\]]+", key) if p)
-
-
-def _fmt(x: Fraction | float) -> str:
-    f = float(x)
-    return str(int(f)) if f == int(f) else f"{f:g}"
-
-
-def _matches(value: Any, cond: Any) -> bool:
-    if isinstance(cond, dict):
-        ok = True
-        if "in" in cond:
-            ok &= any(_eq(value, c) for c in cond["in"])
-        if "not" in cond:
-            ok &= not any(_eq(value, c) for c in cond["not"])
-        text = "" if value is None else str(value)
-        if "contains" in cond:
-            ok &= any(str(c) in text for c in cond["contains"])
-        if "excludes" in cond:
-            ok &= not any(str(c) in text for c in cond["excludes"])
-        return ok
-    if isinstance(cond, list):
-        return any(_eq(value, c) for c in cond)
-    return _eq(value, cond)
-
-
-def _eq(value: Any, expected: Any) -> bool:
-    if isinstance(expected, bool) or isinstance(value, bool):
-        return value is expected
-    if value == expected:
-        return True
-    return value is not None and str(value) == str(expected)
 
 
 class _Parser:
@@ -364,7 +187,7 @@ class _Parser:
             raise self.fail("scoring.total", "应大于 0")
         pass_mark = self.number(scoring, "pass_mark", "scoring")
         if pass_mark > total:
-            raise self.fail("scoring.pass_mark", f"不能大于总分 {_fmt(total)}")
+            raise self.fail("scoring.pass_mark", f"不能大于总分 {points_text(total)}")
         bonus_total, bonus_kinds, bonus_above = Fraction(0), ("portal",), Fraction(0)
         if scoring.get("bonus") is not None:
             b = self.mapping(scoring["bonus"], "scoring.bonus")
@@ -482,8 +305,8 @@ class _Parser:
                                       self.note(spec, key))
         s = sum((c.points for c in out.values()), Fraction(0))
         if s != total:
-            raise self.fail("categories", f"各类别分值合计 {_fmt(s)}，应等于 scoring.total "
-                                          f"{_fmt(total)}")
+            raise self.fail("categories", f"各类别分值合计 {points_text(s)}，应等于 scoring.total "
+                                          f"{points_text(total)}")
         return out
 
     def vetoes(self, raw: Any) -> list[Indicator]:
@@ -527,8 +350,8 @@ class _Parser:
                     services=categories[cat].services,
                     confirmed=self.flag(spec, "confirmed", key, True), note=self.note(spec, key)))
             if caps != categories[cat].points:
-                raise self.fail(ckey, f"各指标分值上限合计 {_fmt(caps)}，不等于类别分值 "
-                                      f"{_fmt(categories[cat].points)} (categories.{cat}.points)")
+                raise self.fail(ckey, f"各指标分值上限合计 {points_text(caps)}，不等于类别分值 "
+                                      f"{points_text(categories[cat].points)} (categories.{cat}.points)")
         for cat in categories:
             if cat not in node:
                 raise self.fail(f"deductions.{cat}", "类别没有任何指标")
@@ -581,7 +404,7 @@ class _Parser:
     def bonus(self, raw: Any, total: Fraction) -> list[Indicator]:
         if raw is None:
             if total:
-                raise self.fail("bonus", f"缺少加分指标 (scoring.bonus.total 为 {_fmt(total)})")
+                raise self.fail("bonus", f"缺少加分指标 (scoring.bonus.total 为 {points_text(total)})")
             return []
         node = self.mapping(raw, "bonus")
         out = []
@@ -598,8 +421,8 @@ class _Parser:
                 evidence=self.rule_list(spec, "evidence", key),
                 confirmed=self.flag(spec, "confirmed", key, True), note=self.note(spec, key)))
         if s != total:
-            raise self.fail("bonus", f"加分指标分值合计 {_fmt(s)}，不等于 scoring.bonus.total "
-                                     f"{_fmt(total)}")
+            raise self.fail("bonus", f"加分指标分值合计 {points_text(s)}，不等于 scoring.bonus.total "
+                                     f"{points_text(total)}")
         return out
 
 

@@ -5,7 +5,7 @@ title link and usually a date. Rows hidden in scripts count too: Hanweb's ``<dat
 records and old ``urls[i]=…`` arrays. :class:`PageView` parses a page once (lxml) and keeps
 only a small :class:`Summary`, so a whole site can be summarised without holding its trees.
 Which groups are menus and which are the column's own list is decided per site
-(``checks/columndata.py``), where the site's template links are known.
+(``derive/columns.py``), where the site's template links are known.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
-from crawler import jsonlists
-from crawler.extract import resolve as resolve_url
-from crawler.urls import canonical, is_ignored_href
-from parse import dates, paging
+from parse import dates, jsonlists, paging
 from parse.pageinfo import breadcrumb
+from parse.urls import canonical, is_ignored_href
+from parse.urls import resolve as resolve_url
 
 CONTAINERS = ("ul", "ol", "table", "tbody", "div", "dl", "section", "td", "article")
 ROW_TAGS = frozenset({"li", "tr", "div", "dd", "dt", "p", "section", "article"})
@@ -79,7 +78,7 @@ class Summary:
     article: bool = False
     datastore: bool = False  # rows came from a Hanweb datastore (page or dataproxy answer)
     json_lists: list[str] = field(default_factory=list)  # JSON endpoints its scripts call
-    json_read: bool = False  # a stored JSON answer was read as its list (checks/jsonrows.py)
+    json_read: bool = False  # a stored JSON answer was read as its list (derive/jsonrows.py)
     hidden: paging.Hidden = field(default_factory=paging.Hidden)
 
 

@@ -5,7 +5,7 @@ national holidays are not working days, and the weekend days the State Council d
 make-up workdays (调休上班) are. A year's schedule comes from, in this order: a year file
 the operator puts in the workspace (``holidays/<year>.yaml``: the State Council publishes
 next year's schedule each November, before a package release carries it), the
-``chinesecalendar`` package, the year files shipped in ``checks/data/holidays/`` (the
+``chinesecalendar`` package, the year files shipped in ``indicators/data/holidays/`` (the
 newest published year; also the format to copy). A year none of them covers falls back to
 "Monday to Friday" and is reported in findings, notices and the nightly summary, so a
 result never silently pretends to know a holiday schedule it does not have.
@@ -74,7 +74,7 @@ def _days(value: object, path: Path, key: str, year: int) -> set[date]:
 
 
 def load_year_file(path: Path) -> YearSchedule:
-    """A year file (see ``checks/data/holidays/2026.yaml``); bad files raise
+    """A year file (see ``indicators/data/holidays/2026.yaml``); bad files raise
     CalendarFileError naming the file and key."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -1,39 +1,35 @@
-"""Rows of JSON lists as column items and mailbox messages (the rules' side of JSON lists).
+"""Rows of JSON lists as column items and mailbox messages.
 
 The crawl stores the answers of the JSON endpoints behind list pages as pages
-(``crawler/jsonlists.py``). Here they are read back for the page that calls them, so the
-column rules (``columndata`` via ``listparse.Summary`` groups) and the mailbox rules
-(``messages`` records) see JSON rows exactly like HTML rows.
+(``crawler/jsonlists.py``). The derive step reads them back for the page that calls them
+(``derive/jsonrows.py``) and turns each row into a column row (:func:`item_row`, a
+``parse.lists.Row``) or a message (:func:`record`, a ``parse.messages.Record``), so
+columns and boards see JSON rows exactly like HTML rows.
 
 Field names are the ones real CMSs use (``cms-patterns.md`` "Mailboxes": ``stateInfo``,
 ``answerId``, ``dateline``; TRS ``DOCTITLE``/``DOCRELTIME``; pinyin initials such as
 ``fbsj`` 发布时间 or ``hfsj`` 回复时间), compared lower-cased without underscores.
 
 Dates: epoch seconds ("epoch seconds in JSON", ``cms-patterns.md`` "Dates"), epoch
-milliseconds, ISO timestamps with an offset, and the string forms ``checks/dates.py``
+milliseconds, ISO timestamps with an offset, and the string forms ``parse/dates.py``
 reads. Instants are dated in China time (UTC+8, no daylight saving since 1991), whatever
 the time zone of the machine running the checks: 2026-11-04 00:30 CST is 11-04, although
 it is still 11-03 in UTC.
 
-Privacy as in ``checks/messages.py``: of a message only title (masked), dates, status,
+Privacy as in ``parse/messages.py``: of a message only title (masked), dates, status,
 replying unit and whether a reply text exists are kept — never bodies or names.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
-from checks.listparse import Group, Row, Summary
-from crawler import jsonlists
-from crawler.jsonlists import Endpoint, ListInfo, lookup, norm_key, row_title, row_url
 from parse import dates
-from store.models import Page
+from parse.jsonlists import lookup, norm_key, row_title, row_url
+from parse.lists import Row
+from parse.messages import Record, mask_private, norm, normalise_status
 
 CHINA = timezone(timedelta(hours=8), "CST")
 _MS_FROM = 10 ** 11  # larger epoch values are milliseconds (10**11 s is the year 5138)
@@ -76,7 +72,6 @@ REPLY_TEXT_KEYS = ("replycontent", "answercontent", "replytext", "answertext", "
 REPLY_OBJECT_TEXT = ("content", "replycontent", "answercontent", "text", "reply", "answer")
 PINNED_KEYS = ("istop", "top", "settop", "ontop", "zhiding", "topflag", "sticky")
 ID_KEYS = ("id", "docid", "articleid", "infoid", "mailid", "letterid", "uuid")
-WIDGET_PAGES = 3  # list pages calling one endpoint alike: a template widget
 _TRUE = {"1", "true", "y", "yes", "是"}
 _FALSE = {"0", "false", "n", "no", "否"}
 
@@ -178,84 +173,10 @@ def item_row(row: dict[str, Any], list_url: str, position: int) -> Row | None:
     return Row(title=title[:500], url=url, found=found, pinned=pinned)
 
 
-# -- stored answers ----------------------------------------------------------------------
-def _stored(ctx: Any) -> dict[str, Page]:
-    """The run's stored JSON answers of the site, by URL (read once per check context)."""
-    cached = getattr(ctx, "_json_pages", None)
-    if cached is None:
-        q = select(Page).where(Page.run_id == ctx.run.id, Page.site_id == ctx.site.id,
-                               Page.status >= 200, Page.status < 300,
-                               Page.content_type.ilike("%json%"))
-        cached = {p.url: p for p in ctx.session.scalars(q)}
-        ctx._json_pages = cached
-    return cached
-
-
-def _info(ctx: Any, url: str) -> ListInfo | None:
-    page = _stored(ctx).get(url)
-    if page is None:
-        return None
-    text = ctx.html(page)
-    data = jsonlists.parse_json_text(text) if text is not None else None
-    return jsonlists.list_info(data) if data is not None else None
-
-
-def read_list(ctx: Any, endpoint_url: str) -> list[dict[str, Any]] | None:
-    """All rows of the JSON list starting at ``endpoint_url`` (its later pages joined the
-    way the crawler found them); None when its first answer was not stored or not
-    recognised as a list (unknown, not empty)."""
-    info = _info(ctx, endpoint_url)
-    if info is None or info.rows is None:
-        return None
-    rows = list(info.rows)
-    for ep in jsonlists.later_pages(Endpoint(endpoint_url), info):
-        more = _info(ctx, ep.url)
-        if more is not None and more.rows:
-            rows.extend(more.rows)
-    return rows
-
-
-def _page_key(url: str) -> str:
-    """``/a/``, ``/a/index.html`` and ``/a/index.shtml?x`` are one list page."""
-    path = urlsplit(url).path
-    name = path.rsplit("/", 1)[-1]
-    return path[: len(path) - len(name)] if name.startswith(("index", "default")) else path
-
-
-def attach(ctx: Any, summaries: Iterable[Summary]) -> None:
-    """Give each list page whose script loads a stored JSON list a ``json`` row group
-    (an empty answer marks the page as read: its column is then blank, not unknown).
-
-    An endpoint that many list pages call alike (a template's 热点信息 sidebar) is a
-    widget, not any one column's list: it is left out."""
-    summaries = list(summaries)
-    users: dict[str, set[str]] = {}
-    for s in summaries:
-        for ep_url in s.json_lists:
-            users.setdefault(ep_url, set()).add(_page_key(s.url))
-    widgets = {ep for ep, pages in users.items() if len(pages) >= WIDGET_PAGES}
-    stored = bool(_stored(ctx))
-    for s in summaries:
-        s.json_lists = [ep for ep in s.json_lists if ep not in widgets]
-        for ep_url in s.json_lists if stored else ():
-            rows = read_list(ctx, ep_url)
-            if rows is None:
-                continue
-            s.json_read = True
-            group = Group(rows=[r for i, d in enumerate(rows)
-                                if (r := item_row(d, s.url, i)) is not None], source="json")
-            if group.rows:
-                s.groups.insert(0, group)
-            if not s.hidden.family:
-                s.hidden.family = "json"
-
-
 # -- mailbox messages --------------------------------------------------------------------
-def record(row: dict[str, Any], list_url: str, vocab: Any) -> Any:
-    """A mailbox message (``messages.Record``) from a JSON row: status from ``stateInfo``
-    and the like, else ``answerId`` / an answered flag / a reply object."""
-    from checks.messages import Record, mask_private, norm, normalise_status
-
+def record(row: dict[str, Any], list_url: str, vocab: Any) -> Record | None:
+    """A mailbox message (``parse.messages.Record``) from a JSON row: status from
+    ``stateInfo`` and the like, else ``answerId`` / an answered flag / a reply object."""
     title = row_title(row)
     if not title:
         return None
@@ -298,33 +219,11 @@ def record(row: dict[str, Any], list_url: str, vocab: Any) -> Any:
     return rec
 
 
-def _message_like(row: dict[str, Any], vocab: Any) -> bool:
+def message_like(row: dict[str, Any], vocab: Any) -> bool:
     """A row only a mailbox has: a status word, an ``answerId`` or answered flag, a reply
     date or reply object (a numeric ``status`` of a news row is no evidence)."""
-    from checks.messages import normalise_status
-
     if any(isinstance(v := _get(row, k), str) and normalise_status(v, vocab)
            for k in STATUS_KEYS):
         return True
     return bool(_has(row, ANSWER_ID_KEYS + ANSWERED_FLAGS) or _date(row, REPLIED_KEYS)
                 or any(isinstance(_get(row, k), dict) for k in REPLY_OBJECT_KEYS))
-
-
-def board_records(ctx: Any, html: str, page_url: str, vocab: Any,
-                  messages: bool = True) -> tuple[list[Any], bool] | None:
-    """(records, the list is empty) of the JSON lists a board page's script loads; None
-    when no stored JSON list was read for it. ``messages``: only lists whose rows carry
-    message fields (a status, ``answerId``, a reply) — not a sidebar of news."""
-    if not _stored(ctx):
-        return None
-    read = False
-    recs: list[Any] = []
-    for ep in jsonlists.discover(html, page_url):
-        rows = read_list(ctx, ep.url)
-        if rows is None:
-            continue
-        if messages and rows and not any(_message_like(r, vocab) for r in rows):
-            continue
-        read = True
-        recs.extend(r for d in rows if (r := record(d, page_url, vocab)) is not None)
-    return (recs, not recs) if read else None

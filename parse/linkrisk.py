@@ -1,6 +1,6 @@
 """What makes a link target suspicious: shared by content.hidden_link and link.hijacked.
 
-The word and host lists are data (``checks/data/link_risk.yaml``).
+The word and host lists are data (``parse/data/link_risk.yaml``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import tldextract
+
+from parse.datafile import load_yaml
 
 DATA = Path(__file__).with_name("data") / "link_risk.yaml"
 # The public suffix list bundled with tldextract: never fetched (a rule never goes online),
@@ -31,8 +33,6 @@ class LinkRisk:
 
 @lru_cache(maxsize=2)
 def _load(path: str, mtime: float) -> LinkRisk:
-    from checks._pageview import load_yaml
-
     data = load_yaml(Path(path)) or {}
 
     def words(key: str, node: dict | None = None) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Column categories and update classes from keyword data (``checks/data/column_classes.yaml``).
+"""Column categories and update classes from keyword data (``parse/data/column_classes.yaml``).
 
 The category says what a column is (政策文件, 动态要闻 …: the indicators' column kinds,
 used by ``column.missing``); the update class says how often it must be updated (news 2
