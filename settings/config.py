@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import ssl
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, fields
@@ -140,10 +141,29 @@ def load_settings(workspace: Path) -> Settings:
     if problems:
         raise ConfigError("\n".join(capped(problems)))
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError("\n".join(capped(validation_problems(exc, str(path), doc.line)))
                           ) from None
+    if settings.tls_ca_file:
+        where = f"{path}:{doc.line(['tls_ca_file'])}: tls_ca_file"
+        settings = settings.merged(tls_ca_file=_ca_file(workspace, settings.tls_ca_file, where))
+    return settings
+
+
+def _ca_file(workspace: Path, name: str, where: str) -> str:
+    """``tls_ca_file`` as an absolute path (relative to the workspace) holding at least one
+    PEM certificate: checked before a crawl, not found wanting after it."""
+    ca = (workspace / name).resolve()
+    try:
+        ssl.create_default_context(cafile=str(ca))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: 找不到证书文件 {ca}") from None
+    except (ssl.SSLError, ValueError):  # SSLError is an OSError: first
+        raise ConfigError(f"{where}: {ca} 中没有可用的 PEM 格式 CA 证书") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: 无法读取证书文件 {ca} ({os_reason(exc)})") from None
+    return str(ca)
 
 
 @contextmanager
