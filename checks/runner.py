@@ -171,8 +171,15 @@ class _Checker:
             except Exception as exc:  # noqa: BLE001 - one rule must not stop the others
                 found, error = [], f"{type(exc).__name__}: {exc}"[:500]
             codes = {c.site.id: c.site.code for c in ctx.sites}
+            stray = [d for d in found if d.site is None or d.site not in codes.values()]
+            if stray:  # a cluster finding belongs to a site it ran on, or it is a bug
+                self.summary.errors.append(("-", rule.name, f"{len(stray)} 条发现未指明它"
+                                            "所在的站点 (FindingDraft.site)"))
             for rs in run_sites:
-                mine = [d for d in found if d.site == codes.get(rs.site_id)]
+                # codes.get is None for a site the rule skipped: a site-less finding
+                # must not land there
+                mine = [d for d in found if d.site is not None
+                        and d.site == codes.get(rs.site_id)]
                 record = self._cluster_record(rule, rs, mine, error, t0)
                 if record.status == "ran":
                     self.drafts.setdefault(rs.site_id, []).extend(mine)

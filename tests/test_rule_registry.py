@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 import checks.links
+from checks.base import FindingDraft, Rule
 from checks.registry import RuleRegistryError, all_rules, builtin_rules, plugin_rules
 from checks.runner import run_checks
 from govmon.cli import main
@@ -112,6 +113,24 @@ def test_a_provinces_rules_run_from_its_entry_point(serve, tmp_path, monkeypatch
     assert records[("province_cluster", sub_id)].status == "ran"
     assert records[("province_cluster", sub_id)].findings == 1
     assert records[("province_cluster", portal_id)].findings == 0
+
+
+def _siteless(ctx):
+    yield FindingDraft(rule="province.siteless", url="http://127.0.0.1/", subject="x",
+                       message="未指明站点")
+
+
+def test_a_cluster_finding_naming_no_site_is_an_error_not_a_finding(tmp_path) -> None:
+    crawled = run_crawl([spec("http://127.0.0.1:9/", name="示例市人民政府")],
+                        tmp_path / "govmon.db", trusted=["127.0.0.0/8"])
+    siteless = Rule(name="province_siteless", ids=("province.siteless",), check=_siteless,
+                    scope="cluster", needs_complete=False, needs_reachable=False)
+    with crawled.sessions.begin() as s:
+        summary = run_checks(s, s.get(Run, crawled.result.run_id), rules=[siteless])
+        stored = s.scalars(select(Finding)).all()
+    assert not stored
+    assert [(rule, reason) for _, rule, reason in summary.errors] == [
+        ("province_siteless", "1 条发现未指明它所在的站点 (FindingDraft.site)")]
 
 
 def test_a_plugin_that_cannot_load_is_one_line_and_exit_2(tmp_path, monkeypatch,
