@@ -79,6 +79,9 @@ async def fetch_all(items: list[tuple[int, str, str, str | None]], guard: Guard,
                 except FetchFailed as f:
                     out["error"] = f.error
                     return out
+                except Exception:  # noqa: BLE001 - one odd server must not stop the others
+                    out["error"] = "other"
+                    return out
             out.update(status=answer.status,
                        content_type=answer.headers.get("content-type", "")[:200] or None,
                        size=len(answer.body))

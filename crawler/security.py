@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+import logging
 import socket
 import ssl
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from crawler.netguard import Guard
 from parse import charset, posture
 from parse.page import PageView
 from store.models import Page, SiteSecurity
+
+log = logging.getLogger(__name__)
 
 HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options",
            "strict-transport-security", "referrer-policy", "permissions-policy")
@@ -360,13 +363,19 @@ async def probe_sites(specs: list[Any], guard: Guard, opts: Options,
                       obey_robots=False)
     gate = asyncio.Semaphore(SITES_AT_ONCE)
 
-    async def one(spec: Any) -> tuple[str, dict[str, Any]]:
+    async def one(spec: Any) -> tuple[str, dict[str, Any] | None]:
         home, deeper = pages.get(spec.code, (None, []))
         async with gate:
-            return spec.code, await SiteProbe(spec, guard, opts, fetcher, resolver).run(
-                home, deeper)
+            try:
+                return spec.code, await SiteProbe(spec, guard, opts, fetcher, resolver).run(
+                    home, deeper)
+            except Exception as exc:  # noqa: BLE001 - one hostile site must not stop the rest
+                log.warning("%s: 安全检测失败 (%s: %s)", spec.code, type(exc).__name__,
+                            str(exc)[:200])
+                return spec.code, None  # no row: the rules say "not checked", never "passed"
 
-    return dict(await asyncio.gather(*(one(s) for s in specs)))
+    return {code: row for code, row in await asyncio.gather(*(one(s) for s in specs))
+            if row is not None}
 
 
 def _pages_of(s: Any, run_id: int, site_id: int, sample: int) -> tuple[str | None, list[str]]:

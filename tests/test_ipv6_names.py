@@ -39,3 +39,28 @@ def test_aaaa_by_name_homepage_parity_and_deeper_pages() -> None:
     assert judge(got, 0.9) == "links" and judge(got, 0.5) is None
     assert v6.hits("/", "GET") == 1 and v6.hits("/a.html", "GET") == 1  # asked over ::1
     assert judge(rows[v4only.code]["ipv6"], 0.9) == "no_aaaa"
+
+
+class _Breaks(StaticResolver):
+    """A resolver that fails unexpectedly for one name (a bug, a broken system resolver)."""
+
+    async def addresses(self, host: str, family: int) -> list[str]:
+        if host == "www.broken.test":
+            raise UnicodeError("label too long")
+        return await super().addresses(host, family)
+
+
+def test_one_site_failing_its_probe_leaves_the_others_probed() -> None:
+    v4 = SiteServer(next_address(), {"/": Route(PAGE)}).start()
+    try:
+        broken = spec(f"http://www.broken.test:{v4.port}/")
+        fine = spec(f"http://www.fine.test:{v4.port}/")
+        resolver = _Breaks({"www.fine.test": [v4.host], "www.broken.test": [v4.host]})
+        guard = Guard([broken, fine], ["127.0.0.0/8", "::1/128"])
+        rows = asyncio.run(probe_sites(
+            [broken, fine], guard, Options(user_agent="govmon-test", timeout=5),
+            {broken.code: (None, []), fine.code: (None, [])}, resolver))
+    finally:
+        v4.stop()
+    assert broken.code not in rows  # no row: its rules say "not checked", never "passed"
+    assert judge(rows[fine.code]["ipv6"], 0.9) == "no_aaaa"
