@@ -15,6 +15,8 @@ from checks.page_security import posture
 
 
 def skip_reason(ctx: CheckContext) -> str | None:
+    if "posture" in ctx.facts.errors:
+        return None  # check() reports the derive step's failure
     row = posture(ctx)
     if row is None or not row.care_checked:
         return "没有可读取的首页，无法判断适老化/无障碍入口"
@@ -22,6 +24,7 @@ def skip_reason(ctx: CheckContext) -> str | None:
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
+    ctx.facts.get("posture")  # the derive step's failure, if any
     row = posture(ctx)
     if row is None or not row.care_checked or row.care:
         return

@@ -25,6 +25,7 @@ BOILERPLATE = 3  # a text on more distinct articles than this is a template
 
 
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
+    ctx.facts.get("posture")  # the derive step's failure, if any: no rows would prove nothing
     gap = ctx.duration("recycled.min_gap")  # 2w when the indicator file leaves it out
     current = list(ctx.session.scalars(select(ArticleText).where(
         ArticleText.run_id == ctx.run.id, ArticleText.site_id == ctx.site.id)))

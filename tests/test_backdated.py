@@ -87,3 +87,25 @@ def test_backdated_item_found_and_late_crawled_items_left_alone(serve, tmp_path)
     skipped, again = check(run_crawl([site], db))
     assert [f.fingerprint for f in again] == [found[0].fingerprint]
     assert again[0].state == "persisting" and again[0].detail["first_seen"] == TODAY.isoformat()
+
+
+def test_a_failed_posture_step_fails_its_rules_instead_of_passing_them(serve, tmp_path,
+                                                                      monkeypatch) -> None:  # noqa: ANN001
+    """The rules reading the posture facts must not read empty tables as "no problem" when
+    the derive step that fills them failed: they are recorded as errors."""
+    from checks import care_mode, page_security, privacy, recycled
+    from derive import posture
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("posture step broke")
+
+    monkeypatch.setattr(posture, "derive_posture", broken)
+    server = serve({"/": Route(trs_doc("首页", "<p>联系电话：13912345678</p>"))})
+    crawled = run_crawl([spec(server.url("/"))], tmp_path / "p.db")
+    rules = [privacy.RULE, recycled.RULE, page_security.RULE, care_mode.RULE]
+    with crawled.sessions.begin() as s:
+        run_checks(s, s.get(Run, crawled.result.run_id), registry=crawled.registry,
+                   system_path=DEFAULT_SYSTEM_PATH, rules=rules)
+    with crawled.sessions() as s:
+        got = {r.module: (r.status, r.reason) for r in s.scalars(select(CheckRun))}
+    assert got == {r.name: ("error", "RuntimeError: posture step broke") for r in rules}
