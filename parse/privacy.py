@@ -171,8 +171,11 @@ def find(text: str, *, header: str = "", today: date | None = None) -> list[Hit]
     return sorted(hits, key=lambda h: h.start)
 
 
+_FULLWIDTH_DIGIT = re.compile("[０-９]")
+
+
 def _has_fullwidth(text: str) -> bool:
-    return any("０" <= ch <= "９" for ch in text[:4096])
+    return _FULLWIDTH_DIGIT.search(text, 0, 4096) is not None
 
 
 @dataclass(frozen=True, slots=True)
