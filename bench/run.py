@@ -209,6 +209,8 @@ def table(r: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate, serve, crawl, measure, report. (Long: one timed sequence, whose steps
+    share the clock readings and the process tree being sampled.)"""
     args = parse_args(argv)
     if args.sites < 1 or args.pages < args.sites * 20:
         print("错误: 每个网站至少 20 页 (--pages >= 20 × --sites)", file=sys.stderr)

@@ -10,74 +10,22 @@ A subject that is a URL of a registered site is fingerprinted relative to that s
 ``site:a/b.html``, and a URL of another registered site ``site[<code>]:…``. A site that
 moves to another port, scheme or host alias (listed in its ``hosts``) keeps its open
 problems. Stored fingerprints were rewritten once by the 0006b migration where the stored
-finding proves its subject (see there).
+finding proves its subject (see there). Both live in ``store/fingerprints.py``: they are the
+identity of a stored finding, which that migration rebuilds too.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checks.base import FindingDraft
+from store.fingerprints import SubjectKeys, fingerprint
 from store.models import CheckRun, Finding, Run, Site
-
-
-def fingerprint(site_code: str, rule: str, subject: str) -> str:
-    """The identity of a problem across runs; ``subject`` as ``SubjectKeys.key`` made it."""
-    return hashlib.sha1(f"{site_code}\x1f{rule}\x1f{subject}".encode()).hexdigest()
-
-
-class SubjectKeys:
-    """Subjects with the address of the registered site they belong to taken out.
-
-    A URL belongs to the site whose host names (its homepage's and its ``hosts``
-    aliases; ports and schemes ignored) and path prefix match it, longest prefix first,
-    as the registry assigns pages to sites. Anything else (external URLs, words) is kept
-    as it is.
-    """
-
-    def __init__(self, sites: list[Site]):
-        by_host: dict[str, list[tuple[str, str]]] = {}
-        for site in sites:
-            home = urlsplit(site.url or "")
-            scope = site.scope or {}
-            prefixes = scope.get("prefixes") or [_dir_of(home.path)]
-            hosts = {home.hostname or ""} | {urlsplit(f"//{h}").hostname or ""
-                                             for h in scope.get("hosts") or []}
-            for host in hosts - {""}:
-                by_host.setdefault(host, []).extend((p, site.code) for p in prefixes)
-        self.by_host = {h: sorted(v, key=lambda e: -len(e[0])) for h, v in by_host.items()}
-
-    def key(self, site_code: str, subject: str) -> str:
-        if not subject.startswith(("http://", "https://")):
-            return subject
-        try:
-            parts = urlsplit(subject)
-            host = parts.hostname or ""
-        except ValueError:
-            return subject
-        path = parts.path or "/"
-        for prefix, code in self.by_host.get(host, ()):
-            if path.startswith(prefix):
-                rest = path[len(prefix):]
-                rest += f"?{parts.query}" if parts.query else ""
-                rest += f"#{parts.fragment}" if parts.fragment else ""
-                return f"site:{rest}" if code == site_code else f"site[{code}]:{rest}"
-        return subject
-
-    @classmethod
-    def of_store(cls, session: Session) -> SubjectKeys:
-        return cls(list(session.scalars(select(Site))))
-
-
-def _dir_of(path: str) -> str:
-    return path if path.endswith("/") else (path.rsplit("/", 1)[0] + "/" if path else "/")
 
 
 @dataclass

@@ -9,8 +9,8 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import select
 
-from checks.findings import SubjectKeys, fingerprint
 from store.db import alembic_config, make_engine, open_store
+from store.fingerprints import SubjectKeys, fingerprint
 from store.models import Finding, Site
 
 

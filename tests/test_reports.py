@@ -21,13 +21,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checks.findings import fingerprint
 from govmon.cli import main
 from indicators.rules_catalogue import RULES
 from indicators.system import load_system
 from reports.notice_model import add_working_days
 from scoring import engine
 from store.db import open_store
+from store.fingerprints import fingerprint
 from store.models import CheckRun, Finding, Probe, Run, RunSite, Scorecard, Site
 
 NATIONAL = load_system("national-2019")

@@ -3,7 +3,7 @@ finding fingerprints
 
 Two new tables (``issued_notices``, ``evidence_shots``; see store/models.py) and a data
 migration: fingerprints of in-site URLs are now built from the site and the URL relative
-to it (``checks.findings.SubjectKeys``), so a site moved to another port, scheme or host
+to it (``store.fingerprints.SubjectKeys``), so a site moved to another port, scheme or host
 alias keeps its open problems. A stored finding does not keep its subject, so a stored
 fingerprint is rewritten only where the finding proves what its subject was: the old hash
 of (site code, rule, candidate) equals the stored one for the candidate its URL (links,
@@ -78,8 +78,8 @@ def _old(code: str, rule: str, subject: str) -> str:
 
 
 def _refingerprint() -> None:
-    from checks.findings import SubjectKeys, fingerprint
     from parse.urls import column_key
+    from store.fingerprints import SubjectKeys, fingerprint
 
     conn = op.get_bind()
     sites = conn.execute(sa.text("SELECT id, code, url, scope FROM sites")).all()
