@@ -27,7 +27,9 @@ sample CA the demo writes into its workspace and trusts (``tls_ca_file``).
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+import re
+import zipfile
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +77,22 @@ def _xlsx() -> bytes:
     for row in (["序号", "姓名", "公民身份号码", "补贴金额"], [1, "示例甲", ID_SHEET, 1200],
                 [2, "示例乙", "510***********0025", 1200]):
         sheet.append(row)
+    # the same bytes on every build (the cluster is deterministic): fixed document dates,
+    # and the zip members re-written with a fixed time (openpyxl stamps "now" on both)
+    fixed = datetime(2024, 1, 1)
+    book.properties.created = book.properties.modified = fixed
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # save() stamps "modified" itself
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z",
+                              data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=fixed.timetuple()[:6]),
+                         data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _inject(t: Any, path: str, marker: str, html: str) -> None:
@@ -220,7 +235,5 @@ def seed_previous_listing(session: Any, sample_run: int, run_id: int, portal_cod
 
 
 def _iso_in(text: str) -> date | None:
-    import re
-
     m = re.search(r"(\d{4})-(\d{2})-(\d{2})", text)
     return date(int(m[1]), int(m[2]), int(m[3])) if m else None
