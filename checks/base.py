@@ -84,6 +84,10 @@ class Rule:
     # Runs on the sites registered 关停 — probed at the end of a crawl, never crawled —
     # and only on them (their ``CheckContext`` has no pages and no derived facts).
     closed_sites: bool = False
+    # Why the stored facts cannot answer on this site (no earlier check to compare with, a
+    # probe that did not run): ``fn(ctx) -> reason | None``. The rule is then recorded as
+    # skipped with that reason — its result is unknown, not "no problem".
+    unknown: Callable[[Any], str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.severity is not None and self.severity not in SEVERITIES:

@@ -155,6 +155,11 @@ class _Checker:
         t0 = time.monotonic()
         found: list[FindingDraft] = []
         reason = None if rule.closed_sites else rule.skip_reason(rs)
+        if reason is None and rule.unknown is not None and rule.scope == "site":
+            try:
+                reason = rule.unknown(ctx)
+            except Exception:  # noqa: BLE001 - check() meets the same failure and says so
+                reason = None
         site_code = self.session.get(Site, rs.site_id).code
         if reason is not None:
             record.status, record.reason = "skipped", reason

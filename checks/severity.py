@@ -15,7 +15,12 @@ INFO = {"robots.disallowed", "mailbox.slow_reply", "survey.inactive",
         "disclosure.annual_report_incomplete", "report.yearly_statement_missing",
         "site.closed_still_online", "cluster.site_unlinked", "cluster.wrong_target",
         "media.mobile_broken", "media.entry_broken", "disclosure.late",
-        "disclosure.fields_missing", "disclosure.request_channel_missing"}
+        "disclosure.fields_missing", "disclosure.request_channel_missing",
+        # issue 17: evidence or informational in the national file (IPv6 costs F10 points)
+        "privacy.personal_data", "content.recycled_post", "content.backdated_post",
+        "security.https_missing", "security.cert_invalid", "security.cert_expiring",
+        "security.mixed_content", "security.headers_missing", "security.vulnerable_library",
+        "security.private_address_leak", "access.care_mode_missing"}
 
 
 def severity_of(rule: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from parse.privacy import redact  # personal numbers never stored in clear (issue 17)
 from store.bulk import insert_many
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, RunSite, Site, Snapshot
@@ -95,7 +96,7 @@ class StorePipeline:
                 "run_id": p["run_id"], "site_id": site_id, "url": p["url"],
                 "final_url": _cut(p["final_url"]), "status": p["status"],
                 "content_type": p["content_type"], "encoding": p["encoding"],
-                "title": p["title"], "size": p["size"], "fetched_at": now,
+                "title": redact(p["title"]), "size": p["size"], "fetched_at": now,
                 "elapsed_ms": p["elapsed_ms"], "depth": p["depth"],
                 "referrer": _cut(p["referrer"]), "content_hash": p["content_hash"],
                 "error": p["error"], "soft404": p["soft404"],
@@ -106,12 +107,14 @@ class StorePipeline:
             links.append([{
                 "run_id": p["run_id"], "site_id": site_id, "page_id": None,
                 "target": t[:2048], "tag": tag, "attr": attr,
-                "anchor": anchor[:500] if anchor else None, "kind": kind,
+                "anchor": redact(anchor)[:500] if anchor else None, "kind": kind,
             } for t, tag, attr, anchor, kind in p["links"]])
         check_rows = []
         for c in checks:
             row = {k: v for k, v in c.items() if k not in ("_type", "site")}
             row["checked_at"] = now
+            if row.get("title"):
+                row["title"] = redact(row["title"])
             check_rows.append(row)
         with self.session_factory.begin() as s:
             conn = s.connection()

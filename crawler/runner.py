@@ -111,6 +111,11 @@ class Crawl:
             self._crawl_phase(run_id, codes, resume)
             if not self.interrupted:
                 self._verify_phase(run_id)
+                # issue 17: HTTPS / certificate / headers / IPv6 probes, attachments
+                from crawler import attachments, security
+                security.collect(self.registry, self.settings, self.sessions, run_id, codes)
+                attachments.collect(self.registry, self.settings, self.sessions, run_id,
+                                    codes)
             if not self.interrupted and set(codes) >= {s.code for s in self.registry.running()}:
                 self._probe_closed(run_id)  # a crawl of the whole registry, not of --site X
         except KeyboardInterrupt:

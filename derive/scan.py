@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from derive.posture import extract as posture_extract
 from derive.source import SiteSource, cluster_scopes, site_scopes
-from parse import charset, governance, identity, pageinfo
+from parse import charset, governance, identity, pageinfo, privacy
 from parse.page import HOME_ALIAS, PageView, is_document
 from parse.urls import in_scopes
 from store.models import Link, Page, Snapshot
@@ -33,6 +34,9 @@ EXTRACTORS: dict[str, Callable[[PageView, Any], Any]] = {
     "page": lambda view, record: pageinfo.read(view, "home" if record.is_home else record.kind),
     # annual reports, catalogue headers, announced entries (``derive.governance``)
     "governance": lambda view, record: governance.read(view, record.is_home),
+    # issue 17 (derive/posture.py): personal numbers, scripts, private addresses, articles
+    "privacy": lambda view, record: privacy.page_hits(view),
+    "posture": lambda view, record: posture_extract(view, record),
 }
 
 

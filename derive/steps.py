@@ -12,6 +12,9 @@ step           builds (and stores)                                             n
 ``mailbox``    messages and reply statistics (``messages``, ``mailbox_stats``)  ``boards``
 ``governance`` announced links, annual reports, catalogue items (``site_entries``,
                ``annual_reports``, ``disclosure_items``)                        —
+``posture``    personal numbers (masked), article fingerprints, scripts,        —
+               private addresses, care mode (``personal_data``,
+               ``article_texts``, ``site_posture``; ``derive/posture.py``)
 =============  ==============================================================  ===========
 
 plus the rules' own extractors: ``page_facts`` (in the one-parse page scan),
@@ -26,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from derive import boards, governance, mailbox
+from derive import boards, governance, mailbox, posture
 from derive.columns import build as columns_build
 from derive.facts import derive_site
 from derive.objects import attachment_facts, script_facts
@@ -42,6 +45,7 @@ STEPS: dict[str, tuple[str, ...]] = {
     "boards": (),
     "mailbox": ("boards",),
     "governance": (),
+    "posture": (),
 }
 
 
@@ -131,4 +135,6 @@ def _build(name: str, src: SiteSource, facts: Facts, thresholds: Thresholds) -> 
         return mailbox.derive_mailbox(src, facts.get("boards"), thresholds)
     if name == "governance":
         return governance.derive_governance(src.session, src.run, src.site, facts.get("pages"))
+    if name == "posture":
+        return posture.derive_posture(src.session, src.run, src.site, facts.get("pages"))
     raise KeyError(name)

@@ -51,11 +51,20 @@ THRESHOLD_KEYS: dict[str, str] = {
     "warn.blank_many": "count",
     "warn.mailbox_unanswered": "duration",
     "warn.probe_share": "share",
+    # issue 17; optional (OPTIONAL_THRESHOLDS): files written before them still load
+    "security.cert_expiring": "duration",
+    "recycled.min_gap": "duration",
+    "ipv6.min_link_share": "share",
 }
+# Thresholds a file may leave out and the value the rules use then (issue 17).
+THRESHOLD_DEFAULTS: dict[str, Any] = {"security.cert_expiring": "30d",
+                                      "recycled.min_gap": "2w",
+                                      "ipv6.min_link_share": 0.9}
 # Keys a file may leave out (files written before they existed stay valid): the rules that
 # need one are then skipped for every site and say which key is missing.
 OPTIONAL_THRESHOLDS = frozenset(k for k in THRESHOLD_KEYS
-                                if k.startswith(("disclosure.", "report.", "warn.")))
+                                if k.startswith(("disclosure.", "report.", "warn."))
+                                or k in THRESHOLD_DEFAULTS)
 # Each warning line and the veto line it must stay below (``thresholds.<veto>``).
 WARNING_BELOW = {"warn.home_stale": "home_stale",
                  "warn.stale_many_news_notice": "stale_many.news_notice",
@@ -172,6 +181,9 @@ class IndicatorSystem:
         node: Any = self.thresholds
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
+                if key in THRESHOLD_DEFAULTS:  # a file written before the key existed
+                    node = THRESHOLD_DEFAULTS[key]
+                    break
                 raise KeyError(f"指标文件未设阈值 thresholds.{key}")
             node = node[part]
         kind = THRESHOLD_KEYS[key]

@@ -91,6 +91,32 @@ _RULES = (
                           ("column.blank_many", "空白栏目数接近否决线"),
                           ("mailbox.unanswered", "留言即将超期未答复"),
                           ("site.unreachable", "首页探测失败比例接近否决线"))),
+    # issue 17: content safety and security posture (informational unless an indicator
+    # file maps them; the national file maps IPv6 to F10 and shows the V1 kinds as evidence)
+    RuleInfo("privacy.personal_data", "泄露个人信息", ("V1",),
+             ("kind", "masked", "where", "location", "count", "samples")),
+    RuleInfo("content.recycled_post", "旧稿重发", ("V1",),
+             ("original", "original_date", "date", "title", "original_title", "retitled")),
+    RuleInfo("content.backdated_post", "倒填发稿日期", ("V1",),
+             ("date", "first_seen", "previous_check", "column", "class", "limit_days",
+              "title"), needs_complete=False),
+    RuleInfo("security.https_missing", "未启用 HTTPS", (), ("https_url", "https_error", "status"),
+             needs_complete=False),
+    RuleInfo("security.cert_invalid", "HTTPS 证书无效", (),
+             ("cert_error", "expires", "issuer", "names"), needs_complete=False),
+    RuleInfo("security.cert_expiring", "HTTPS 证书即将到期", (),
+             ("days_left", "expires", "issuer", "names"), needs_complete=False),
+    RuleInfo("security.mixed_content", "HTTPS 页面加载不安全资源", (),
+             ("target", "resource", "pages")),
+    RuleInfo("security.headers_missing", "缺少安全响应头", (), ("missing",),
+             needs_complete=False),
+    RuleInfo("security.vulnerable_library", "使用存在漏洞的脚本库", (),
+             ("library", "version", "fixed", "advisories", "scripts")),
+    RuleInfo("security.private_address_leak", "泄露内网地址", (), ("address", "where")),
+    RuleInfo("network.ipv6_missing", "不支持 IPv6", ("F10",),
+             ("share", "ipv6_reason", "links_checked", "names", "sample"),
+             needs_complete=False),
+    RuleInfo("access.care_mode_missing", "缺少适老化/无障碍入口", (), (), needs_complete=False),
 )
 
 RULES: dict[str, RuleInfo] = {r.id: r for r in _RULES}

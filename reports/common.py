@@ -69,7 +69,23 @@ EVIDENCE_LABELS = {
     "written": "成文日期", "portal": "门户网站", "portal_url": "门户网站首页",
     "misdirected": "以本网站名称命名但指向他处的链接", "latest": "最近一份年度", "shown": "首页所链年度",
     "threshold": "预警线", "veto_at": "否决线", "value": "当前值",
+    # issue 17
+    "masked": "号码（已遮盖）", "location": "所在位置", "samples": "示例",
+    "original": "原文章", "original_date": "原发布日期", "date": "标注日期",
+    "original_title": "原标题", "retitled": "标题已改", "first_seen": "首次发现",
+    "previous_check": "上次检查", "https_url": "加密访问地址", "https_error": "加密访问错误",
+    "cert_error": "证书问题", "expires": "证书到期日", "issuer": "证书颁发者",
+    "names": "域名", "days_left": "剩余天数", "resource": "资源类型",
+    "library": "脚本库", "version": "版本", "fixed": "修复版本", "advisories": "漏洞编号",
+    "scripts": "引用文件数", "address": "内网地址", "ipv6_reason": "原因",
+    "links_checked": "抽查页面数",
 }
+# A key whose meaning depends on the rule: (key, a key only that rule's detail has) → label
+CONTEXT_LABELS = {("share", "links_checked"): "IPv6 可访问页面占比"}
+# Values whose meaning depends on the rule, keyed the same way: a personal number's ``kind``
+# ("mobile": 手机号码) is not a homepage entry's ``kind`` ("mobile": 手机版).
+CONTEXT_VALUES = {("kind", "masked"): {"id_card": "身份证号码", "mobile": "手机号码",
+                                       "bank_card": "银行卡号"}}
 # Keys that only help the checks (vocabulary, internal bookkeeping): not evidence.
 EVIDENCE_SKIP = {"keywords", "present", "uncrawlable_columns", "category", "newest_source",
                  "error", "redirects", "all_found", "crawl_failed", "date_source"}
@@ -88,7 +104,22 @@ REASON_NAMES = {"absent": "未找到", "broken": "无法使用"}
 # Connection errors the crawler notes in English, as a notice says them.
 ERROR_NAMES = {"refused": "连接被拒绝", "timeout": "连接超时", "dns": "域名无法解析",
                "tls": "证书错误", "reset": "连接被重置", "redirect_loop": "循环跳转",
-               "private": "地址不允许访问", "too_large": "响应过大"}
+               "private": "地址不允许访问", "too_large": "响应过大",
+               "http": "返回错误状态", "other": "无法访问"}
+# issue 17: values that checks write as codes
+CODE_NAMES = {
+    "cert_error": {"expired": "证书已过期", "not_yet_valid": "证书尚未生效",
+                   "hostname": "证书与域名不符", "self_signed": "自签名证书",
+                   "untrusted": "颁发机构不受信任", "other": "证书无法验证"},
+    "ipv6_reason": {"no_name": "仅以 IPv4 地址登记", "no_aaaa": "域名无 IPv6 解析记录",
+                    "home_failed": "首页无法通过 IPv6 访问",
+                    "content_differs": "IPv6 与 IPv4 首页内容不一致",
+                    "links": "二、三级页面 IPv6 可访问比例不足"},
+    "missing": {"content-security-policy": "内容安全策略", "x-content-type-options": "禁止类型嗅探",
+                "x-frame-options": "防点击劫持", "strict-transport-security": "强制加密访问"},
+    "resource": {"img": "图片", "script": "脚本", "link": "样式表", "iframe": "内嵌框架",
+                 "frame": "框架", "embed": "嵌入对象", "source": "媒体"},
+}
 _ERROR_NOTE = re.compile(r"\s?\((" + "|".join(ERROR_NAMES) + r")\)")
 
 
@@ -179,7 +210,8 @@ def _value_text(key: str, value: Any) -> str:
         return "是" if value else "否"
     if isinstance(value, (list, tuple)):
         keep = 2 if key == "sample" else 5  # sample pages: long URLs, two say enough
-        shown = [clean(v) for v in value[:keep]]
+        names = CODE_NAMES.get(key, {})
+        shown = [names.get(str(v), clean(v)) for v in value[:keep]]
         more = f" 等 {len(value)} 项" if len(value) > keep else ""
         return "、".join(shown) + more
     if isinstance(value, dict):
@@ -192,7 +224,9 @@ def _value_text(key: str, value: Any) -> str:
         return WHERE_NAMES.get(str(value), clean(value))
     if key == "reason":
         return REASON_NAMES.get(str(value), clean(value))
-    if key in ("crawl_error", "error_class") and str(value) in ERROR_NAMES:
+    if key in CODE_NAMES and str(value) in CODE_NAMES[key]:
+        return CODE_NAMES[key][str(value)]
+    if key in ("crawl_error", "error_class", "https_error") and str(value) in ERROR_NAMES:
         return ERROR_NAMES[str(value)]
     if key == "status" and str(value) in STATUS_NAMES:
         return STATUS_NAMES[str(value)]
@@ -217,7 +251,12 @@ def evidence_items(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
     for key, value in (detail or {}).items():
         if key in EVIDENCE_SKIP or value is None or value == "" or value == []:
             continue
-        out.append((EVIDENCE_LABELS.get(key, clean(key)), _value_text(key, value)))
+        label = next((text for (k, mark), text in CONTEXT_LABELS.items()
+                      if k == key and mark in detail), None)
+        names = next((names for (k, mark), names in CONTEXT_VALUES.items()
+                      if k == key and mark in detail), {})
+        text = names.get(str(value)) or _value_text(key, value)
+        out.append((label or EVIDENCE_LABELS.get(key, clean(key)), text))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import ssl
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, fields
@@ -154,6 +155,13 @@ class Settings:
     probe_timeout: Annotated[float, _range(None, 600, above=0)] = 15.0
     rectify_working_days: Annotated[int, _range(1, 365)] = 15
     mail: MailSettings | None = None  # e-mail digests after nightly (absent: none are sent)
+    # attachments fetched per site and run after the crawl, for the privacy rule to read
+    # (crawler/attachments.py: the site's own hosts only, lists first; 0 fetches none)
+    attachment_budget: Annotated[int, _range(0, 100_000)] = 50
+    attachment_max_bytes: Annotated[int, _range(1024, 2 ** 31)] = 10 * 1024 * 1024
+    # extra trust anchors (PEM) for the HTTPS check, e.g. a test CA; the system's trust
+    # store is always used
+    tls_ca_file: CleanText | None = None
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -184,6 +192,9 @@ probe_timeout: 15.0
 #   sender: 政府网站监测 <govmon@example.gov.cn>
 #   supervisors: [zwgk@example.gov.cn]   # receive the cluster summary
 #   quiet_hours: "22:00-07:00"           # mail waits in mail/outbox/ until then
+attachment_budget: 50    # attachments fetched per site for the personal-data check (0 = none)
+attachment_max_bytes: 10485760   # larger attachments are not fetched
+# tls_ca_file: ca.pem    # extra CA certificates the HTTPS check trusts (normally unset)
 """
 
 
@@ -216,10 +227,29 @@ def load_settings(workspace: Path) -> Settings:
     if problems:
         raise ConfigError("\n".join(capped(problems)))
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError("\n".join(capped(validation_problems(exc, str(path), doc.line)))
                           ) from None
+    if settings.tls_ca_file:
+        where = f"{path}:{doc.line(['tls_ca_file'])}: tls_ca_file"
+        settings = settings.merged(tls_ca_file=_ca_file(workspace, settings.tls_ca_file, where))
+    return settings
+
+
+def _ca_file(workspace: Path, name: str, where: str) -> str:
+    """``tls_ca_file`` as an absolute path (relative to the workspace) holding at least one
+    PEM certificate: checked before a crawl, not found wanting after it."""
+    ca = (workspace / name).resolve()
+    try:
+        ssl.create_default_context(cafile=str(ca))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: 找不到证书文件 {ca}") from None
+    except (ssl.SSLError, ValueError):  # SSLError is an OSError: first
+        raise ConfigError(f"{where}: {ca} 中没有可用的 PEM 格式 CA 证书") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: 无法读取证书文件 {ca} ({os_reason(exc)})") from None
+    return str(ca)
 
 
 @contextmanager

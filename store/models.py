@@ -632,3 +632,145 @@ class MailLog(Base):
     path: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# -- issue 17: content safety and security posture -----------------------------------------
+class SiteSecurity(Base):
+    """Network facts of a site's homepage in one run, probed by ``crawler/security.py``
+    after the crawl: HTTPS and its certificate, security headers, IPv6.
+
+    ``https_ok``: the homepage answered over HTTPS (None: not checked, e.g. the guard
+    refused the address); ``cert_error``: expired, not_yet_valid, hostname, self_signed,
+    untrusted or other (None: valid). ``headers``: the security headers of the homepage
+    as users get it (over HTTPS when it works), by lower-cased name. ``ipv6``: names, AAAA
+    addresses, whether the homepage answered over IPv6 and matched its IPv4 answer, and
+    how many second- and third-level pages answered over IPv6.
+    """
+
+    __tablename__ = "site_security"
+    __table_args__ = (UniqueConstraint("run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+    https_url: Mapped[str | None] = mapped_column(String(2048))
+    https_ok: Mapped[bool | None] = mapped_column(Boolean)
+    https_status: Mapped[int] = mapped_column(Integer, default=0)
+    https_error: Mapped[str | None] = mapped_column(String(40))
+    http_upgrades: Mapped[bool | None] = mapped_column(Boolean)  # http homepage → https
+    cert_error: Mapped[str | None] = mapped_column(String(24))
+    cert_detail: Mapped[str | None] = mapped_column(String(300))
+    cert_subject: Mapped[str | None] = mapped_column(String(300))
+    cert_issuer: Mapped[str | None] = mapped_column(String(300))
+    cert_names: Mapped[list] = mapped_column(JSON, default=list)
+    cert_not_before: Mapped[datetime | None] = mapped_column(DateTime)
+    cert_not_after: Mapped[datetime | None] = mapped_column(DateTime)
+    headers_url: Mapped[str | None] = mapped_column(String(2048))
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    meta_csp: Mapped[bool] = mapped_column(Boolean, default=False)
+    mixed: Mapped[list] = mapped_column(JSON, default=list)  # http resources of the https home
+    ipv6: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Attachment(Base):
+    """An attachment of a site fetched after the crawl (``crawler/attachments.py``): only
+    on the site's own hosts, within the per-site budget and size cap. ``stored``: its
+    body is in ``attachment_snapshots`` (compressed, as served); ``error``: why not
+    (too_large, http, timeout, robots, private …)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("run_id", "url"),
+                      Index("ix_attachments_run_site", "run_id", "site_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(String(2048))
+    page_url: Mapped[str | None] = mapped_column(String(2048))  # a page linking it
+    anchor: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(String(40))
+    stored: Mapped[bool] = mapped_column(Boolean, default=False)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AttachmentSnapshot(Base):
+    """An attachment's body as served (zlib-compressed), like ``Snapshot`` for pages; aged
+    out with the page snapshots (``snapshot_runs``)."""
+
+    __tablename__ = "attachment_snapshots"
+
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    compression: Mapped[str] = mapped_column(String(8), default="zlib")
+
+
+class PersonalData(Base):
+    """Unmasked personal numbers the derive step found on a page or in an attachment
+    (``parse.privacy``). Only the masked form is stored (``110***********1234``): the
+    full number lives nowhere but in the compressed snapshot of what the site served.
+    ``where``: page or attachment; ``location``: line, table cell, sheet cell or PDF page
+    and line; ``label``: the label that made a number count (卡号, 身份证号)."""
+
+    __tablename__ = "personal_data"
+    __table_args__ = (Index("ix_personal_data_run_site", "run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(String(2048))
+    source: Mapped[str | None] = mapped_column(String(2048))  # the page linking an attachment
+    where: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12))  # id_card | mobile | bank_card
+    masked: Mapped[str] = mapped_column(String(40))
+    location: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str | None] = mapped_column(String(40))
+
+
+class ArticleText(Base):
+    """An article's body-text fingerprint in a run (``parse.posture.article_fingerprint``),
+    kept across runs: the recycled-post rule compares a site's articles with each other
+    and with what earlier runs saw. ``key``: path and query (stable across a host move)."""
+
+    __tablename__ = "article_texts"
+    __table_args__ = (Index("ix_article_texts_run_site", "run_id", "site_id"),
+                      Index("ix_article_texts_site_hash", "site_id", "text_hash"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id"))
+    url: Mapped[str] = mapped_column(String(2048))
+    key: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(String(500))
+    date: Mapped[date | None] = mapped_column(Date)
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    text_hash: Mapped[str] = mapped_column(String(40))
+    text_len: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SitePosture(Base):
+    """Per site and run, what the derive step read on its pages and scripts: the scripts it
+    loads with the library each one is (``scripts``: url, sha256 of a stored copy, name,
+    version, how), private addresses written in pages or scripts (``private``: address,
+    url, where), the homepage's care / accessible-mode entrance (``care``: what offers it,
+    None when the homepage shows none; ``care_checked`` False when there was no homepage
+    to read) and how the site's attachments were read (``attachments``: status -> count)."""
+
+    __tablename__ = "site_posture"
+    __table_args__ = (UniqueConstraint("run_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    scripts: Mapped[list] = mapped_column(JSON, default=list)
+    private: Mapped[list] = mapped_column(JSON, default=list)
+    care: Mapped[str | None] = mapped_column(String(300))
+    care_checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    attachments: Mapped[dict] = mapped_column(JSON, default=dict)
+    derived_at: Mapped[datetime] = mapped_column(DateTime)

@@ -338,3 +338,28 @@ def test_demo_shows_every_governance_rule_and_warning(demo: DemoRun) -> None:
     assert closed[PRICE].redirects[0]["status"] == 301 and closed[GRAIN].error == "refused"
     # the demo probed every running homepage, as cron would; one 503 on 退役军人事务局
     assert len(probes) >= 30 * len(RUNNING + [STATS])
+ISSUE_17_RULES = ("privacy.personal_data", "content.recycled_post", "content.backdated_post",
+                  "security.https_missing", "security.cert_invalid", "security.cert_expiring",
+                  "security.mixed_content", "security.headers_missing",
+                  "security.vulnerable_library", "security.private_address_leak",
+                  "network.ipv6_missing", "access.care_mode_missing")
+
+
+def test_demo_shows_one_of_each_issue_17_rule_and_no_full_number(demo: DemoRun) -> None:
+    """govmon/demo/posture.py plants one example of each content-safety and security rule;
+    the numbers it publishes appear nowhere in the workspace outside the compressed
+    snapshots (store, reports, exports), nor in the demo's output."""
+    from govmon.demo import posture
+    from store.models import Finding
+
+    with demo.session() as s:
+        run_id = s.scalars(select(Run.id).order_by(Run.id.desc())).first()
+        rules = set(s.scalars(select(Finding.rule).where(Finding.run_id == run_id)))
+    assert [r for r in ISSUE_17_RULES if r not in rules] == [], sorted(rules)
+    planted = [posture.ID_PAGE, posture.ID_SHEET, posture.CARD, posture.MOBILE]
+    outputs = (demo.proc.stdout + demo.proc.stderr).encode()
+    for path in [p for p in demo.workspace.rglob("*") if p.is_file()]:
+        data = path.read_bytes()
+        for number in planted:
+            assert number.encode() not in data, (number[:3], path.name)
+            assert number.encode() not in outputs

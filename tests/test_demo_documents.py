@@ -41,7 +41,10 @@ ALLOWED_WORDS = {"ICP", "HTTP", "IPv", "PDF", "URL", "CSS", "display", "none", "
                  # page meta tag names of 《政府网站发展指引》, written as the tags are
                  "SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ColumnDescription",
                  "ColumnKeywords", "ColumnType", "ArticleTitle", "PubDate", "ContentSource",
-                 "Keywords", "Author", "Description", "Image", "Url"}
+                 "Keywords", "Author", "Description", "Image", "Url",
+                 # issue 17: the protocol, a library's name and vulnerability IDs (CVE-…),
+                 # written as they are everywhere
+                 "HTTPS", "jQuery", "CVE"}
 
 
 def _need_browser() -> None:

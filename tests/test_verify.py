@@ -136,7 +136,9 @@ def test_internal_attachment_head_refused(verified: Crawled) -> None:
     site = verified.srv["site"]
     check = _check(verified, site.url("/files/report.pdf"))
     assert (check.outcome, check.method) == ("ok", "GET")
-    assert [m for m, p in site.requests if p == "/files/report.pdf"] == ["HEAD", "GET"]
+    # the verifier's HEAD and GET, then the attachment fetcher's GET (crawler/attachments.py:
+    # a readable attachment on the site's own host)
+    assert [m for m, p in site.requests if p == "/files/report.pdf"] == ["HEAD", "GET", "GET"]
 
 
 def test_redirect_chain_recorded(verified: Crawled) -> None:

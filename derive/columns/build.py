@@ -29,6 +29,7 @@ from derive.columns.items import (
 from derive.columns.pages import SitePages
 from derive.source import SiteSource
 from parse.lists import Row, Summary, summarise
+from parse.privacy import redact  # personal numbers never stored in clear (issue 17)
 from parse.urls import column_key
 from store.models import Column, Item, Page
 
@@ -223,7 +224,7 @@ def _store(src: SiteSource, result: SiteColumns) -> None:
         if c.parent is not None and id(c.parent) in objs:
             obj.parent_id = objs[id(c.parent)].id
     item_rows = [{"run_id": run_id, "site_id": site_id, "column_id": c.row_id,
-                  "title": i.title[:500], "url": i.url[:2048], "date": i.date,
+                  "title": (redact(i.title) or "")[:500], "url": i.url[:2048], "date": i.date,
                   "date_source": i.source, "pinned": i.pinned, "page_url": i.page_url[:2048],
                   "position": i.position}
                  for c in rows for i in c.items]

@@ -70,9 +70,10 @@ class Pipeline:
         return value
 
 
-def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
+def cmd_nightly(ctx: Any, after_check: Any = None, before_check: Any = None) -> int:
     """The pipeline; ``after_check(sessions, run_id, systems)`` runs between the checks
-    and the scores (the demo seeds its sample quarter there)."""
+    and the scores (the demo seeds its sample quarter there), ``before_check(sessions,
+    run_id)`` between the crawl and the checks (the demo's sample column history)."""
     from checks.registry import all_rules
     from govmon.console import console
     from govmon.context import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CliError
@@ -94,6 +95,8 @@ def cmd_nightly(ctx: Any, after_check: Any = None) -> int:
             if run_id is None:
                 console.print(_summary(pipe, sessions, None, None, started))
                 return EXIT_INTERRUPTED
+            if before_check is not None:
+                before_check(sessions, run_id)
             checked = pipe.stage("检查", _check, sessions, run_id, registry, systems[0],
                                  ctx.args.workers or ctx.settings.workers, rules)
             if after_check is not None:

@@ -43,6 +43,9 @@ def run_demo(ctx: Any, console: Console) -> int:
         # One worker: the cluster is ~350 requests, so a second Scrapy process costs more
         # start-up than it saves (and halves the run on a busy 2-core machine).
         ctx.settings = ctx.settings.merged(recheck_delay=2.0, timeout=5.0, retries=1, workers=1)
+        # issue 17: the sample CA of the demo's https twins (govmon/demo/posture.py)
+        ca_file = cluster.posture.write_ca(workspace)
+        ctx.settings = ctx.settings.merged(tls_ca_file=str(ca_file))
         # The demo is the nightly job on the sample cluster: crawl → checks → scores under
         # both national systems → reports.
         ctx.args.system = ["national-2019", "census-2015"]
@@ -70,7 +73,19 @@ def run_demo(ctx: Any, console: Console) -> int:
             console.print(f"已生成上一季度 ({seeded['quarter']}) 的[bold]样例数据[/] (任务 "
                           f"{seeded['run']}，报告中均有标注)")
 
-        code = cmd_nightly(ctx, after_check=seed)
+        def history(sessions: Any, run_id: int) -> None:
+            """The sample quarter's 通知公告 listing, before the checks compare with it."""
+            if sample_run is None:
+                return
+            from govmon.demo.posture import seed_previous_listing
+            from govmon.demo.sites import PORTAL_CODE
+
+            with sessions.begin() as s:
+                seed_previous_listing(s, sample_run, run_id, PORTAL_CODE,
+                                      cluster.portal.url("/zwgk/tzgg/"),
+                                      cluster.planted["portal.backdated_post"])
+
+        code = cmd_nightly(ctx, after_check=seed, before_check=history)
         if code != EXIT_OK:
             return code
         _next_steps(console, workspace, ctx.args.workspace)

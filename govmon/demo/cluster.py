@@ -28,7 +28,7 @@ import threading
 from datetime import date
 
 from govmon.demo import content as c
-from govmon.demo import governance
+from govmon.demo import governance, posture
 from govmon.demo.server import SiteServer
 from govmon.demo.sites import (
     DRC_CODE,
@@ -133,6 +133,11 @@ class DemoCluster:
             *governance.registry_entries(self.hosts, self.portal.url("/wlj/"),
                                          self.portal.url("/tyjrj/"), self.external.base),
         ], trusted_networks=["127.0.0.0/8"])
+        # issue 17 (govmon/demo/posture.py): https twins with sample certificates (zone:
+        # expiring, department: expired) and the department's IPv6 twin on ::1
+        self.posture = posture.Extras(self)
+        self.posture.apply(self.registry, ZONE_CODE, DRC_CODE)
+        self.servers += self.posture.servers
 
     @property
     def ports(self) -> dict[str, int]:

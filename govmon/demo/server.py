@@ -7,6 +7,8 @@ Retry-After, redirect in chains or loops, stall, or serve GBK.
 
 from __future__ import annotations
 
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -34,11 +36,18 @@ class Route:
 Handler = Callable[[str, str], Route | None]  # (method, path with query) -> Route
 
 
+class _V6Server(ThreadingHTTPServer):
+    """The same server on an IPv6 address (``::1``)."""
+
+    address_family = socket.AF_INET6
+
+
 class SiteServer:
     """Serves ``routes`` (path -> Route) on ``host``; ``dynamic`` answers other paths."""
 
     def __init__(self, host: str = "127.0.0.1", routes: dict[str, Route] | None = None,
-                 dynamic: Handler | None = None, port: int = 0):
+                 dynamic: Handler | None = None, port: int = 0,
+                 tls: ssl.SSLContext | None = None):
         self.routes: dict[str, Route] = routes or {}
         self.dynamic = dynamic
         self.requests: list[tuple[str, str]] = []
@@ -65,15 +74,22 @@ class SiteServer:
             def do_POST(self) -> None:  # noqa: N802
                 server._answer(self, "POST")
 
-        self.httpd = ThreadingHTTPServer((host, port), _H)
+        self.httpd = (_V6Server if ":" in host else ThreadingHTTPServer)((host, port), _H)
         self.httpd.daemon_threads = True
+        if tls is not None:  # an https server (certificates made by the caller)
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True,
+                                                do_handshake_on_connect=False)
+            # a client refusing the certificate ends its handshake: not worth a traceback
+            self.httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        self.scheme = "https" if tls is not None else "http"
         self.host = host
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base + path

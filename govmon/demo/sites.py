@@ -21,7 +21,7 @@ from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from govmon.demo import content as c
-from govmon.demo import governance
+from govmon.demo import governance, posture
 from govmon.demo import pages as p
 from govmon.demo.pages import Attachment, Column, Footer, Item, Look, Message, Survey, e, fd
 from govmon.demo.server import Route
@@ -266,6 +266,8 @@ def build_portal(h: Hosts) -> RouteTable:
                                    body=[f"各区（县）人民政府，市级各部门，有关单位：{title.split('关于')[-1]}"
                                          "相关事项通知如下。", c.GENERIC_PARAGRAPHS[1],
                                          "特此通知。", f"{c.PORTAL_SPONSOR}", c.date_cn(day)]))
+    # issue 17 (govmon/demo/posture.py): a notice filled in later under an old date
+    t.plant("backdated_post", posture.backdated_notice(h, tzgg, trs_item))
     bad_att = tzgg.items[0]
     bad_att.attachments.append(Attachment("附件：报名信息汇总表.xlsx",
                                           "./W020190315401234567890.xlsx"))
@@ -526,6 +528,10 @@ def build_portal(h: Hosts) -> RouteTable:
     t.plant("broken_internal_home", "/hdjl/wsxf/")
 
     t.page("/", _portal_home(look, h, ywdt, bmdt, tzgg, zcwj, zcjd, topic))
+    # issue 17 (govmon/demo/posture.py): personal data, a recycled post, an old jQuery,
+    # an intranet address, the 无障碍 entrance
+    posture.add_portal(t, h, look, lambda lk, title, main: p.trs_document(
+        lk, title=title, main=main, crumbs=[home, (title, None)]))
     return t
 
 
