@@ -158,7 +158,7 @@ class _Parser:
 
     def rule_id(self, rule: Any, where: str) -> str:
         if rule not in RULES:
-            raise self.fail(where, f"未知规则 '{rule}' (规则目录见 scoring/rules_catalogue.py)")
+            raise self.fail(where, f"未知规则 '{rule}' (规则目录见 docs/rules.md)")
         if str(rule).startswith("warn."):
             raise self.fail(where, f"预警规则 '{rule}' 只作提醒，从不计分，不能用于指标")
         return rule
