@@ -394,11 +394,18 @@ def collect(registry: Any, settings: Any, sessions: Any, run_id: int, codes: lis
             resolver: NameResolver | None = None) -> int:
     """Probe the crawled sites and store a ``SiteSecurity`` row for each; returns how
     many were stored. Called by the crawl after link verification."""
-    specs = [registry.by_code(c) for c in codes]
-    from store.models import Site
+    from store.models import RunSite, Site
 
     with sessions() as s:
         ids = dict(s.execute(select(Site.code, Site.id)).all())
+        # robots.txt that refused the crawl the homepage refuses the probe too: the site's
+        # security rules then say "not checked" rather than asking a page we may not fetch
+        refused = set(s.scalars(select(RunSite.site_id).where(
+            RunSite.run_id == run_id, RunSite.robots_disallowed.is_(True))))
+        obey = getattr(settings, "obey_robots", True)
+        specs = [spec for spec in (registry.by_code(c) for c in codes)
+                 if not (obey and not getattr(spec, "ignore_robots", False)
+                         and ids[spec.code] in refused)]
         pages = {spec.code: _pages_of(s, run_id, ids[spec.code], LINK_SAMPLE)
                  for spec in specs}
     opts = Options(user_agent=settings.user_agent, timeout=min(settings.timeout, 15.0),

@@ -18,7 +18,7 @@ import yaml
 
 from indicators.durations import Duration
 from indicators.durations import parse as parse_duration
-from indicators.model import OPTIONAL_THRESHOLDS
+from indicators.model import THRESHOLD_DEFAULTS
 
 SYSTEMS_DIR = Path(__file__).resolve().parent / "systems"
 DEFAULT_SYSTEM_PATH = SYSTEMS_DIR / "national-2019.yaml"
@@ -44,8 +44,8 @@ class Thresholds:
         node: Any = self.raw
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
-                if key in OPTIONAL_THRESHOLDS:  # a file written before the key existed
-                    return OPTIONAL_THRESHOLDS[key]
+                if key in THRESHOLD_DEFAULTS:  # a file written before the key existed
+                    return THRESHOLD_DEFAULTS[key]
                 raise ThresholdError(f"指标文件缺少阈值 thresholds.{key}")
             node = node[part]
         return node
