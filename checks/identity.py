@@ -47,11 +47,14 @@ def check(ctx: CheckContext) -> Iterator[FindingDraft]:
                                                            SiteFact.site_id == ctx.site.id))
     if derived is None:
         raise FactsMissing("没有页面事实（页面快照已清理，或 derive 未运行/失败），无法判断标识")
+    # Examples: the homepage, then by URL — not in the order pages reached the store,
+    # which depends on answer times and, in an incremental run, on which pages were
+    # copies (depths too depend on answer order): the same site gives the same message.
     pages = ctx.session.execute(
         select(PageFact.url, PageFact.kind, PageFact.items, PageFact.codes)
         .where(PageFact.run_id == ctx.run.id, PageFact.site_id == ctx.site.id,
                PageFact.content.is_(True))
-        .order_by(PageFact.page_id)).all()
+        .order_by(PageFact.kind != "home", PageFact.url)).all()
     if not pages:
         return
     checked = len(pages)

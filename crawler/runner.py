@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from crawler.crawlchecks import checks_from_pages, link_counts_by_site
+from crawler.incremental import MODES, base_runs, spider_options
 from crawler.workers import ProgressFn, partition_by_address, run_workers
 from crawler.workspace import scrapy_settings
 from govmon.config import Settings
@@ -42,6 +43,9 @@ class CrawlResult:
     sites: list[dict[str, Any]] = field(default_factory=list)
     # targets verified after the crawl (the other link targets were crawled pages)
     verified_after: int = 0
+    mode: str = "full"  # or "incremental" (crawler/incremental.py)
+    # pages of an incremental run not read anew: "304", "same", "carried" -> count
+    reused: dict[str, int] = field(default_factory=dict)
 
 
 class Crawl:
@@ -58,6 +62,7 @@ class Crawl:
         self.ctx = mp.get_context("spawn")
         self.interrupted = False
         self.verified_after = 0
+        self.options: dict[str, Any] = {}  # the run's, as stored
 
     # -- run bookkeeping --------------------------------------------------------------
     def _new_run(self, codes: list[str], options: dict[str, Any]) -> int:
@@ -68,6 +73,7 @@ class Crawl:
                       pid=os.getpid(), host=socket.gethostname())
             s.add(run)
             s.flush()
+            self.options = options
             for spec in self.registry.sites:
                 crawl = spec.code in codes
                 s.add(RunSite(run_id=run.id, site_id=ids[spec.code],
@@ -76,14 +82,22 @@ class Crawl:
                                                        else "本次未选择")))
             return run.id
 
-    def run(self, codes: list[str] | None = None, max_pages: int | None = None) -> CrawlResult:
+    def run(self, codes: list[str] | None = None, max_pages: int | None = None,
+            mode: str = "full") -> CrawlResult:
+        """A new run; ``mode`` "incremental" revalidates or carries over what the last
+        checked crawl of each site stored (crawler/incremental.py)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown crawl mode {mode!r}")
         running = [s.code for s in self.registry.running()]
         codes = [c for c in (codes or running) if c in running]
         options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages)),
                    # pages' elapsed_ms is the server's answer time (download latency), not
                    # time since scheduling: the link rule may compare it with 15 s
-                   "page_elapsed": "latency"}
+                   "page_elapsed": "latency", "mode": mode}
         options.pop("db", None)
+        if mode == "incremental":
+            with self.sessions() as s:
+                options["base_runs"] = base_runs(s, codes)
         run_id = self._new_run(codes, options)
         return self._execute(run_id, codes, resume=False)
 
@@ -99,6 +113,7 @@ class Crawl:
             run.status, run.pid, run.host = "running", os.getpid(), socket.gethostname()
             codes = list(run.options.get("sites", []))
             self.settings = self.settings.merged(max_pages=run.options.get("max_pages"))
+            self.options = dict(run.options)
             rid = run.id
         return self._execute(rid, codes, resume=True)
 
@@ -142,10 +157,14 @@ class Crawl:
 
             state = resume_state(self.sessions, self.registry, run_id, codes)
         hosts = [(c, self.registry.by_code(c).home_host) for c in codes]
+        mode = self.options.get("mode", "full")
+        base = self.options.get("base_runs") or {}
         jobs = [{"registry": self.registry, "codes": group, "run_id": run_id,
                  "max_pages": self.settings.max_pages, "max_depth": self.settings.max_depth,
                  "max_query_variants": self.settings.max_query_variants,
-                 "resume_state": {c: state[c] for c in group if c in state}}
+                 "resume_state": {c: state[c] for c in group if c in state},
+                 "incremental": spider_options(mode, base, group,
+                                               self.settings.carry_max_days)}
                 for group in partition_by_address(hosts, self.settings.workers)]
         self._spawn("crawl", jobs)
 
@@ -264,8 +283,11 @@ class Crawl:
                 run.status = "partial"
             run.finished_at = datetime.now()
             prune_snapshots(s, self.settings.snapshot_runs)
+            reused = dict(s.execute(select(Page.reused, func.count()).where(
+                Page.run_id == run_id, Page.reused.is_not(None)).group_by(Page.reused)).all())
             return CrawlResult(run_id=run_id, status=run.status, sites=summary,
-                               verified_after=self.verified_after)
+                               verified_after=self.verified_after,
+                               mode=(run.options or {}).get("mode", "full"), reused=reused)
 
 
 class _ProgressRelay:

@@ -237,7 +237,8 @@ def _crawl(ctx: Context, registry: Registry, codes: list[str] | None, resume: bo
         crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
                       log_dir=ctx.workspace / "logs")
         try:
-            result = crawl.resume(ctx.args.resume_id) if resume else crawl.run(codes)
+            result = (crawl.resume(ctx.args.resume_id) if resume
+                      else crawl.run(codes, mode=ctx.args.mode or "full"))
         except RuntimeError as exc:
             raise CliError(str(exc)) from None
     console.print(ui.summary_table(result))
@@ -341,6 +342,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_mode_options(parser: argparse.ArgumentParser, full_default: str) -> None:
+    """``--incremental`` / ``--full`` (crawler/incremental.py)."""
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--incremental", dest="mode", action="store_const", const="incremental",
+                      help="增量抓取: 首页和栏目页全部重新抓取，其余文章页按条件请求复核或沿用上次结果")
+    mode.add_argument("--full", dest="mode", action="store_const", const="full",
+                      help=f"全量抓取 ({full_default})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="govmon", description="政府网站质量监测 (govmon)")
     p.add_argument("-w", "--workspace", help="工作目录 (默认: $GOVMON_HOME 或当前目录)")
@@ -372,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="不遵守 robots.txt (仅限自己运维的网站)")
     crawl.add_argument("--resume", action="store_true", help="续爬最近一次中断的任务")
     crawl.add_argument("--resume-id", type=int, help="续爬指定任务")
+    add_mode_options(crawl, "默认")
     crawl.set_defaults(func=cmd_crawl)
 
     sub.add_parser("probe", help="首页可用性探测 (供 cron 每天多次运行)").set_defaults(

@@ -75,6 +75,12 @@ class Settings:
     # national indicator: homepage must open within 15 s
     probe_timeout: Annotated[float, _range(None, 600, above=0)] = 15.0
     rectify_working_days: Annotated[int, _range(1, 365)] = 15
+    # nightly: a full crawl when the last one is this many days old (0: every night),
+    # an incremental one otherwise (crawler/incremental.py)
+    full_crawl_every_days: Annotated[int, _range(0, 365)] = 7
+    # incremental runs carry an unchanged article over without a request for at most
+    # this many days after its last real fetch; older ones are revalidated (0: always)
+    carry_max_days: Annotated[float, _range(0, 365)] = 7.0
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -95,6 +101,8 @@ workers: 2               # crawl and check processes; one per core
 snapshot_runs: 8         # keep HTML snapshots of the newest N runs (0 = keep all)
 recheck_delay: 30.0      # wait before re-verifying links that failed transiently
 probe_timeout: 15.0
+full_crawl_every_days: 7 # nightly: full crawl weekly, incremental (conditional requests) otherwise
+carry_max_days: 7        # incremental: unchanged articles carried over at most this long
 """
 
 

@@ -126,6 +126,15 @@ class Page(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(40))
     soft404: Mapped[bool] = mapped_column(Boolean, default=False)
+    # HTTP validators of the answer, for the next incremental run's conditional request
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    # How an incremental run got the page without reading it anew (None: fetched and
+    # read): "304" (revalidated, not modified), "same" (fetched, same content hash),
+    # "carried" (not requested: carried over from ``reused_from``; ``fetched_at`` stays
+    # that of the last real fetch). The row, links and snapshot are copies of that page.
+    reused: Mapped[str | None] = mapped_column(String(8))
+    reused_from: Mapped[int | None] = mapped_column(Integer)
 
 
 class Snapshot(Base):
