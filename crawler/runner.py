@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
+from crawler import linkcache
 from crawler.crawlchecks import checks_from_pages, link_counts_by_site
 from crawler.incremental import MODES, base_runs, spider_options
 from crawler.workers import ProgressFn, partition_by_address, run_workers
@@ -83,9 +84,10 @@ class Crawl:
             return run.id
 
     def run(self, codes: list[str] | None = None, max_pages: int | None = None,
-            mode: str = "full") -> CrawlResult:
+            mode: str = "full", link_cache: bool = True) -> CrawlResult:
         """A new run; ``mode`` "incremental" revalidates or carries over what the last
-        checked crawl of each site stored (crawler/incremental.py)."""
+        checked crawl of each site stored (crawler/incremental.py); ``link_cache`` False
+        verifies every link target anew (crawler/linkcache.py)."""
         if mode not in MODES:
             raise ValueError(f"unknown crawl mode {mode!r}")
         running = [s.code for s in self.registry.running()]
@@ -93,7 +95,7 @@ class Crawl:
         options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages)),
                    # pages' elapsed_ms is the server's answer time (download latency), not
                    # time since scheduling: the link rule may compare it with 15 s
-                   "page_elapsed": "latency", "mode": mode}
+                   "page_elapsed": "latency", "mode": mode, "link_cache": link_cache}
         options.pop("db", None)
         if mode == "incremental":
             with self.sessions() as s:
@@ -125,6 +127,8 @@ class Crawl:
             self._crawl_phase(run_id, codes, resume)
             if not self.interrupted:
                 self._verify_phase(run_id)
+            if not self.interrupted:
+                linkcache.refresh(self.sessions, run_id, self.settings.link_cache_hours)
         except KeyboardInterrupt:
             self.interrupted = True
         except RuntimeError:
@@ -200,6 +204,7 @@ class Crawl:
         targets = checks_from_pages(self.sessions, run_id)
         if not self.settings.verify_external:
             targets = [(t, c) for t, c in targets if self.registry.site_for(t) is not None]
+        targets = linkcache.use_cached(self.sessions, run_id, targets, self._cache_hours())
         self.verified_after = len(targets)
         return targets
 
@@ -214,7 +219,12 @@ class Crawl:
                                .where(LinkCheck.run_id == run_id)) or 0
             pages = s.scalar(select(func.count()).select_from(Page)
                              .where(Page.run_id == run_id)) or 0
-        return targets - checked - pages <= VERIFY_HERE_MAX
+            cached = linkcache.cached_targets(s, run_id, self._cache_hours())
+        return targets - checked - pages - cached <= VERIFY_HERE_MAX
+
+    def _cache_hours(self) -> float:
+        """The link cache's time-to-live for lookups in this run (0: not used)."""
+        return self.settings.link_cache_hours if self.options.get("link_cache", True) else 0.0
 
     def _verify_here(self, run_id: int, targets: list[tuple[str, str]]) -> None:
         """Verify a few leftover targets in this process: a worker process costs more to

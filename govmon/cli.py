@@ -238,7 +238,8 @@ def _crawl(ctx: Context, registry: Registry, codes: list[str] | None, resume: bo
                       log_dir=ctx.workspace / "logs")
         try:
             result = (crawl.resume(ctx.args.resume_id) if resume
-                      else crawl.run(codes, mode=ctx.args.mode or "full"))
+                      else crawl.run(codes, mode=ctx.args.mode or "full",
+                                     link_cache=not ctx.args.no_cache))
         except RuntimeError as exc:
             raise CliError(str(exc)) from None
     console.print(ui.summary_table(result))
@@ -349,6 +350,8 @@ def add_mode_options(parser: argparse.ArgumentParser, full_default: str) -> None
                       help="增量抓取: 首页和栏目页全部重新抓取，其余文章页按条件请求复核或沿用上次结果")
     mode.add_argument("--full", dest="mode", action="store_const", const="full",
                       help=f"全量抓取 ({full_default})")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="不使用链接校验缓存，所有链接重新校验 (默认: 24 小时内校验正常的链接不再请求)")
 
 
 def build_parser() -> argparse.ArgumentParser:

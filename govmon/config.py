@@ -81,6 +81,9 @@ class Settings:
     # incremental runs carry an unchanged article over without a request for at most
     # this many days after its last real fetch; older ones are revalidated (0: always)
     carry_max_days: Annotated[float, _range(0, 365)] = 7.0
+    # a link target verified as working is not asked again for this long (0: no cache;
+    # failures are never cached; crawler/linkcache.py)
+    link_cache_hours: Annotated[float, _range(0, 24 * 365)] = 24.0
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -103,6 +106,7 @@ recheck_delay: 30.0      # wait before re-verifying links that failed transientl
 probe_timeout: 15.0
 full_crawl_every_days: 7 # nightly: full crawl weekly, incremental (conditional requests) otherwise
 carry_max_days: 7        # incremental: unchanged articles carried over at most this long
+link_cache_hours: 24     # working link targets not re-verified for this long (0: off)
 """
 
 

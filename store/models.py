@@ -197,6 +197,31 @@ class LinkCheck(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     checked_at: Mapped[datetime] = mapped_column(DateTime)
     title: Mapped[str | None] = mapped_column(Text)  # <title> of a GET-verified HTML target
+    # the run whose verification this is a copy of (the link cache, crawler/linkcache.py)
+    cached_from: Mapped[int | None] = mapped_column(Integer)
+
+
+class LinkCache(Base):
+    """The latest working verification of a link target, reused by later runs within the
+    cache's time-to-live (``link_cache_hours``) instead of asking the server again.
+    Failures are never kept: a target that fails is verified again every run."""
+
+    __tablename__ = "link_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(2048), unique=True)
+    run_id: Mapped[int] = mapped_column(Integer)  # the run that verified it
+    outcome: Mapped[str] = mapped_column(String(12))
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    error_class: Mapped[str | None] = mapped_column(String(24))
+    method: Mapped[str | None] = mapped_column(String(8))
+    redirects: Mapped[list] = mapped_column(JSON, default=list)
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    checked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
 
 
 class Probe(Base):

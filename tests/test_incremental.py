@@ -148,7 +148,9 @@ def test_second_run_sends_conditional_requests_and_carries_over(nights: Nights) 
     assert inc.reused.get("304", 0) == len(nights.conditional)
     assert inc.reused.get("carried", 0) >= 50  # unchanged lists: their articles not asked
     full_requests, inc_requests = nights.requests
-    assert inc_requests < full_requests * 0.6
+    # (350 -> 144 on the sample cluster: its many list pages are fetched every night,
+    # and its planted broken links verified again, as failures are never cached)
+    assert inc_requests < full_requests * 0.5
 
 
 def test_unchanged_run_stores_the_same_pages_links_and_findings(nights: Nights) -> None:

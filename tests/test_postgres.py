@@ -305,3 +305,11 @@ def test_first_opens_racing_on_a_new_database_all_succeed(pg_server: str) -> Non
     engine = open_store(url).kw["bind"]
     assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {
         "alembic_version"}
+
+
+def test_link_cache_on_postgres(serve, pg_url: str) -> None:  # noqa: ANN001
+    """The link cache (crawler/linkcache.py) on PostgreSQL: the scenario of
+    tests/test_linkcache.py."""
+    from test_linkcache import cache_scenario
+
+    cache_scenario(serve, pg_url)

@@ -142,7 +142,8 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
     with ui.CrawlDisplay(console, registry, None) as display:
         crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
                       log_dir=ctx.workspace / "logs")
-        result = crawl.resume(resume) if resume else crawl.run(mode=mode)
+        result = (crawl.resume(resume) if resume else
+                  crawl.run(mode=mode, link_cache=not getattr(ctx.args, "no_cache", False)))
     console.print(ui.summary_table(result))
     if result.status == "interrupted":
         return None, f"任务 {result.run_id} 被中断 (下次运行时续爬)"
