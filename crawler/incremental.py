@@ -5,14 +5,20 @@ the homepage, list pages (paging, JSON lists, boards) and every page the previou
 did not read as an article are fetched and read as in a full crawl. An article the
 previous crawl stored (fetched fine, snapshot kept) is instead
 
-* revalidated when a page read anew tonight links to it: a conditional request
+* revalidated when a page that changed links to it anew: a conditional request
   (``If-None-Match`` / ``If-Modified-Since``); a 304, or a 200 whose body has the stored
   content hash, makes it a copy of the stored page (row, links, snapshot: no parse, no
   compression) and its stored links are followed;
-* carried over without a request when only unchanged pages link to it and its last real
-  fetch is at most ``carry_max_days`` old (``pages.reused = 'carried'``, ``fetched_at``
-  of that fetch). Carried pages are taken up once nothing else is left to download, so a
-  changed page that also links to one still has it revalidated.
+* carried over without a request when only unchanged links lead to it — on pages with
+  the stored content, or with the anchor text some page of the base run gave it (a list
+  that only shifted by a new item) — and its last real fetch is at most
+  ``carry_max_days`` old (``pages.reused = 'carried'``, ``fetched_at`` of that fetch).
+  Carried pages are taken up once nothing else is left to download, so a changed page
+  that also links to one anew still has it revalidated.
+
+An article edited without a new title on any list is therefore seen when its carry-over
+age runs out or by the next full crawl, not the same night: the price of not asking for
+every article every night. ``carry_max_days: 0`` revalidates every stored article.
 
 The base of a site is its newest complete crawl that was checked (its page facts say
 which pages are articles); a site without one is crawled in full. The nightly job crawls
@@ -28,7 +34,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Page, PageFact, Run, RunSite, Site, SiteFact, Snapshot
+from store.models import Link, Page, PageFact, Run, RunSite, Site, SiteFact, Snapshot
 
 MODES = ("full", "incremental")
 FINISHED = ("complete", "partial")
@@ -72,10 +78,13 @@ def base_runs(session: Session, codes: list[str]) -> dict[str, int]:
     return {by_id[site_id]: run_id for site_id, run_id in rows}  # the newest one wins
 
 
-def load_previous(session: Session, base: dict[str, int]) -> dict[str, PrevPage]:
-    """URL -> PrevPage of every page of the base runs of ``base`` (site code -> run)."""
+def load_previous(session: Session, base: dict[str, int]
+                  ) -> tuple[dict[str, PrevPage], set[tuple[str, str | None]]]:
+    """URL -> PrevPage of every page of the base runs of ``base`` (site code -> run), and
+    the (target, anchor text) pairs of their links to articles that may be carried."""
     ids = dict(session.execute(select(Site.code, Site.id)).all())
     out: dict[str, PrevPage] = {}
+    anchors: set[tuple[str, str | None]] = set()
     for code, run_id in base.items():
         rows = session.execute(
             select(Page.id, Page.url, Page.depth, Page.final_url, Page.status,
@@ -90,7 +99,14 @@ def load_previous(session: Session, base: dict[str, int]) -> dict[str, PrevPage]
                         and digest is not None and not soft404)
             out[url] = PrevPage(pid, depth, final, digest, etag, modified,
                                 fetched.timestamp(), eligible)
-    return out
+        for target, anchor in session.execute(
+                select(Link.target, Link.anchor).distinct()
+                .where(Link.run_id == run_id, Link.site_id == ids[code],
+                       Link.tag.in_(("a", "area")))):
+            known = out.get(target)
+            if known is not None and known.eligible:
+                anchors.add((target, anchor))
+    return out, anchors
 
 
 def choose_mode(session: Session, full_every_days: int, now: datetime | None = None) -> str:

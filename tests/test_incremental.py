@@ -100,22 +100,27 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
 
 def _change(cluster: DemoCluster, night: Night, run_id: int) -> tuple[list[str], str]:
     """Edit an article of the portal (validators: a conditional GET gets a 200) and one of
-    the zone (no validators: a new content hash), each marked as updated on a list page
+    the zone (no validators: a new content hash), each with a new title on a list page
     that links to it, and add an article to the portal's list."""
     edited = []
     with night.sessions() as s:
         for server in (cluster.portal, cluster.zone):
-            article, listing = s.execute(
-                select(PageFact.url, Page.url)
+            article, listing, anchor = s.execute(
+                select(PageFact.url, Page.url, Link.anchor)
                 .join(Link, (Link.target == PageFact.url) & (Link.run_id == run_id))
                 .join(Page, Page.id == Link.page_id)
                 .join(PageFact.__table__.alias("lf"), text("lf.page_id = pages.id"))
                 .where(PageFact.run_id == run_id, PageFact.kind == "article",
-                       text("lf.kind = 'column'"), PageFact.url.startswith(server.base))
+                       text("lf.kind = 'column'"), PageFact.url.startswith(server.base),
+                       Link.anchor.is_not(None))
                 .order_by(PageFact.url, Page.url)).first()
             charset = "gb18030" if "gb" in _route(server, article).content_type.lower() else "utf-8"
             _edit(server, article, "</body>", "<p>更正：本文第二段有误，已修改。</p></body>", charset)
-            _edit(server, listing, "</body>", "<p>（文章已更新）</p></body>", charset)
+            # the new title on every page that lists it (a list, its JSON/XML pages)
+            for page in set(s.scalars(select(Page.url).join(Link, Link.page_id == Page.id)
+                                      .where(Link.run_id == run_id, Link.target == article,
+                                             Link.anchor == anchor))):
+                _edit(server, page, anchor, anchor + "（更新）", charset)
             edited.append(article)
             if server is cluster.portal:
                 new_path = "/xwdt/zxdt/209912/t20991231_1.html"
@@ -135,8 +140,9 @@ def _route(server: SiteServer, url: str) -> Route:
 def _edit(server: SiteServer, url: str, old: str, new: str, charset: str) -> None:
     route = _route(server, url)
     body = route.payload()
-    assert old.encode() in body, url
-    route.body = body.replace(old.encode(), new.encode(charset), 1)
+    assert old.encode(charset) in body, (url, old)
+    route.body = body.replace(old.encode(charset), new.encode(charset))
+    server.routes[url[len(server.base):]] = route  # a route the server makes per request
 
 
 def test_second_run_sends_conditional_requests_and_carries_over(nights: Nights) -> None:

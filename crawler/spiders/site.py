@@ -64,6 +64,7 @@ class SiteSpider(scrapy.Spider):
         # articles to carry over once nothing else is left to download
         self.incremental = incremental or {}
         self.prev: dict[str, PrevPage] = {}
+        self.prev_anchors: set[tuple[str, str | None]] = set()
         self.pending: dict[str, tuple[SiteSpec, int, str | None]] = {}
         self.carry_since = time.time() - float(self.incremental.get("carry_max_days", 0)) * 86400
         self.db_url: str | None = None
@@ -94,7 +95,7 @@ class SiteSpider(scrapy.Spider):
             from store.db import open_store
 
             with open_store(self.db_url, upgrade=False)() as s:
-                self.prev = load_previous(s, self.incremental["base_runs"])
+                self.prev, self.prev_anchors = load_previous(s, self.incremental["base_runs"])
         for site in self.sites:
             state = self.resume_state.get(site.code)
             if state:
@@ -235,6 +236,8 @@ class SiteSpider(scrapy.Spider):
         site_for = self.registry.site_for
         owner = site_for(final)
         in_scope = owner is not None and owner.code == site.code
+        unchanged = meta.get("unchanged", False)
+        anchors = self.prev_anchors
         if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
             hidden = paging.discover(text, response.url)
             facts.links.extend(hidden.new_links(facts.links))
@@ -252,9 +255,12 @@ class SiteSpider(scrapy.Spider):
             kind = link_kind(link.tag, link.attr, link.url, same)
             page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
             if in_scope:
+                # a link as the base run had it (e.g. a list row that only moved down a
+                # page) does not make its target worth asking for (crawler/incremental.py)
+                known = unchanged or (link.url, link.anchor[:500] if link.anchor else None
+                                      ) in anchors
                 yield from self._follow(site, meta, final, link.url, link.tag, kind, same,
-                                        response.encoding,
-                                        via_unchanged=meta.get("unchanged", False))
+                                        response.encoding, via_unchanged=known)
 
     def _follow(self, site: SiteSpec, meta: dict[str, Any], final: str, url: str, tag: str,
                 kind: str, same: bool, encoding: str | None, via_unchanged: bool):  # noqa: ANN202
