@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -53,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=20250630)
     p.add_argument("--change", type=float, default=0.02, help="第 3 晚前改动的文章比例")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--keep", action="store_true", help="保留生成的网站、工作目录和数据库")
     p.add_argument("--out", default=str(HERE / "out" / "nights.json"))
     args = p.parse_args(argv)
     args.hidden_paging = False
@@ -139,6 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     for d in (tmp, site_dir):
         d.mkdir(exist_ok=True)
         os.chmod(d, 0o755)
+    try:
+        return _nights(args, tmp, site_dir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(site_dir, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _nights(args: argparse.Namespace, tmp: Path, site_dir: Path) -> int:
     cluster = generate(site_dir, pages=args.pages, sites=args.sites, port=args.port,
                        seed=args.seed)
     print(f"生成 {len(cluster.pages)} 个页面 → {tmp}", flush=True)
