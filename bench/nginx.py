@@ -28,7 +28,8 @@ http {{
     default_type application/octet-stream;
     charset utf-8;
     charset_types text/html text/xml text/css application/javascript;
-    access_log off;
+    log_format counted '$status $request_method $request_uri';
+    access_log {access};
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
@@ -78,12 +79,14 @@ def ensure_nginx() -> str:
 class Nginx:
     """nginx on ``addresses`` (all loopback) and ``port``, serving ``www/<address>/``."""
 
-    def __init__(self, www: Path, tmp: Path, addresses: list[str], port: int):
+    def __init__(self, www: Path, tmp: Path, addresses: list[str], port: int,
+                 access_log: Path | None = None):
         for a in addresses:
             if not a.startswith("127."):
                 raise ValueError(f"only loopback addresses are served: {a}")
         self.www, self.tmp, self.addresses, self.port = www, tmp, addresses, port
         self.proc: subprocess.Popen | None = None
+        self.access_log = access_log  # one line per request ("status method uri"), or off
 
     def start(self, timeout: float = 15.0) -> Nginx:
         binary = ensure_nginx()
@@ -95,6 +98,7 @@ class Nginx:
         mime = "/etc/nginx/mime.types"
         conf = CONF.format(
             tmp=self.tmp, www=self.www,
+            access=f"{self.access_log} counted" if self.access_log else "off",
             user="user root;" if os.geteuid() == 0 else "",
             mime=mime if Path(mime).exists() else f"{self.tmp}/mime.types",
             listens="\n".join(f"        listen {a}:{self.port};" for a in self.addresses))

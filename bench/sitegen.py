@@ -361,7 +361,11 @@ class Generator:
 
     def build_site(self, site: SiteDef) -> None:
         nav_hrefs = self._nav_hrefs(site)
-        # Home: latest items of the first six columns.
+        self._build_home(site, nav_hrefs)
+        self._build_rest(site, nav_hrefs)
+
+    def _build_home(self, site: SiteDef, nav_hrefs: list[str]) -> None:
+        """Home: latest items of the first six columns."""
         blocks, home_links = [], list(nav_hrefs)
         for col in site.columns[:6]:
             rows = "".join(f'<li><a href="{a.path}" title="{a.title}">{a.title}</a>'
@@ -374,6 +378,8 @@ class Generator:
         self._page(site, "/", self._head(site, site.name, None, None) + self._nav(site)
                    + f'<div class="banner">{banners}</div>' + "".join(blocks) + self._footer(site))
         self._visible(site, "/", home_links)
+
+    def _build_rest(self, site: SiteDef, nav_hrefs: list[str]) -> None:
         # Site map and contact page.
         items = "".join(f'<li><a href="{c.dir}index.html">{c.name}</a></li>' for c in site.columns)
         self._page(site, "/wzdt/index.html", self._head(site, f"网站地图_{site.name}", None, None)
@@ -399,6 +405,11 @@ class Generator:
     def _build_column(self, site: SiteDef, col: Column, nav_hrefs: list[str]) -> None:
         r = self.rng
         recent = col.articles[:20]
+        self._build_lists(site, col, nav_hrefs)
+        for a in col.articles:
+            self._build_article(site, col, a, recent, nav_hrefs, r)
+
+    def _build_lists(self, site: SiteDef, col: Column, nav_hrefs: list[str]) -> None:
         for k in range(col.list_pages):
             chunk = col.articles[k * PER_PAGE:(k + 1) * PER_PAGE]
             rows = "".join(f'<li><a href="{a.href}" target="_blank" title="{a.title}">{a.title}</a>'
@@ -443,8 +454,6 @@ class Generator:
                             f'<?xml version="1.0" encoding="utf-8"?><datastore><totalrecord>'
                             f"{len(col.articles)}</totalrecord><totalpage>{col.list_pages}"
                             f"</totalpage><recordset>{records}</recordset></datastore>")
-        for a in col.articles:
-            self._build_article(site, col, a, recent, nav_hrefs, r)
 
     def _build_article(self, site: SiteDef, col: Column, art: Article, recent: list[Article],
                        nav_hrefs: list[str], r: random.Random) -> None:
@@ -530,6 +539,54 @@ class Generator:
                     seen.add(target)
                     todo.append(target)
         return len(seen)
+
+
+def mutate(root: Path, share: float, pages: int = 50_000, sites: int = 24, port: int = 18480,
+           seed: int = 20250630) -> dict[str, list[str]]:
+    """Change ``share`` of the articles of the cluster ``generate`` wrote with the same
+    arguments, as a night of CMS work does: half are retitled and corrected (the article
+    gets a new title and paragraph; its list rows and homepage rows show the new title),
+    half are new articles published at the top of their columns (every list page of the
+    column shifts, the homepage shows them). Other files stay byte for byte. Returns the
+    URLs of the changed and the new articles."""
+    gen = Generator(root, pages, sites, port, seed, hidden_paging=False)
+    plan = gen.plan()
+    rng = random.Random(seed + 1)
+    articles = [(site, col, a) for site in plan for col in site.columns for a in col.articles]
+    n = max(2, round(len(articles) * share))
+    touched: dict[int, set[int]] = {}  # site index -> column indexes
+    changed = []
+    for site, col, art in rng.sample(articles, n // 2):
+        old = art.title
+        art.title = old + "（修订）"
+        path = gen.root / "www" / site.ip / art.path.lstrip("/")
+        html = path.read_text(encoding="utf-8")
+        html = html.replace(f"{old}_{site.name}", f"{art.title}_{site.name}", 1)
+        html = html.replace(f"<h1>{old}</h1>", f"<h1>{art.title}</h1>", 1)
+        html = html.replace('<div class="related">',
+                            "<p>（本文已于今日修订，更正了第二段的数据。）</p><div class=\"related\">", 1)
+        path.write_text(html, encoding="utf-8")
+        changed.append(gen._url(site.ip, art.path))
+        touched.setdefault(site.index, set()).add(site.columns.index(col))
+    added = []
+    aid = 2_990_000
+    for _ in range(n - n // 2):
+        site = rng.choice(plan)
+        c = rng.randrange(len(site.columns))
+        col = site.columns[c]
+        aid += 1
+        art = gen._article(site, col, aid, TODAY + timedelta(days=1))
+        col.articles.insert(0, art)
+        gen._build_article(site, col, art, col.articles[:20], gen._nav_hrefs(site), rng)
+        added.append(gen._url(site.ip, art.path))
+        touched.setdefault(site.index, set()).add(c)
+    for index, cols in touched.items():
+        site = plan[index]
+        nav = gen._nav_hrefs(site)
+        gen._build_home(site, nav)
+        for c in cols:
+            gen._build_lists(site, site.columns[c], nav)
+    return {"changed": changed, "added": added}
 
 
 def generate(root: Path, pages: int = 50_000, sites: int = 24, port: int = 18480,

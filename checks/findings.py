@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from checks.base import FindingDraft
@@ -52,10 +52,12 @@ def _previous_runs(session: Session, site_id: int, run_id: int) -> list[int]:
     """Runs that started before this one and checked this site, newest first (by crawl
     time, not by id: a backfilled run may have a larger id than newer crawls)."""
     started = session.get(Run, run_id).started_at
+    # EXISTS, not a join with DISTINCT: PostgreSQL refuses DISTINCT ordered by columns it
+    # does not select, so a site's second check failed there
+    checked = exists().where(CheckRun.run_id == Run.id, CheckRun.site_id == site_id)
     return list(session.scalars(
-        select(Run.id).join(CheckRun, CheckRun.run_id == Run.id)
-        .where(CheckRun.site_id == site_id, Run.started_at < started, Run.id != run_id)
-        .distinct().order_by(Run.started_at.desc(), Run.id.desc())))
+        select(Run.id).where(checked, Run.started_at < started, Run.id != run_id)
+        .order_by(Run.started_at.desc(), Run.id.desc())))
 
 
 def store_findings(session: Session, run: Run, site: Site, drafts: list[FindingDraft],

@@ -38,6 +38,9 @@ class FactsMissing(RuntimeError):
 def check(ctx: CheckContext) -> Iterator[FindingDraft]:
     if site_facts(ctx.session, ctx.run.id, ctx.site.id) is None:
         raise FactsMissing("没有页面事实（页面快照已清理，或 derive 未运行/失败），无法判断标识")
+    # Examples: the homepage, then by URL — not in the order pages reached the store,
+    # which depends on answer times and, in an incremental run, on which pages were
+    # copies (depths too depend on answer order): the same site gives the same message.
     pages = content_pages(ctx.session, ctx.run.id, ctx.site.id)
     if not pages:
         return

@@ -11,7 +11,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, bindparam, insert, select, update
 
 from parse.privacy import redact  # personal numbers never stored in clear (issue 17)
 from store.bulk import insert_many
@@ -42,6 +42,7 @@ class StorePipeline:
         self.crawler = crawler
         self.pages: list[dict[str, Any]] = []
         self.checks: list[dict[str, Any]] = []
+        self.reuses: list[dict[str, Any]] = []  # copies of stored pages (incremental runs)
         self.written: dict[str, dict[str, Any]] = {}  # RunSite counters as last stored
         self.last_flush = self.last_report = time.monotonic()
 
@@ -56,6 +57,9 @@ class StorePipeline:
 
     def open_spider(self, spider=None) -> None:  # noqa: ANN001
         self.session_factory = open_store(self.db_url, upgrade=False)
+        owner = spider or (self.crawler.spider if self.crawler else None)
+        if owner is not None and hasattr(owner, "store_pipeline"):
+            owner.store_pipeline = self  # carried-over pages come from the spider's idle time
         with self.session_factory() as s:
             self.site_ids = dict(s.execute(select(Site.code, Site.id)).all())
 
@@ -64,8 +68,10 @@ class StorePipeline:
             self.pages.append(item)
         elif item["_type"] == "check":
             self.checks.append(item)
+        elif item["_type"] == "reuse":
+            self.reuses.append(item)
         now = time.monotonic()
-        size = len(self.pages) + len(self.checks) // 20
+        size = len(self.pages) + len(self.checks) // 20 + len(self.reuses) // 4
         waited = now - self.last_flush
         if (size >= BATCH_PAGES or waited > MAX_BATCH_SECONDS
                 or (waited > BATCH_SECONDS and size < SMALL_BATCH)):
@@ -80,12 +86,13 @@ class StorePipeline:
     def flush(self, spider=None) -> None:  # noqa: ANN001
         spider = spider or (self.crawler.spider if self.crawler else None)
         self.last_flush = time.monotonic()
-        if not self.pages and not self.checks:
+        if not self.pages and not self.checks and not self.reuses:
             self._report(spider)
             return
         now = datetime.now()
         pages, self.pages = self.pages, []
         checks, self.checks = self.checks, []
+        reuses, self.reuses = self.reuses, []
         # Rows are built (and snapshots compressed) before the transaction: with SQLite the
         # other workers wait for the write lock while it is held. Core inserts, not the
         # ORM's bulk path: the ORM spent more time per row than SQLite did.
@@ -100,6 +107,7 @@ class StorePipeline:
                 "elapsed_ms": p["elapsed_ms"], "depth": p["depth"],
                 "referrer": _cut(p["referrer"]), "content_hash": p["content_hash"],
                 "error": p["error"], "soft404": p["soft404"],
+                "etag": p.get("etag"), "last_modified": p.get("last_modified"),
             })
             snaps.append({"page_id": None, "run_id": p["run_id"],
                           "body": zlib.compress(p["body"], SNAPSHOT_LEVEL),
@@ -132,6 +140,8 @@ class StorePipeline:
                     link_rows.extend(page_links)
                 insert_many(conn, SNAPSHOTS, snap_rows)
                 insert_many(conn, LINKS, link_rows)
+            if reuses:
+                _copy_pages(conn, reuses, now)
             if check_rows:
                 _insert_new_checks(conn, check_rows)
             self._update_run_sites(conn, spider)
@@ -162,6 +172,49 @@ class StorePipeline:
             progress.put({code: dict(st) for code, st in stats.items()})
         except (OSError, ValueError):
             pass
+
+
+# Copies of a stored page's snapshot and links under a new page id (one statement per page,
+# executed as one batch): the bytes stay compressed, nothing is parsed again.
+_COPY_SNAPSHOT = insert(SNAPSHOTS).from_select(
+    ["page_id", "run_id", "body", "compression"],
+    select(bindparam("new", type_=Integer), bindparam("run", type_=Integer),
+           SNAPSHOTS.c.body, SNAPSHOTS.c.compression)
+    .where(SNAPSHOTS.c.page_id == bindparam("old", type_=Integer)))
+_COPY_LINKS = insert(LINKS).from_select(
+    ["run_id", "site_id", "page_id", "target", "tag", "attr", "anchor", "kind", "hidden"],
+    select(bindparam("run", type_=Integer), LINKS.c.site_id, bindparam("new", type_=Integer),
+           LINKS.c.target, LINKS.c.tag, LINKS.c.attr, LINKS.c.anchor, LINKS.c.kind,
+           LINKS.c.hidden)
+    .where(LINKS.c.page_id == bindparam("old", type_=Integer)).order_by(LINKS.c.id))
+_KEPT = [c.name for c in PAGES.c if c.name != "id"]
+
+
+def _copy_pages(conn, reuses: list[dict[str, Any]], now: datetime) -> None:  # noqa: ANN001
+    """Pages of an incremental run that are the stored ones (304, same content hash,
+    carried over): their rows, snapshots and links copied from the stored page."""
+    source = {}
+    ids = sorted({r["from_page"] for r in reuses})
+    for i in range(0, len(ids), 500):
+        for row in conn.execute(select(PAGES).where(PAGES.c.id.in_(ids[i:i + 500]))):
+            source[row.id] = row._mapping
+    rows = []
+    for r in reuses:
+        old = source[r["from_page"]]
+        row = {name: old[name] for name in _KEPT}
+        row.update(run_id=r["run_id"], depth=r["depth"], referrer=_cut(r["referrer"]),
+                   reused=r["mode"], reused_from=r["from_page"])
+        if r["mode"] != "carried":  # asked tonight: answered now, in this time
+            row.update(fetched_at=now, elapsed_ms=r["elapsed_ms"],
+                       etag=r["etag"] or old["etag"],
+                       last_modified=r["last_modified"] or old["last_modified"])
+        rows.append(row)
+    new_ids = conn.execute(insert(PAGES).returning(PAGES.c.id, sort_by_parameter_order=True),
+                           rows).scalars().all()
+    params = [{"new": new, "run": r["run_id"], "old": r["from_page"]}
+              for new, r in zip(new_ids, reuses, strict=True)]
+    conn.execute(_COPY_SNAPSHOT, params)
+    conn.execute(_COPY_LINKS, params)
 
 
 def _insert_new_checks(conn, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 
+from crawler import linkcache
 from crawler.crawlchecks import checks_from_pages, link_counts_by_site
+from crawler.incremental import MODES, base_runs, spider_options
 from crawler.workers import ProgressFn, partition_by_address, run_workers
 from crawler.workspace import scrapy_settings
 from settings.config import Settings
@@ -42,6 +44,9 @@ class CrawlResult:
     sites: list[dict[str, Any]] = field(default_factory=list)
     # targets verified after the crawl (the other link targets were crawled pages)
     verified_after: int = 0
+    mode: str = "full"  # or "incremental" (crawler/incremental.py)
+    # pages of an incremental run not read anew: "304", "same", "carried" -> count
+    reused: dict[str, int] = field(default_factory=dict)
 
 
 class Crawl:
@@ -58,6 +63,7 @@ class Crawl:
         self.ctx = mp.get_context("spawn")
         self.interrupted = False
         self.verified_after = 0
+        self.options: dict[str, Any] = {}  # the run's, as stored
 
     # -- run bookkeeping --------------------------------------------------------------
     def _new_run(self, codes: list[str], options: dict[str, Any]) -> int:
@@ -68,6 +74,7 @@ class Crawl:
                       pid=os.getpid(), host=socket.gethostname())
             s.add(run)
             s.flush()
+            self.options = options
             for spec in self.registry.sites:
                 crawl = spec.code in codes
                 s.add(RunSite(run_id=run.id, site_id=ids[spec.code],
@@ -76,15 +83,24 @@ class Crawl:
                                                        else "本次未选择")))
             return run.id
 
-    def run(self, codes: list[str] | None = None, max_pages: int | None = None) -> CrawlResult:
+    def run(self, codes: list[str] | None = None, max_pages: int | None = None,
+            mode: str = "full", link_cache: bool = True) -> CrawlResult:
+        """A new run; ``mode`` "incremental" revalidates or carries over what the last
+        checked crawl of each site stored (crawler/incremental.py); ``link_cache`` False
+        verifies every link target anew (crawler/linkcache.py)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown crawl mode {mode!r}")
         running = [s.code for s in self.registry.running()]
         codes = [c for c in (codes or running) if c in running]
         options = {"sites": codes, **asdict(self.settings.merged(max_pages=max_pages)),
                    # pages' elapsed_ms is the server's answer time (download latency), not
                    # time since scheduling: the link rule may compare it with 15 s
-                   "page_elapsed": "latency"}
+                   "page_elapsed": "latency", "mode": mode, "link_cache": link_cache}
         options.pop("db", None)
         options.pop("mail", None)  # where digests go is no option of a crawl
+        if mode == "incremental":
+            with self.sessions() as s:
+                options["base_runs"] = base_runs(s, codes)
         run_id = self._new_run(codes, options)
         return self._execute(run_id, codes, resume=False)
 
@@ -100,6 +116,7 @@ class Crawl:
             run.status, run.pid, run.host = "running", os.getpid(), socket.gethostname()
             codes = list(run.options.get("sites", []))
             self.settings = self.settings.merged(max_pages=run.options.get("max_pages"))
+            self.options = dict(run.options)
             rid = run.id
         return self._execute(rid, codes, resume=True)
 
@@ -118,6 +135,8 @@ class Crawl:
                                     codes)
             if not self.interrupted and set(codes) >= {s.code for s in self.registry.running()}:
                 self._probe_closed(run_id)  # a crawl of the whole registry, not of --site X
+            if not self.interrupted:
+                linkcache.refresh(self.sessions, run_id, self.settings.link_cache_hours)
         except KeyboardInterrupt:
             self.interrupted = True
         except RuntimeError:
@@ -150,10 +169,14 @@ class Crawl:
 
             state = resume_state(self.sessions, self.registry, run_id, codes)
         hosts = [(c, self.registry.by_code(c).home_host) for c in codes]
+        mode = self.options.get("mode", "full")
+        base = self.options.get("base_runs") or {}
         jobs = [{"registry": self.registry, "codes": group, "run_id": run_id,
                  "max_pages": self.settings.max_pages, "max_depth": self.settings.max_depth,
                  "max_query_variants": self.settings.max_query_variants,
-                 "resume_state": {c: state[c] for c in group if c in state}}
+                 "resume_state": {c: state[c] for c in group if c in state},
+                 "incremental": spider_options(mode, base, group,
+                                               self.settings.carry_max_days)}
                 for group in partition_by_address(hosts, self.settings.workers)]
         self._spawn("crawl", jobs)
 
@@ -210,6 +233,7 @@ class Crawl:
         targets = checks_from_pages(self.sessions, run_id)
         if not self.settings.verify_external:
             targets = [(t, c) for t, c in targets if self.registry.site_for(t) is not None]
+        targets = linkcache.use_cached(self.sessions, run_id, targets, self._cache_hours())
         self.verified_after = len(targets)
         return targets
 
@@ -224,7 +248,12 @@ class Crawl:
                                .where(LinkCheck.run_id == run_id)) or 0
             pages = s.scalar(select(func.count()).select_from(Page)
                              .where(Page.run_id == run_id)) or 0
-        return targets - checked - pages <= VERIFY_HERE_MAX
+            cached = linkcache.cached_targets(s, run_id, self._cache_hours())
+        return targets - checked - pages - cached <= VERIFY_HERE_MAX
+
+    def _cache_hours(self) -> float:
+        """The link cache's time-to-live for lookups in this run (0: not used)."""
+        return self.settings.link_cache_hours if self.options.get("link_cache", True) else 0.0
 
     def _verify_here(self, run_id: int, targets: list[tuple[str, str]]) -> None:
         """Verify a few leftover targets in this process: a worker process costs more to
@@ -293,8 +322,11 @@ class Crawl:
                 run.status = "partial"
             run.finished_at = datetime.now()
             prune_snapshots(s, self.settings.snapshot_runs)
+            reused = dict(s.execute(select(Page.reused, func.count()).where(
+                Page.run_id == run_id, Page.reused.is_not(None)).group_by(Page.reused)).all())
             return CrawlResult(run_id=run_id, status=run.status, sites=summary,
-                               verified_after=self.verified_after)
+                               verified_after=self.verified_after,
+                               mode=(run.options or {}).get("mode", "full"), reused=reused)
 
 
 class _ProgressRelay:

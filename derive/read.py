@@ -43,13 +43,14 @@ def site_facts(session: Session, run_id: int, site_id: int) -> SiteFact | None:
 
 
 def content_pages(session: Session, run_id: int, site_id: int) -> list[Any]:
-    """(url, kind, items, codes) of the site's content pages in the run, in page order:
-    what the identity rule judges."""
+    """(url, kind, items, codes) of the site's content pages in the run, the homepage
+    first, then by URL (not by page id, which follows answer order): what the identity
+    rule judges, its examples the same from run to run."""
     return session.execute(
         select(PageFact.url, PageFact.kind, PageFact.items, PageFact.codes)
         .where(PageFact.run_id == run_id, PageFact.site_id == site_id,
                PageFact.content.is_(True))
-        .order_by(PageFact.page_id)).all()
+        .order_by(PageFact.kind != "home", PageFact.url)).all()
 
 
 def identity_records(session: Session, run_id: int, detail: bool = True) -> list[dict[str, Any]]:

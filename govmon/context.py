@@ -91,6 +91,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_mode_options(parser: argparse.ArgumentParser, full_default: str) -> None:
+    """``--incremental`` / ``--full`` and ``--no-cache`` (crawler/incremental.py)."""
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--incremental", dest="mode", action="store_const", const="incremental",
+                      help="增量抓取: 首页和栏目页全部重新抓取，其余文章页按条件请求复核或沿用上次结果")
+    mode.add_argument("--full", dest="mode", action="store_const", const="full",
+                      help=f"全量抓取 ({full_default})")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="不使用链接校验缓存，所有链接重新校验 (默认: 24 小时内校验正常的链接不再请求)")
+
+
 def warn_line(text: str) -> None:
     """One yellow line on stderr (e.g. Chromium missing: documents without PDF/pictures)."""
     Console(stderr=True).print(f"[yellow]提示[/]: {escape(text)}", highlight=False,

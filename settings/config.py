@@ -162,6 +162,15 @@ class Settings:
     # extra trust anchors (PEM) for the HTTPS check, e.g. a test CA; the system's trust
     # store is always used
     tls_ca_file: CleanText | None = None
+    # nightly: a full crawl when the last one is this many days old (0: every night),
+    # an incremental one otherwise (crawler/incremental.py)
+    full_crawl_every_days: Annotated[int, _range(0, 365)] = 7
+    # incremental runs carry an unchanged article over without a request for at most
+    # this many days after its last real fetch; older ones are revalidated (0: always)
+    carry_max_days: Annotated[float, _range(0, 365)] = 7.0
+    # a link target verified as working is not asked again for this long (0: no cache;
+    # failures are never cached; crawler/linkcache.py)
+    link_cache_hours: Annotated[float, _range(0, 24 * 365)] = 24.0
 
     def merged(self, **overrides: object) -> Settings:
         data = asdict(self)
@@ -182,6 +191,9 @@ workers: 2               # crawl and check processes; one per core
 snapshot_runs: 8         # keep HTML snapshots of the newest N runs (0 = keep all)
 recheck_delay: 30.0      # wait before re-verifying links that failed transiently
 probe_timeout: 15.0
+full_crawl_every_days: 7 # nightly: full crawl weekly, incremental (conditional requests) otherwise
+carry_max_days: 7        # incremental: unchanged articles carried over at most this long
+link_cache_hours: 24     # working link targets not re-verified for this long (0: off)
 # E-mail digests after `govmon nightly` (contacts per site in sites.yaml; see README):
 # mail:
 #   host: smtp.example.gov.cn

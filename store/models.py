@@ -129,6 +129,15 @@ class Page(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(40))
     soft404: Mapped[bool] = mapped_column(Boolean, default=False)
+    # HTTP validators of the answer, for the next incremental run's conditional request
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    # How an incremental run got the page without reading it anew (None: fetched and
+    # read): "304" (revalidated, not modified), "same" (fetched, same content hash),
+    # "carried" (not requested: carried over from ``reused_from``; ``fetched_at`` stays
+    # that of the last real fetch). The row, links and snapshot are copies of that page.
+    reused: Mapped[str | None] = mapped_column(String(8))
+    reused_from: Mapped[int | None] = mapped_column(Integer)
 
 
 class Snapshot(Base):
@@ -191,6 +200,31 @@ class LinkCheck(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     checked_at: Mapped[datetime] = mapped_column(DateTime)
     title: Mapped[str | None] = mapped_column(Text)  # <title> of a GET-verified HTML target
+    # the run whose verification this is a copy of (the link cache, crawler/linkcache.py)
+    cached_from: Mapped[int | None] = mapped_column(Integer)
+
+
+class LinkCache(Base):
+    """The latest working verification of a link target, reused by later runs within the
+    cache's time-to-live (``link_cache_hours``) instead of asking the server again.
+    Failures are never kept: a target that fails is verified again every run."""
+
+    __tablename__ = "link_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(2048), unique=True)
+    run_id: Mapped[int] = mapped_column(Integer)  # the run that verified it
+    outcome: Mapped[str] = mapped_column(String(12))
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    error_class: Mapped[str | None] = mapped_column(String(24))
+    method: Mapped[str | None] = mapped_column(String(8))
+    redirects: Mapped[list] = mapped_column(JSON, default=list)
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    checked_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
 
 
 class Probe(Base):

@@ -305,3 +305,53 @@ def test_first_opens_racing_on_a_new_database_all_succeed(pg_server: str) -> Non
     engine = open_store(url).kw["bind"]
     assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {
         "alembic_version"}
+
+
+def test_link_cache_on_postgres(serve, pg_url: str) -> None:  # noqa: ANN001
+    """The link cache (crawler/linkcache.py) on PostgreSQL: the scenario of
+    tests/test_linkcache.py."""
+    from test_linkcache import cache_scenario
+
+    cache_scenario(serve, pg_url)
+
+
+def test_incremental_run_on_postgres(serve, pg_url: str) -> None:  # noqa: ANN001
+    """An incremental run's copies of stored pages (rows, links, snapshots: SQL INSERT …
+    SELECT in crawler/pipelines.py) on PostgreSQL, and the findings they give."""
+    from checks.runner import run_checks
+    from store.models import Finding
+
+    article = ("<html><head><title>文章{n}</title></head><body><a href='/'>首页</a>"
+               "<a href='/list/'>列表</a><div id='zoom'><p>发布时间：2026-11-0{n}</p>"
+               "<p>正文{n}</p><a href='/a{m}.html'>相关</a></div></body></html>")
+    rows = "".join(f"<li><a href='/a{n}.html'>文章{n}</a><span>2026-11-0{n}</span></li>"
+                   for n in range(1, 7))
+    srv = serve({"/": Route(body=html("首页", ["/list/"])),
+                 "/list/": Route(body=f"<html><head><title>列表</title></head><body>"
+                                      f"<a href='/'>首页</a><ul>{rows}</ul></body></html>"),
+                 **{f"/a{n}.html": Route(body=article.format(n=n, m=n % 6 + 1))
+                    for n in range(1, 7)}})
+    site = spec(srv.url("/"))
+    registry = Registry(sites=[site], trusted_networks=["127.0.0.0/8"])
+    settings = Settings(workers=1, timeout=5.0, retries=1, recheck_delay=0.3)
+    sessions = open_store(pg_url)
+    runs = []
+    for mode in ("full", "incremental"):
+        result = Crawl(registry, settings, pg_url).run(mode=mode)
+        with sessions.begin() as s:
+            run_checks(s, s.get(Run, result.run_id), registry=registry)
+        runs.append(result)
+    assert runs[1].reused.get("carried", 0) == 6  # the list did not change
+    with sessions() as s:
+        def crawled(run_id: int) -> list[tuple]:
+            return sorted(s.execute(select(Page.url, Page.content_hash, Page.title,
+                                           func.count(Link.id), func.count(Snapshot.page_id))
+                                    .outerjoin(Link, Link.page_id == Page.id)
+                                    .outerjoin(Snapshot, Snapshot.page_id == Page.id)
+                                    .where(Page.run_id == run_id).group_by(Page.id)).all())
+
+        def found(run_id: int) -> set[tuple]:
+            return {(f.rule, f.fingerprint, f.message) for f in s.scalars(
+                select(Finding).where(Finding.run_id == run_id))}
+        assert crawled(runs[1].run_id) == crawled(runs[0].run_id)
+        assert found(runs[1].run_id) == found(runs[0].run_id)

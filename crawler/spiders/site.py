@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 
 from crawler import extract, jsonlists, paging
+from crawler.incremental import PrevPage
 from crawler.netguard import Guard
 from crawler.outcomes import classify_exception
 from crawler.urls import TrapGuard, canonical, is_attachment, is_image, is_pager_sibling, link_kind
@@ -40,7 +43,7 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, registry: Registry, codes: list[str], run_id: int,
                  max_pages: int = 5000, max_depth: int = 8, max_query_variants: int = 100,
                  resume_state: dict[str, Any] | None = None, progress: Any = None,
-                 **kwargs: Any):
+                 incremental: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.registry = registry
         self.sites = [registry.by_code(c) for c in codes]
@@ -57,6 +60,15 @@ class SiteSpider(scrapy.Spider):
         self.homepage_failed: dict[str, str] = {}
         self.by_code = {s.code: s for s in reversed(registry.sites)}  # first one wins
         self.max_url_length = 2083
+        # incremental runs (crawler/incremental.py): the base runs' pages by URL, and the
+        # articles to carry over once nothing else is left to download
+        self.incremental = incremental or {}
+        self.prev: dict[str, PrevPage] = {}
+        self.prev_anchors: set[tuple[str, str | None]] = set()
+        self.pending: dict[str, tuple[SiteSpec, int, str | None]] = {}
+        self.carry_since = time.time() - float(self.incremental.get("carry_max_days", 0)) * 86400
+        self.db_url: str | None = None
+        self.store_pipeline: Any = None  # set by crawler/pipelines.py when it opens
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):  # noqa: ANN001, ANN206
@@ -66,6 +78,9 @@ class SiteSpider(scrapy.Spider):
             kwargs = spider_arguments(crawler.settings, **kwargs)  # exits 2 on bad input
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
+        spider.db_url = crawler.settings.get("GOVMON_DB")
+        if spider.incremental.get("base_runs") and spider.db_url:
+            crawler.signals.connect(spider._carry_when_idle, signal=signals.spider_idle)
         return spider
 
     # -- scheduling -------------------------------------------------------------------
@@ -75,6 +90,12 @@ class SiteSpider(scrapy.Spider):
             yield req
 
     async def _start_requests(self):  # noqa: ANN202
+        if self.incremental.get("base_runs") and self.db_url:
+            from crawler.incremental import load_previous
+            from store.db import open_store
+
+            with open_store(self.db_url, upgrade=False)() as s:
+                self.prev, self.prev_anchors = load_previous(s, self.incremental["base_runs"])
         for site in self.sites:
             state = self.resume_state.get(site.code)
             if state:
@@ -100,10 +121,19 @@ class SiteSpider(scrapy.Spider):
                     yield req
 
     def _request(self, site: SiteSpec, url: str, depth: int, referrer: str | None,
-                 homepage: bool = False, hidden_paging: bool = False) -> scrapy.Request | None:
+                 homepage: bool = False, hidden_paging: bool = False,
+                 via_unchanged: bool = False) -> scrapy.Request | None:
+        """A request for ``url`` (None: seen, out of budget, a trap, or to be carried over
+        later). ``via_unchanged``: found on a page not read anew (an incremental run)."""
         stats = self.stats_by_site[site.code]
+        prev = self.prev.get(url) if self.prev else None
         if url in self.seen:
+            if not via_unchanged and url in self.pending:  # a page read anew links to it
+                site, depth, referrer = self.pending.pop(url)
+                return self._build(site, url, depth, referrer, False, False, prev)
             return None
+        if prev is not None and prev.depth < depth:
+            depth = prev.depth  # its depth last time: carried pages come late, not deeper
         if len(url) > self.max_url_length:  # Scrapy's UrlLengthMiddleware is off (settings.py)
             stats["trap_pruned"] += 1
             return None
@@ -120,15 +150,30 @@ class SiteSpider(scrapy.Spider):
             return None
         self.seen.add(url)
         self.scheduled[site.code] += 1
+        if prev is not None and prev.eligible and not (homepage or hidden_paging):
+            if via_unchanged and prev.fetched_at >= self.carry_since:
+                self.pending[url] = (site, depth, referrer)
+                return None
+        else:
+            prev = None
+        return self._build(site, url, depth, referrer, homepage, hidden_paging, prev)
+
+    def _build(self, site: SiteSpec, url: str, depth: int, referrer: str | None,
+               homepage: bool, hidden_paging: bool, prev: PrevPage | None
+               ) -> scrapy.Request:
         meta = {"site": site.code, "depth": depth, "referrer": referrer, "url": url,
                 "homepage": homepage, "t0": time.monotonic()}
         if site.ignore_robots:
             meta["dont_obey_robotstxt"] = True
+        headers = {"Referer": referrer} if referrer else {}
+        if prev is not None:  # revalidate: conditional, or compared by content hash
+            meta["prev"] = prev
+            headers.update(prev.conditional_headers())
         return scrapy.Request(
             url, callback=self.parse, errback=self.failed, dont_filter=True,
             priority=-depth - (1 if hidden_paging else 0),
             meta=meta,
-            headers={"Referer": referrer} if referrer else None,
+            headers=headers or None,
         )
 
     # -- responses --------------------------------------------------------------------
@@ -147,7 +192,19 @@ class SiteSpider(scrapy.Spider):
             "elapsed_ms": _answer_ms(response),
             "content_hash": hashlib.sha1(response.body).hexdigest() if response.body else None,
             "body": None, "links": [], "homepage": meta["homepage"],
+            **_validators(response),
         }
+        prev = meta.get("prev")
+        if prev is None and self.prev and response.status == 200:
+            # A page read anew every night (home, lists): its links lead to changes only
+            # when its content changed (crawler/incremental.py)
+            known = self.prev.get(meta["url"])
+            meta["unchanged"] = known is not None and known.content_hash == page["content_hash"]
+        elif prev is not None and (response.status == 304 or (
+                response.status == 200 and page["content_hash"] == prev.content_hash)):
+            yield from self._reuse(site, meta, prev, "304" if response.status == 304
+                                   else "same", page)
+            return
         if "json" in meta:  # an answer of a list's JSON endpoint: stored by crawler/jsonlists.py
             yield from jsonlists.parse(self, site, response, page)
             return
@@ -179,6 +236,8 @@ class SiteSpider(scrapy.Spider):
         site_for = self.registry.site_for
         owner = site_for(final)
         in_scope = owner is not None and owner.code == site.code
+        unchanged = meta.get("unchanged", False)
+        anchors = self.prev_anchors
         if in_scope:  # paging and list items hidden in CMS scripts: crawler/paging.py
             hidden = paging.discover(text, response.url)
             facts.links.extend(hidden.new_links(facts.links))
@@ -195,24 +254,99 @@ class SiteSpider(scrapy.Spider):
             same = target_site is not None and target_site.code == site.code
             kind = link_kind(link.tag, link.attr, link.url, same)
             page["links"].append((link.url, link.tag, link.attr, link.anchor, kind))
-            # For <a>/<area>, "internal" already means same site and neither an
-            # attachment nor an image; frames need the extension checks.
-            if in_scope and same and (kind == "internal" or (
-                    kind == "frame" and link.tag in FOLLOW_TAGS
-                    and not is_attachment(link.url) and not is_image(link.url))):
-                # next-page links of a list stay at the list's depth (min 1: 0 is home)
-                depth = (max(meta["depth"], 1) if is_pager_sibling(final, link.url)
-                         else meta["depth"] + 1)
-                req = self._request(site, link.url, depth, meta["url"])
-                if req is not None:
-                    yield req
-            elif (in_scope and link.tag == "script"
-                  and urlsplit(link.url).netloc == urlsplit(final).netloc):
-                # Same server (this worker owns it): also a footer .js shared by the
-                # cluster's sites, e.g. /common/footer.js outside this site's prefix.
-                req = self._script_request(site, link.url, meta, response.encoding)
-                if req is not None:
-                    yield req
+            if in_scope:
+                # a link as the base run had it (e.g. a list row that only moved down a
+                # page) does not make its target worth asking for (crawler/incremental.py)
+                known = unchanged or (link.url, link.anchor[:500] if link.anchor else None
+                                      ) in anchors
+                yield from self._follow(site, meta, final, link.url, link.tag, kind, same,
+                                        response.encoding, via_unchanged=known)
+
+    def _follow(self, site: SiteSpec, meta: dict[str, Any], final: str, url: str, tag: str,
+                kind: str, same: bool, encoding: str | None, via_unchanged: bool):  # noqa: ANN202
+        """The request (if any) for one link of an in-scope page."""
+        # For <a>/<area>, "internal" already means same site and neither an
+        # attachment nor an image; frames need the extension checks.
+        if same and (kind == "internal" or (
+                kind == "frame" and tag in FOLLOW_TAGS
+                and not is_attachment(url) and not is_image(url))):
+            # next-page links of a list stay at the list's depth (min 1: 0 is home)
+            depth = (max(meta["depth"], 1) if is_pager_sibling(final, url)
+                     else meta["depth"] + 1)
+            req = self._request(site, url, depth, meta["url"], via_unchanged=via_unchanged)
+            if req is not None:
+                yield req
+        elif tag == "script" and urlsplit(url).netloc == urlsplit(final).netloc:
+            # Same server (this worker owns it): also a footer .js shared by the
+            # cluster's sites, e.g. /common/footer.js outside this site's prefix.
+            req = self._script_request(site, url, meta, encoding)
+            if req is not None:
+                yield req
+
+    # -- incremental runs: pages not read anew (crawler/incremental.py) ----------------
+    def _reuse(self, site: SiteSpec, meta: dict[str, Any], prev: PrevPage, mode: str,
+               page: dict[str, Any] | None = None, links: list[tuple] | None = None):  # noqa: ANN202
+        """The page is the stored one: a copy of it goes to the store (no parse) and its
+        stored links are followed as the page's own would be."""
+        self.stats_by_site[site.code]["pages"] += 1
+        yield {"_type": "reuse", "run_id": self.run_id, "site": site.code, "url": meta["url"],
+               "from_page": prev.page_id, "mode": mode, "depth": meta["depth"],
+               "referrer": meta["referrer"],
+               "elapsed_ms": page["elapsed_ms"] if page else None,
+               "etag": page["etag"] if page else None,
+               "last_modified": page["last_modified"] if page else None}
+        final = prev.final_url or meta["url"]
+        owner = self.registry.site_for(final)
+        if owner is None or owner.code != site.code:
+            return
+        if links is None:
+            links = self._stored_links([prev.page_id]).get(prev.page_id, [])
+        site_for = self.registry.site_for
+        for url, tag, kind in links:
+            target_site = site_for(url)
+            same = target_site is not None and target_site.code == site.code
+            yield from self._follow(site, meta, final, url, tag, kind, same, None,
+                                    via_unchanged=True)
+
+    def _stored_links(self, page_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+        from sqlalchemy import select
+
+        from store.db import open_store
+        from store.models import Link
+
+        if not hasattr(self, "_sessions"):
+            self._sessions = open_store(self.db_url, upgrade=False)
+        out: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+        with self._sessions() as s:
+            rows = s.execute(select(Link.page_id, Link.target, Link.tag, Link.kind)
+                             .where(Link.page_id.in_(page_ids)).order_by(Link.id))
+            for page_id, target, tag, kind in rows:
+                out[page_id].append((target, tag, kind))
+        return out
+
+    def _carry_when_idle(self) -> None:
+        """Nothing left to download: carry the waiting articles over (stored copies) and
+        schedule what their links lead to that must be fetched."""
+        if not self.pending:
+            return
+        scheduled = False
+        while self.pending:
+            batch = []
+            for url in list(self.pending)[:500]:
+                batch.append((url, *self.pending.pop(url)))
+            links = self._stored_links([self.prev[url].page_id for url, *_ in batch])
+            for url, site, depth, referrer in batch:
+                prev = self.prev[url]
+                meta = {"site": site.code, "depth": depth, "referrer": referrer, "url": url}
+                for out in self._reuse(site, meta, prev, "carried",
+                                       links=links.get(prev.page_id, [])):
+                    if isinstance(out, scrapy.Request):
+                        self.crawler.engine.crawl(out)
+                        scheduled = True
+                    elif self.store_pipeline is not None:
+                        self.store_pipeline.process_item(out, self)
+        if scheduled:
+            raise DontCloseSpider
 
     # -- same-site scripts (bodies kept for the identity rules) ------------------------
     def _script_request(self, site: SiteSpec, url: str, parent: dict[str, Any],
@@ -250,6 +384,7 @@ class SiteSpider(scrapy.Spider):
             "elapsed_ms": _answer_ms(response),
             "content_hash": hashlib.sha1(response.body).hexdigest(),
             "body": response.body, "links": [], "homepage": False,
+            **_validators(response),
         }
 
     def script_failed(self, failure: Failure) -> None:
@@ -273,9 +408,17 @@ class SiteSpider(scrapy.Spider):
             "title": None, "size": 0, "depth": meta["depth"], "referrer": meta["referrer"],
             "error": error, "soft404": False, "content_hash": None, "body": None, "links": [],
             "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
-            "homepage": meta.get("homepage", False),
+            "homepage": meta.get("homepage", False), "etag": None, "last_modified": None,
         }
 
+
+
+def _validators(response: Response) -> dict[str, str | None]:
+    """The answer's ETag and Last-Modified, kept for the next run's conditional request."""
+    etag = response.headers.get(b"ETag")
+    modified = response.headers.get(b"Last-Modified")
+    return {"etag": etag.decode("latin-1")[:200] if etag else None,
+            "last_modified": modified.decode("latin-1")[:64] if modified else None}
 
 
 def _answer_ms(response: Response) -> int:

@@ -7,7 +7,14 @@ import argparse
 
 from govmon import ui
 from govmon.console import console, err_console
-from govmon.context import EXIT_INTERRUPTED, EXIT_OK, CliError, Context, positive_int
+from govmon.context import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CliError,
+    Context,
+    add_mode_options,
+    positive_int,
+)
 from settings.config import workspace_lock
 from settings.registry import Registry
 
@@ -21,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="不遵守 robots.txt (仅限自己运维的网站)")
     crawl.add_argument("--resume", action="store_true", help="续爬最近一次中断的任务")
     crawl.add_argument("--resume-id", type=int, help="续爬指定任务")
+    add_mode_options(crawl, "默认")
     crawl.set_defaults(func=cmd_crawl)
 
     sub.add_parser("probe", help="首页可用性探测 (供 cron 每天多次运行)").set_defaults(
@@ -46,7 +54,9 @@ def _crawl(ctx: Context, registry: Registry, codes: list[str] | None, resume: bo
         crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
                       log_dir=ctx.workspace / "logs")
         try:
-            result = crawl.resume(ctx.args.resume_id) if resume else crawl.run(codes)
+            result = (crawl.resume(ctx.args.resume_id) if resume
+                      else crawl.run(codes, mode=ctx.args.mode or "full",
+                                     link_cache=not ctx.args.no_cache))
         except RuntimeError as exc:
             raise CliError(str(exc)) from None
     console.print(ui.summary_table(result))

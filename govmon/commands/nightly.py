@@ -28,7 +28,7 @@ RESUME_WITHIN = timedelta(hours=24)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from govmon.context import positive_int
+    from govmon.context import add_mode_options, positive_int
 
     p = sub.add_parser("nightly", help="每晚运行: 抓取 → 检查 → 评分 → 报告 (供 cron / systemd 定时运行)")
     p.add_argument("--system", action="append", metavar="FILE|NAME",
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="今天已抓取过也重新抓取")
     p.add_argument("--mail-dry-run", action="store_true",
                    help="邮件摘要不发送，写成 .eml 文件 (工作目录 mail/dry-run/)")
+    add_mode_options(p, "默认每 full_crawl_every_days 天一次，其余为增量")
     p.set_defaults(func=cmd_nightly)
 
 
@@ -143,15 +144,23 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
     if resume is None and reuse is not None:
         return reuse, f"今天已抓取 (任务 {reuse})，沿用"
     settings = ctx.settings.merged(max_pages=ctx.args.max_pages, workers=ctx.args.workers)
+    mode = getattr(ctx.args, "mode", None)
+    if mode is None:
+        from crawler.incremental import choose_mode
+
+        with sessions() as s:
+            mode = choose_mode(s, settings.full_crawl_every_days)
     with ui.CrawlDisplay(console, registry, None) as display:
         crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
                       log_dir=ctx.workspace / "logs")
-        result = crawl.resume(resume) if resume else crawl.run()
+        result = (crawl.resume(resume) if resume else
+                  crawl.run(mode=mode, link_cache=not getattr(ctx.args, "no_cache", False)))
     console.print(ui.summary_table(result))
     if result.status == "interrupted":
         return None, f"任务 {result.run_id} 被中断 (下次运行时续爬)"
     done = sum(1 for r in result.sites if r["status"] == "complete")
-    return result.run_id, (f"{'续爬' if resume else '新'}任务 {result.run_id}: "
+    kind = "增量" if result.mode == "incremental" else "全量"
+    return result.run_id, (f"{'续爬' if resume else '新'}{kind}任务 {result.run_id}: "
                            f"{len(result.sites)} 个网站，完整 {done} 个")
 
 

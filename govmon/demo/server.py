@@ -7,6 +7,7 @@ Retry-After, redirect in chains or loops, stall, or serve GBK.
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import ssl
 import threading
@@ -47,10 +48,14 @@ class SiteServer:
 
     def __init__(self, host: str = "127.0.0.1", routes: dict[str, Route] | None = None,
                  dynamic: Handler | None = None, port: int = 0,
-                 tls: ssl.SSLContext | None = None):
+                 tls: ssl.SSLContext | None = None, validators: bool = False):
         self.routes: dict[str, Route] = routes or {}
         self.dynamic = dynamic
+        # like a static-file server (nginx): ETag and Last-Modified on 200s, 304 to a
+        # conditional GET whose validator still matches
+        self.validators = validators
         self.requests: list[tuple[str, str]] = []
+        self.conditional: list[tuple[str, int]] = []  # (path, status) of conditional GETs
         self.lock = threading.Lock()
         # Requests being answered right now, and the most seen at once (politeness tests).
         self.in_flight = 0
@@ -166,6 +171,8 @@ class SiteServer:
                 status = route.head_status
             headers = dict(route.headers)
             body = route.payload()
+            if self.validators and status == 200:
+                status, body = self._validate(h, headers, body)
         answered()
         try:
             h.send_response(status)
@@ -179,3 +186,22 @@ class SiteServer:
                 h.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def _validate(self, h: BaseHTTPRequestHandler, headers: dict[str, str],
+                  body: bytes) -> tuple[int, bytes]:
+        """ETag (a hash of the body) and Last-Modified (a date derived from it, as a file's
+        mtime changes with its content); 304 when the client's copy is current."""
+        digest = hashlib.sha1(body).hexdigest()
+        etag = f'"{digest[:16]}"'
+        modified = time.strftime("%a, %d %b %Y %H:%M:%S GMT",
+                                 time.gmtime(1_600_000_000 + int(digest[:6], 16)))
+        headers.setdefault("ETag", etag)
+        headers.setdefault("Last-Modified", modified)
+        match = h.headers.get("If-None-Match")
+        since = h.headers.get("If-Modified-Since")
+        if match is None and since is None:
+            return 200, body
+        current = match == etag if match is not None else since == modified
+        with self.lock:
+            self.conditional.append((unquote(h.path), 304 if current else 200))
+        return (304, b"") if current else (200, body)
