@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from conftest import FAST, html, spec
-from govmon.config import Settings
-from govmon.registry import Registry
 from sqlalchemy import select, update
 
 from crawler.runner import Crawl
 from govmon.demo.server import Route
+from settings.config import Settings
+from settings.registry import Registry
 from store.db import open_store
 from store.models import LinkCache, LinkCheck
 
