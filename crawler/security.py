@@ -398,16 +398,18 @@ def collect(registry: Any, settings: Any, sessions: Any, run_id: int, codes: lis
 
     with sessions() as s:
         ids = dict(s.execute(select(Site.code, Site.id)).all())
-        # robots.txt that refused the crawl the homepage refuses the probe too: the site's
-        # security rules then say "not checked" rather than asking a page we may not fetch
-        refused = set(s.scalars(select(RunSite.site_id).where(
-            RunSite.run_id == run_id, RunSite.robots_disallowed.is_(True))))
-        obey = getattr(settings, "obey_robots", True)
-        specs = [spec for spec in (registry.by_code(c) for c in codes)
-                 if not (obey and not getattr(spec, "ignore_robots", False)
-                         and ids[spec.code] in refused)]
+        specs = [registry.by_code(c) for c in codes]
         pages = {spec.code: _pages_of(s, run_id, ids[spec.code], LINK_SAMPLE)
                  for spec in specs}
+        # A homepage robots.txt kept the crawl from (no page at depth 0, a robots refusal
+        # counted) is not asked by the probe either: that site's security rules then say
+        # "not checked", as for any site without a probe row.
+        refused = set(s.scalars(select(RunSite.site_id).where(
+            RunSite.run_id == run_id, RunSite.robots_disallowed > 0)))
+    if getattr(settings, "obey_robots", True):
+        specs = [spec for spec in specs
+                 if getattr(spec, "ignore_robots", False) or pages[spec.code][0] is not None
+                 or ids[spec.code] not in refused]
     opts = Options(user_agent=settings.user_agent, timeout=min(settings.timeout, 15.0),
                    ca_file=getattr(settings, "tls_ca_file", None),
                    per_ip=settings.per_ip_concurrency)
