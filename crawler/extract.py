@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
-from parse.urls import RawLink, is_ignored_href, resolve
+from parse.urls import RawLink, document_base, is_ignored_href, resolve
 
 # (tag, attribute) pairs whose URLs are link targets.
 LINK_ATTRS = {
@@ -56,12 +55,7 @@ def parse(body: str, url: str) -> PageFacts:
         doc = lxml.html.document_fromstring(_XML_DECL.sub("", body, count=1))
     except (etree.ParserError, ValueError):
         return PageFacts(title=None, links=[], soft404=False)
-    base = url
-    for b in doc.iter("base"):
-        href = b.get("href")
-        if href and not is_ignored_href(href):
-            base = urljoin(url, href.strip())
-        break
+    base = document_base(doc, url)
     title_el = doc.find(".//title")
     title = _clean(title_el.text_content() if title_el is not None else None, 500)
     links: list[RawLink] = []

@@ -20,7 +20,7 @@ from lxml import etree
 
 from parse import dates, jsonlists, paging
 from parse.pageinfo import breadcrumb
-from parse.urls import canonical, is_ignored_href
+from parse.urls import canonical, document_base, is_ignored_href
 from parse.urls import resolve as resolve_url
 
 CONTAINERS = ("ul", "ol", "table", "tbody", "div", "dl", "section", "td", "article")
@@ -332,12 +332,7 @@ def summarise(text: str, url: str, *, want_blocks: bool = True) -> Summary:
         doc = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         return s
-    base = url
-    for b in doc.iter("base"):
-        href = b.get("href")
-        if href and not is_ignored_href(href):
-            base = urljoin(url, href.strip())
-        break
+    base = document_base(doc, url)
     t = doc.find(".//title")
     s.title = _text(t) if t is not None else None
     body = doc.find("body")

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
 from parse.paging import has_pager
-from parse.urls import is_ignored_href
+from parse.urls import document_base, is_ignored_href
 from parse.urls import resolve as resolve_url
 
 _CLOSING = re.compile(r"</\s*(?:html|body)\s*>", re.I)
@@ -70,13 +70,7 @@ class PageView:
     @cached_property
     def base(self) -> str:
         doc = self.doc
-        if doc is not None:
-            for b in doc.iter("base"):
-                href = b.get("href")
-                if href and not is_ignored_href(href):
-                    return urljoin(self.url, href.strip())
-                break
-        return self.url
+        return self.url if doc is None else document_base(doc, self.url)
 
     def resolve(self, href: str | None) -> str | None:
         if not href or is_ignored_href(href):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -77,6 +78,17 @@ def _remove_dot_segments(path: str) -> str:
 def is_ignored_href(href: str) -> bool:
     h = href.strip().lower()
     return not h or h.startswith("#") or h.startswith(IGNORED_SCHEMES)
+
+
+def document_base(doc: Any, url: str) -> str:
+    """The URL a parsed page's relative links resolve against: its first ``<base href>``
+    (only the first counts, as in browsers), else the page's own URL."""
+    for b in doc.iter("base"):
+        href = b.get("href")
+        if href and not is_ignored_href(href):
+            return urljoin(url, href.strip())
+        break
+    return url
 
 
 
