@@ -94,7 +94,10 @@ def _paging(s, registry: Registry, run_id: int, site_id: int, code: str,  # noqa
 def _counters(s, run_id: int, site_id: int) -> dict[str, int]:  # noqa: ANN001
     """RunSite counters a resumed crawl continues from (the workers write absolute
     values). Pages and errors are counted from the store: after a kill the last
-    written counters may include pages whose batch was lost."""
+    written counters may include pages whose batch was lost. Pages robots.txt refused
+    start again from 0: they are never stored, so the frontier holds each of them again
+    and the resumed crawl counts it when it is refused again (carried over, each refusal
+    was counted twice and the robots rule's message said so)."""
     where = (Page.run_id == run_id, Page.site_id == site_id,
              func.coalesce(Page.content_type, "").not_like("%javascript%"))
     pages = s.scalar(select(func.count()).select_from(Page).where(*where)) or 0
@@ -103,7 +106,7 @@ def _counters(s, run_id: int, site_id: int) -> dict[str, int]:  # noqa: ANN001
     rs = s.scalars(select(RunSite).where(RunSite.run_id == run_id,
                                          RunSite.site_id == site_id)).one()
     return {"pages": pages, "errors": errors, "depth_limited": rs.depth_limited,
-            "trap_pruned": rs.trap_pruned, "robots_disallowed": rs.robots_disallowed}
+            "trap_pruned": rs.trap_pruned, "robots_disallowed": 0}
 
 
 def _keep_shallowest(best: dict[str, tuple[int, str, bool]], target: str, depth: int,

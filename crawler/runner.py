@@ -53,7 +53,8 @@ class Crawl:
     """One crawl run over a registry (or a resumed one)."""
 
     def __init__(self, registry: Registry, settings: Settings, db_url: str,
-                 progress: ProgressFn | None = None, log_dir: Path | None = None):
+                 progress: ProgressFn | None = None, log_dir: Path | None = None,
+                 redis_url: str | None = None):
         self.registry = registry
         self.settings = settings
         self.db_url = db_url
@@ -64,6 +65,12 @@ class Crawl:
         self.interrupted = False
         self.verified_after = 0
         self.options: dict[str, Any] = {}  # the run's, as stored
+        # distributed: the phases' jobs go to `govmon worker`s through Redis (crawler/cluster.py)
+        self.cluster = None
+        if redis_url:
+            from crawler.cluster import Coordinator
+
+            self.cluster = Coordinator(redis_url)
 
     # -- run bookkeeping --------------------------------------------------------------
     def _new_run(self, codes: list[str], options: dict[str, Any]) -> int:
@@ -98,6 +105,8 @@ class Crawl:
                    "page_elapsed": "latency", "mode": mode, "link_cache": link_cache}
         options.pop("db", None)
         options.pop("mail", None)  # where digests go is no option of a crawl
+        options.pop("redis", None)  # nor where its workers are (it may hold a password)
+        options["distributed"] = self.cluster is not None
         if mode == "incremental":
             with self.sessions() as s:
                 options["base_runs"] = base_runs(s, codes)
@@ -177,8 +186,8 @@ class Crawl:
                  "resume_state": {c: state[c] for c in group if c in state},
                  "incremental": spider_options(mode, base, group,
                                                self.settings.carry_max_days)}
-                for group in partition_by_address(hosts, self.settings.workers)]
-        self._spawn("crawl", jobs)
+                for group in partition_by_address(hosts, self._split_count())]
+        self._spawn("crawl", jobs, run_id)
 
     def _probe_closed(self, run_id: int) -> None:
         """Sites registered 关停 are probed, never crawled: their homepages fetched as a
@@ -207,6 +216,16 @@ class Crawl:
             if targets:
                 self._verify_here(run_id, targets)
             return
+        if self.cluster is not None:
+            targets = self._targets_to_verify(run_id)
+            by_key = {t: site for t, site in targets}
+            items = [(t, urlsplit(t).hostname or "") for t, _ in targets]
+            jobs = [{"registry": self.registry, "run_id": run_id,
+                     "targets": [(t, by_key[t]) for t in group],
+                     "recheck_delay": self.settings.recheck_delay}
+                    for group in partition_by_address(items, self._split_count())]
+            self._spawn("verify", jobs, run_id)
+            return
         # Many targets: the worker processes start first and import their modules (~1 s)
         # while this process works out what they are to verify.
         feeds = [self.ctx.Queue() for _ in range(max(1, self.settings.workers))]
@@ -221,12 +240,25 @@ class Crawl:
             for i, q in enumerate(feeds):
                 q.put([(t, by_key[t]) for t in groups[i]] if i < len(groups) else [])
 
-        self._spawn("verify", jobs, meanwhile=feed)
+        self._spawn("verify", jobs, run_id, meanwhile=feed)
 
-    def _spawn(self, kind: str, jobs: list[dict[str, Any]], meanwhile: Any = None) -> None:
+    def _split_count(self) -> int:
+        """Groups a phase's work is split into: one per worker process, or per live
+        `govmon worker` when distributed."""
+        return self.cluster.split_count() if self.cluster is not None else self.settings.workers
+
+    def _spawn(self, kind: str, jobs: list[dict[str, Any]], run_id: int,
+               meanwhile: Any = None) -> None:
         settings = scrapy_settings(self.settings, self.db_url)
-        if run_workers(self.ctx, kind, jobs, settings, self.on_progress, self.log_dir,
-                       meanwhile):
+        if self.cluster is not None:
+            with self.sessions() as s:
+                started = s.get(Run, run_id).started_at.isoformat()
+            interrupted = self.cluster.run(run_id, started, kind, jobs, settings,
+                                           self.on_progress)
+        else:
+            interrupted = run_workers(self.ctx, kind, jobs, settings, self.on_progress,
+                                      self.log_dir, meanwhile)
+        if interrupted:
             self.interrupted = True
 
     def _targets_to_verify(self, run_id: int) -> list[tuple[str, str]]:

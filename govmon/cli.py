@@ -7,6 +7,7 @@ Exit codes (documented in the README):
   3  the store cannot be opened, or is damaged
   4  interrupted (Ctrl-C / SIGTERM); the run can be resumed
   5  another govmon job holds the lock
+  6  the cluster: Redis unreachable, no `govmon worker` online, or a worker's job failed
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rich.markup import escape
 
 from govmon.console import console, err_console
 from govmon.context import (  # noqa: F401 - the exit codes, importable from the CLI
+    EXIT_CLUSTER,
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -111,6 +113,7 @@ COMMAND_MODULES: list[str] = [
     "govmon.commands.report",
     "govmon.commands.nightly",
     "govmon.commands.digest",
+    "govmon.commands.worker",
 ]
 
 

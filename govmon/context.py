@@ -16,6 +16,7 @@ from settings.registry import Registry, load
 from store.db import check_integrity, default_url, open_store
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_STORE, EXIT_INTERRUPTED, EXIT_LOCKED = 0, 1, 2, 3, 4, 5
+EXIT_CLUSTER = 6  # Redis unreachable, no `govmon worker` online, or a worker's job failed
 
 
 class CliError(Exception):
@@ -36,6 +37,9 @@ class Context:
         # --db, then $GOVMON_DB, then govmon.yaml's db, then the workspace's sqlite file
         self.db_url = (args.db or os.environ.get("GOVMON_DB") or self.settings.db
                        or default_url(self.workspace))
+        # --redis, then $GOVMON_REDIS, then govmon.yaml's redis: a distributed crawl
+        self.redis_url = (getattr(args, "redis", None) or os.environ.get("GOVMON_REDIS")
+                          or self.settings.redis)
 
     @property
     def registry_path(self) -> Path:
@@ -100,6 +104,16 @@ def add_mode_options(parser: argparse.ArgumentParser, full_default: str) -> None
                       help=f"全量抓取 ({full_default})")
     parser.add_argument("--no-cache", action="store_true",
                         help="不使用链接校验缓存，所有链接重新校验 (默认: 24 小时内校验正常的链接不再请求)")
+
+
+def add_redis_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """``--redis URL`` (crawler/cluster.py); default $GOVMON_REDIS, then govmon.yaml."""
+    parser.add_argument("--redis", metavar="URL", help=help_text)
+
+
+def cluster_error(exc: Exception) -> CliError:
+    """A ClusterError (crawler/cluster.py) as the CLI reports it."""
+    return CliError(str(exc), EXIT_CLUSTER)
 
 
 def warn_line(text: str) -> None:

@@ -9,10 +9,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from reports.terminal import probe_table, runs_table, sites_table, summary_table
+from reports.terminal import probe_table, runs_table, sites_table, summary_table, workers_table
 from settings.registry import Registry
 
-__all__ = ["CrawlDisplay", "probe_table", "runs_table", "sites_table", "summary_table"]
+__all__ = ["CrawlDisplay", "probe_table", "runs_table", "sites_table", "summary_table",
+           "workers_table"]
 
 
 class CrawlDisplay:

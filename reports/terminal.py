@@ -72,6 +72,20 @@ def runs_table(session: Session, limit: int = 10) -> Table:
     return t
 
 
+def workers_table(workers: list[dict[str, Any]], queued: int) -> Table:
+    """The `govmon worker`s alive on the cluster's Redis, as each last described itself
+    (crawler/cluster.py)."""
+    t = Table(title=f"在线 worker ({len(workers)} 个；队列中 {queued} 个任务)")
+    for col in ("worker", "主机", "进程", "启动", "当前任务", "已完成", "心跳"):
+        t.add_column(col, justify="right" if col in ("进程", "已完成") else "left")
+    for w in workers:
+        t.add_row(w["id"], w["host"], str(w["pid"]), w["started"].replace("T", " "),
+                  w["job"] or "空闲", str(w["jobs_done"]), w["beat"].split("T")[-1])
+    if not workers:
+        t.caption = "没有在线的 worker: 在各机器上运行 govmon worker --redis URL --db URL"
+    return t
+
+
 def check_summary_table(session: Session, summary: Any) -> Table:
     """Findings per site and rule after ``govmon check``."""
     from collections import Counter

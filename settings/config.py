@@ -129,6 +129,9 @@ class MailSettings(BaseModel):
 @dataclass(config=ConfigDict(strict=True, allow_inf_nan=False, extra="forbid"))
 class Settings:
     db: CleanText | None = None  # SQLAlchemy URL; default sqlite file in the workspace
+    # redis://host:6379/0: crawl and nightly hand their work to `govmon worker`s on any
+    # number of machines, all writing to one PostgreSQL store (crawler/cluster.py)
+    redis: CleanText | None = None
     user_agent: Annotated[CleanText, Field(min_length=1, max_length=512)] = USER_AGENT
     max_pages: Annotated[int, _range(1, 10_000_000)] = 5000  # per site and run
     max_depth: Annotated[int, _range(0, 1000)] = 8
@@ -181,6 +184,7 @@ class Settings:
 SETTINGS_TEMPLATE = """\
 # govmon 设置 (settings). Every key is optional; shown values are the defaults.
 # db: postgresql+psycopg://user:pass@host/govmon   # default: sqlite file govmon.db here
+# redis: redis://127.0.0.1:6379/0   # crawl over `govmon worker`s (README: 多台机器)
 max_pages: 5000          # pages per site and run
 max_depth: 8
 per_ip_concurrency: 4    # requests in flight per server address (many sites share one)

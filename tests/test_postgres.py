@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import os
-import pwd
-import re
 import shutil
 import signal
 import socket
@@ -23,13 +20,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from glob import glob
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import html, spec
+from localservers import ServerMissing, find_pg_bin, new_database, postgres_server
 from sqlalchemy import func, inspect, select
 
 from crawler.runner import Crawl
@@ -44,87 +41,20 @@ from store.ops import mark_stale_runs, prune_snapshots, sync_registry
 REQUIRED = os.environ.get("GOVMON_REQUIRE_PG") == "1"
 
 
-def _version_key(path: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"/postgresql/(\d+)(?:\.(\d+))?/", path)[0] if n)
-
-
-def find_pg_bin() -> Path | None:
-    """The directory holding initdb and pg_ctl (PATH first, then Debian's layout)."""
-    found = shutil.which("initdb")
-    if found:
-        return Path(os.path.realpath(found)).parent
-    debian = sorted(glob("/usr/lib/postgresql/*/bin/initdb"), key=_version_key)
-    return Path(debian[-1]).parent if debian else None
-
-
 PG_BIN = find_pg_bin()
 if PG_BIN is None and not REQUIRED:
     pytest.skip("PostgreSQL 未安装 (没有 initdb)；设置 GOVMON_REQUIRE_PG=1 时此测试必须运行",
                 allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[str]:
-    """A throwaway PostgreSQL server; yields the base URL (no database name)."""
-    if PG_BIN is None or not (PG_BIN / "pg_ctl").exists():
-        pytest.fail("GOVMON_REQUIRE_PG=1 but PostgreSQL (initdb, pg_ctl) is not installed: "
-                    "apt-get install -y postgresql")
+    """A throwaway PostgreSQL server (tests/localservers.py); yields the base URL."""
     try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.fail("PostgreSQL is installed but the driver is not: pip install 'psycopg[binary]'")
-    as_user: list[str] = []
-    tmp = Path(tempfile.mkdtemp(prefix="govmon-pg-"))
-    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as 'postgres'
-        try:
-            pw = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail("running as root and there is no 'postgres' user to run the server")
-        os.chown(tmp, pw.pw_uid, pw.pw_gid)
-        runuser = shutil.which("runuser")
-        as_user = [runuser, "-u", "postgres", "--"] if runuser else []
-        if not as_user:
-            pytest.fail("running as root without runuser: cannot start PostgreSQL")
-    port = _free_port()
-    data, log = tmp / "data", tmp / "server.log"
-    ctl = [*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data)]
-    subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-U", "govmon",
-                    "-A", "trust", "-E", "UTF8", "--no-locale", "-N"],
-                   check=True, capture_output=True, timeout=120)
-    started = subprocess.run([*ctl, "-l", str(log), "-w", "-t", "60", "-o",
-                              f"-h 127.0.0.1 -p {port} -k {tmp} -F", "start"],
-                             capture_output=True, text=True, timeout=90)
-    if started.returncode != 0:
-        text = log.read_text(errors="replace") if log.exists() else started.stderr
-        shutil.rmtree(tmp, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start: {text[-2000:]}")
-    try:
-        yield f"postgresql+psycopg://govmon@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*ctl, "-m", "immediate", "-w", "stop"], capture_output=True,
-                       timeout=60)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-_db_numbers = itertools.count(1)
-
-
-def new_database(pg_server: str) -> str:
-    """A fresh, empty database on the test server; its URL."""
-    import psycopg
-
-    name = f"govmon_test_{next(_db_numbers)}"
-    dsn = pg_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"{pg_server}/{name}"
+        with postgres_server() as url:
+            yield url
+    except ServerMissing as exc:
+        pytest.fail(f"GOVMON_REQUIRE_PG=1 but {exc}")
 
 
 @pytest.fixture

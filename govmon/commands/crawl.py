@@ -13,6 +13,8 @@ from govmon.context import (
     CliError,
     Context,
     add_mode_options,
+    add_redis_option,
+    cluster_error,
     positive_int,
 )
 from settings.config import workspace_lock
@@ -29,12 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     crawl.add_argument("--resume", action="store_true", help="续爬最近一次中断的任务")
     crawl.add_argument("--resume-id", type=int, help="续爬指定任务")
     add_mode_options(crawl, "默认")
+    add_redis_option(crawl, "分布式抓取: 任务经此 Redis 交给各机器上的 govmon worker "
+                            "(默认 $GOVMON_REDIS 或 govmon.yaml 的 redis)")
     crawl.set_defaults(func=cmd_crawl)
 
     sub.add_parser("probe", help="首页可用性探测 (供 cron 每天多次运行)").set_defaults(
         func=cmd_probe)
     status = sub.add_parser("status", help="最近的抓取任务")
     status.add_argument("--limit", type=int, default=10)
+    add_redis_option(status, "同时列出此 Redis 上的 worker (默认 $GOVMON_REDIS 或 govmon.yaml 的 redis)")
     status.set_defaults(func=cmd_status)
 
 
@@ -50,13 +55,17 @@ def _crawl(ctx: Context, registry: Registry, codes: list[str] | None, resume: bo
     closed = [c for c in codes or [] if not registry.by_code(c).running]
     if closed:
         raise CliError(f"网站已关停，不抓取: {', '.join(closed)}")
+    from crawler.cluster import ClusterError
+
     with workspace_lock(ctx.workspace), ui.CrawlDisplay(console, registry, codes) as display:
-        crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
-                      log_dir=ctx.workspace / "logs")
         try:
+            crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
+                          log_dir=ctx.workspace / "logs", redis_url=ctx.redis_url)
             result = (crawl.resume(ctx.args.resume_id) if resume
                       else crawl.run(codes, mode=ctx.args.mode or "full",
                                      link_cache=not ctx.args.no_cache))
+        except ClusterError as exc:
+            raise cluster_error(exc) from None
         except RuntimeError as exc:
             raise CliError(str(exc)) from None
     console.print(ui.summary_table(result))
@@ -100,4 +109,13 @@ def cmd_status(ctx: Context) -> int:
         console.print(ui.runs_table(s, limit=ctx.args.limit))
         if (verdicts := verdicts_table(s)) is not None:
             console.print(verdicts)
+    if ctx.redis_url:
+        from crawler import cluster
+
+        try:
+            client = cluster.connect(ctx.redis_url)
+            alive, queued = cluster.workers(client), client.llen(cluster.QUEUE)
+        except cluster.ClusterError as exc:
+            raise cluster_error(exc) from None
+        console.print(ui.workers_table(alive, queued))
     return EXIT_OK

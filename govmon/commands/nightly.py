@@ -28,7 +28,7 @@ RESUME_WITHIN = timedelta(hours=24)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from govmon.context import add_mode_options, positive_int
+    from govmon.context import add_mode_options, add_redis_option, positive_int
 
     p = sub.add_parser("nightly", help="每晚运行: 抓取 → 检查 → 评分 → 报告 (供 cron / systemd 定时运行)")
     p.add_argument("--system", action="append", metavar="FILE|NAME",
@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mail-dry-run", action="store_true",
                    help="邮件摘要不发送，写成 .eml 文件 (工作目录 mail/dry-run/)")
     add_mode_options(p, "默认每 full_crawl_every_days 天一次，其余为增量")
+    add_redis_option(p, "分布式抓取: 任务经此 Redis 交给各机器上的 govmon worker "
+                        "(默认 $GOVMON_REDIS 或 govmon.yaml 的 redis)")
     p.set_defaults(func=cmd_nightly)
 
 
@@ -150,11 +152,17 @@ def _crawl(ctx: Any, registry: Any, sessions: Any, console: Console) -> tuple[in
 
         with sessions() as s:
             mode = choose_mode(s, settings.full_crawl_every_days)
+    from crawler.cluster import ClusterError
+    from govmon.context import cluster_error
+
     with ui.CrawlDisplay(console, registry, None) as display:
-        crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
-                      log_dir=ctx.workspace / "logs")
-        result = (crawl.resume(resume) if resume else
-                  crawl.run(mode=mode, link_cache=not getattr(ctx.args, "no_cache", False)))
+        try:
+            crawl = Crawl(registry, settings, ctx.db_url, progress=display.update,
+                          log_dir=ctx.workspace / "logs", redis_url=ctx.redis_url)
+            result = (crawl.resume(resume) if resume else
+                      crawl.run(mode=mode, link_cache=not getattr(ctx.args, "no_cache", False)))
+        except ClusterError as exc:
+            raise cluster_error(exc) from None
     console.print(ui.summary_table(result))
     if result.status == "interrupted":
         return None, f"任务 {result.run_id} 被中断 (下次运行时续爬)"
