@@ -266,6 +266,20 @@ class Worker:
                            "beat": datetime.now().isoformat(timespec="seconds")},
                           ensure_ascii=False)
 
+    def _claim_name(self) -> None:
+        """Register under this worker's id, refused while a live worker holds it. Jobs a
+        dead worker of the same name left in its list (a restart after a crash, under the
+        same fixed ``--name``) go back to the queue first, to be resumed."""
+        if not self.client.set(worker_key(self.id), self._describe(), px=int(self.ttl * 1000),
+                               nx=True):
+            raise ClusterError(f"worker 名称 {self.id} 正被另一个在线的 worker 使用")
+        pipe = self.client.pipeline(transaction=True)
+        for raw in self.client.lrange(doing_key(self.id), 0, -1):
+            pipe.rpush(QUEUE, replace(Job.loads(raw), resume=True).dumps())
+        pipe.delete(doing_key(self.id))
+        pipe.sadd(WORKERS, self.id)
+        pipe.execute()
+
     def _register(self) -> None:
         pipe = self.client.pipeline(transaction=True)
         pipe.set(worker_key(self.id), self._describe(), px=int(self.ttl * 1000))
@@ -300,8 +314,8 @@ class Worker:
         """Take and run jobs until SIGINT/SIGTERM (or ``max_jobs`` jobs, or ``idle_exit``
         seconds without one); the number of jobs finished. A job interrupted by the
         operator goes back to the queue, to be resumed by another worker."""
+        self._claim_name()
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        self._register()
         beat = threading.Thread(target=self._beat, name="govmon-heartbeat", daemon=True)
         beat.start()
         idle_since = time.monotonic()

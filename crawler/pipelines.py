@@ -6,6 +6,7 @@ kill between batches leaves only whole batches behind.
 
 from __future__ import annotations
 
+import logging
 import time
 import zlib
 from datetime import datetime
@@ -17,6 +18,8 @@ from parse.privacy import redact  # personal numbers never stored in clear (issu
 from store.bulk import insert_many
 from store.db import open_store
 from store.models import Link, LinkCheck, Page, RunSite, Site, Snapshot
+
+log = logging.getLogger(__name__)
 
 # Two crawl workers write to one SQLite file: every transaction after the other worker's
 # commit starts with a cold page cache. A fast crawl writes up to 1,000 pages a batch
@@ -127,6 +130,8 @@ class StorePipeline:
         with self.session_factory.begin() as s:
             conn = s.connection()
             if rows:
+                rows, snaps, links = _new_pages(conn, rows, snaps, links)
+            if rows:
                 ids = conn.execute(insert(PAGES).returning(PAGES.c.id,
                                                            sort_by_parameter_order=True),
                                    rows).scalars().all()
@@ -215,6 +220,33 @@ def _copy_pages(conn, reuses: list[dict[str, Any]], now: datetime) -> None:  # n
               for new, r in zip(new_ids, reuses, strict=True)]
     conn.execute(_COPY_SNAPSHOT, params)
     conn.execute(_COPY_LINKS, params)
+
+
+def _new_pages(conn, rows: list[dict[str, Any]], snaps: list[Any],  # noqa: ANN001
+               links: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """The batch's pages less those the run has stored already (UNIQUE(run, url)), with
+    their snapshots and links: one page asked for twice (a resumed crawl, a job taken over
+    from a worker that died after its write) must not take the whole batch down with it,
+    as one duplicate check must not (``_insert_new_checks``). One indexed query a batch."""
+    by_run: dict[int, list[str]] = {}
+    for r in rows:
+        by_run.setdefault(r["run_id"], []).append(r["url"])
+    stored: set[tuple[int, str]] = set()
+    for run_id, urls in by_run.items():
+        stored.update((run_id, u) for u in conn.execute(
+            select(PAGES.c.url).where(PAGES.c.run_id == run_id,
+                                      PAGES.c.url.in_(urls))).scalars())
+    if not stored and len({(r["run_id"], r["url"]) for r in rows}) == len(rows):
+        return rows, snaps, links
+    keep: list[int] = []
+    for i, r in enumerate(rows):
+        key = (r["run_id"], r["url"])
+        if key not in stored:
+            stored.add(key)  # the first of two in one batch is kept
+            keep.append(i)
+    log.warning("%d page(s) already stored in the run were not written again",
+                len(rows) - len(keep))
+    return [rows[i] for i in keep], [snaps[i] for i in keep], [links[i] for i in keep]
 
 
 def _insert_new_checks(conn, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001

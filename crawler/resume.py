@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from crawler import paging
 from crawler.spiders.site import FOLLOW_TAGS
+from crawler.spiders.site import RESUME_STORED as STORED
 from crawler.urls import is_attachment, is_image, is_pager_sibling
 from parse import charset
 from settings.registry import Registry
@@ -28,10 +29,16 @@ def resume_state(sessions: Any, registry: Registry, run_id: int,
     without them a resumed crawl would silently lose the rest of those lists).
 
     Frontier entries are (url, depth, referrer, hidden_paging) with the depths
-    ``SiteSpider.parse`` gives: a list's other pages keep its depth (min 1)."""
+    ``SiteSpider.parse`` gives: a list's other pages keep its depth (min 1). Under
+    ``STORED``, the URLs stored for any site of the run (never to be fetched again)."""
     state: dict[str, Any] = {}
     with sessions() as s:
         ids = dict(s.execute(select(Site.code, Site.id)).all())
+        # Every URL the run stored, whichever site it was stored under: a footer .js shared
+        # by the sites of one server is stored once, under the site that asked first; a
+        # resumed crawl that asked again for it broke the store's one-row-per-URL rule, and
+        # the whole batch holding it was lost (pages, links, snapshots).
+        state[STORED] = set(s.scalars(select(Page.url).where(Page.run_id == run_id)))
         for code in codes:
             seen = set(s.scalars(select(Page.url).where(
                 Page.run_id == run_id, Page.site_id == ids[code])))

@@ -183,7 +183,9 @@ class Crawl:
         jobs = [{"registry": self.registry, "codes": group, "run_id": run_id,
                  "max_pages": self.settings.max_pages, "max_depth": self.settings.max_depth,
                  "max_query_variants": self.settings.max_query_variants,
-                 "resume_state": {c: state[c] for c in group if c in state},
+                 # each group's sites, and what is run-wide (resume.STORED) for all
+                 "resume_state": {k: v for k, v in state.items()
+                                  if k in group or k not in codes},
                  "incremental": spider_options(mode, base, group,
                                                self.settings.carry_max_days)}
                 for group in partition_by_address(hosts, self._split_count())]

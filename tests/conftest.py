@@ -10,6 +10,9 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,3 +170,34 @@ def crawl(tmp_path: Path) -> Callable[..., Crawled]:
         return run_crawl(sites, kw.pop("db_path", None) or tmp_path / f"crawl{next(n)}.db", **kw)
 
     return _crawl
+
+
+@dataclass
+class DemoProcess:
+    """One ``govmon demo`` run as a user starts it: its workspace, output and duration."""
+
+    workspace: Path
+    proc: subprocess.CompletedProcess
+    elapsed: float
+
+
+def run_demo(ws: Path, timeout: float = 300) -> DemoProcess:
+    """``govmon -w WS demo`` in a subprocess, without the tests' GOVMON_* variables (but
+    GOVMON_REQUIRE_BROWSER: without Chromium the demo must fail, not skip its pictures)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GOVMON_") or k == "GOVMON_REQUIRE_BROWSER"}
+    env["COLUMNS"] = "200"  # rich wraps tables at 80 columns when not on a terminal
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "govmon.cli", "-w", str(ws), "demo"],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    return DemoProcess(ws, proc, time.monotonic() - t0)
+
+
+@pytest.fixture(scope="session")
+def demo_first_run(tmp_path_factory: pytest.TempPathFactory) -> DemoProcess:
+    """The first ``govmon demo`` in a fresh workspace, shared by tests/test_demo.py and
+    tests/test_demo_documents.py (a demo takes ~45 s; tests copy the workspace before
+    changing it)."""
+    run = run_demo(tmp_path_factory.mktemp("demo") / "ws")
+    assert run.proc.returncode == 0, run.proc.stdout[-3000:] + run.proc.stderr[-3000:]
+    return run

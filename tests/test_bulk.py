@@ -63,3 +63,48 @@ def exercise(url: str) -> None:
 
 def test_insert_many_on_sqlite(tmp_path) -> None:  # noqa: ANN001
     exercise(f"sqlite:///{tmp_path / 'bulk.db'}")
+
+
+def test_a_page_stored_twice_costs_only_itself_not_its_batch(tmp_path) -> None:  # noqa: ANN001
+    """A page asked for again after the run stored it (a resumed crawl, a job taken over
+    from a dead worker) is skipped; the rest of its batch — pages, snapshots, links — is
+    written. Before, the UNIQUE(run, url) violation rolled the whole batch back."""
+    from crawler.pipelines import StorePipeline
+    from store.models import Link, Snapshot
+
+    url = f"sqlite:///{tmp_path / 'govmon.db'}"
+    sessions = open_store(url)
+    with sessions.begin() as s:
+        s.add(Site(code="4401000001", name="市政府", url="http://127.0.0.1/", kind="portal",
+                   status="运行", updated_at=datetime.now()))
+        run = Run(started_at=datetime.now(), status="running", options={})
+        s.add(run)
+        s.flush()
+        run_id = run.id
+
+    def page(path: str, body: bytes) -> dict:
+        return {"_type": "page", "run_id": run_id, "site": "4401000001",
+                "url": f"http://127.0.0.1{path}", "final_url": f"http://127.0.0.1{path}",
+                "status": 200, "content_type": "text/html", "encoding": "utf-8",
+                "title": path, "size": len(body), "depth": 1, "referrer": None,
+                "error": None, "soft404": False, "elapsed_ms": 3, "content_hash": "x",
+                "body": body, "links": [(f"http://127.0.0.1{path}x", "a", "href", "下一页",
+                                         "internal")]}
+
+    store = StorePipeline(url)
+    store.open_spider()
+    store.process_item(page("/common.js", b"js"))
+    store.flush()
+    for item in (page("/a/", b"a"), page("/common.js", b"again"), page("/b/", b"b"),
+                 page("/b/", b"b twice")):
+        store.process_item(item)
+    store.flush()
+    with sessions() as s:
+        pages = {p.url.removeprefix("http://127.0.0.1"): p.id for p in s.scalars(select(Page))}
+        snaps = {s.get(Page, sn.page_id).url.removeprefix("http://127.0.0.1"): sn.page_id
+                 for sn in s.scalars(select(Snapshot))}
+        links = sorted(lk.target.removeprefix("http://127.0.0.1")
+                       for lk in s.scalars(select(Link)))
+    assert sorted(pages) == ["/a/", "/b/", "/common.js"]
+    assert snaps == {k: pages[k] for k in ("/a/", "/b/", "/common.js")}
+    assert links == ["/a/x", "/b/x", "/common.jsx"]

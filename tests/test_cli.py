@@ -84,9 +84,11 @@ def test_exit_codes_are_documented() -> None:
     documented = {int(m.group(1)): m.group(2) for m in
                   re.finditer(r"^\s+(\d)\s+(\S.*)$", cli.__doc__ or "", re.M)}
     constants = {v: k for k, v in vars(cli).items() if k.startswith("EXIT_")}
-    assert set(documented) == set(constants) == {0, 1, 2, 3, 4, 5}
+    assert set(documented) == set(constants) == {0, 1, 2, 3, 4, 5, 6}
     assert "lock" in documented[cli.EXIT_LOCKED] and "interrupt" in documented[
-        cli.EXIT_INTERRUPTED].lower()
+        cli.EXIT_INTERRUPTED].lower() and "Redis" in documented[cli.EXIT_CLUSTER]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{code}`" in readme.split("Exit codes:", 1)[1][:1200] for code in documented)
 
 
 def test_init_creates_workspace_and_keeps_edits(tmp_path: Path) -> None:

@@ -7,11 +7,8 @@ the crawl as the right kind of result, and nothing else may come out broken.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
-import time
 import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import DemoProcess
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -60,16 +58,10 @@ class DemoRun:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    ws = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if k not in ("GOVMON_DB", "GOVMON_HOME")}
-    env["COLUMNS"] = "200"  # rich wraps tables at 80 columns when not on a terminal
-    t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "govmon.cli", "-w", str(ws), "demo"],
-                          capture_output=True, text=True, timeout=240, env=env)
-    elapsed = time.monotonic() - t0
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return DemoRun(proc, elapsed, ws, open_store(f"sqlite:///{ws / 'govmon.db'}", upgrade=False))
+def demo(demo_first_run: DemoProcess) -> DemoRun:
+    ws = demo_first_run.workspace
+    return DemoRun(demo_first_run.proc, demo_first_run.elapsed, ws,
+                   open_store(f"sqlite:///{ws / 'govmon.db'}", upgrade=False))
 
 
 def _checks(s: Session) -> dict[str, LinkCheck]:

@@ -12,15 +12,15 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import struct
-import subprocess
-import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import DemoProcess, run_demo
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -72,13 +72,9 @@ class Demo:
 
 
 def _demo(ws: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVMON_")
-           or k == "GOVMON_REQUIRE_BROWSER"}
-    env["COLUMNS"] = "200"
-    proc = subprocess.run([sys.executable, "-m", "govmon.cli", "-w", str(ws), "demo"],
-                          capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+    run = run_demo(ws)
+    assert run.proc.returncode == 0, run.proc.stdout[-3000:] + run.proc.stderr[-3000:]
+    return run.proc.stdout
 
 
 def _numbers(latest: Path) -> dict[str, str]:
@@ -90,10 +86,11 @@ def _numbers(latest: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_first_run: DemoProcess) -> Demo:
     _need_browser()
     ws = tmp_path_factory.mktemp("demo-docs") / "ws"
-    first = _demo(ws)
+    shutil.copytree(demo_first_run.workspace, ws)  # the shared first run, not changed here
+    first = demo_first_run.proc.stdout
     before = _numbers(ws / "reports" / "latest")
     second = _demo(ws)
     return Demo(ws=ws, first=first, second=second, numbers_before=before)

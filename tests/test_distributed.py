@@ -85,6 +85,11 @@ def _checked(db: str, run_id: int, demo: DemoCluster) -> set[tuple]:
                 for f in s.scalars(select(Finding).where(Finding.run_id == run_id))}
 
 
+def _assert_same(found: set[tuple], reference: set[tuple]) -> None:
+    assert found == reference, {"only here": sorted(found - reference),
+                                "only in the reference": sorted(reference - found)}
+
+
 class Workers:
     """`govmon worker` processes, each the leader of its own process group."""
 
@@ -144,7 +149,7 @@ def test_two_workers_crawl_politely_to_the_findings_of_one_process(
     done = [int(out.rsplit("完成", 1)[1].split()[0]) for _, out, _ in ended]
     assert min(done) >= 1 and sum(done) == 4, ended  # 2 crawl jobs, 2 verify jobs
     assert max(s.max_in_flight for s in demo.servers) <= SETTINGS["per_ip_concurrency"]
-    assert _checked(db, result.run_id, demo) == reference
+    _assert_same(_checked(db, result.run_id, demo), reference)
     with open_store(db)() as s:
         assert s.get(Run, result.run_id).options["distributed"] is True
 
@@ -196,7 +201,63 @@ def test_a_worker_killed_mid_crawl_is_taken_over_with_nothing_lost(
         urls = list(s.scalars(select(Page.url).where(Page.run_id == result.run_id)))
     assert len(urls) == len(set(urls))  # each page once, none lost to the kill
     assert result.status in ("complete", "partial")
-    assert _checked(db, result.run_id, demo) == reference
+    _assert_same(_checked(db, result.run_id, demo), reference)
+
+
+def test_coordinator_interrupted_then_resumed_through_the_cli(
+        servers: tuple[str, str], demo: DemoCluster, reference: set[tuple],
+        tmp_path: Path) -> None:
+    """`govmon crawl --redis` stopped with SIGINT mid-crawl: the workers stop that run's
+    jobs and stay up, the command exits 4 with the run resumable, and
+    `govmon crawl --resume --redis` finishes it with the findings of one process."""
+    pg, rd = servers
+    db = new_database(pg)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    demo.registry.save(ws / "sites.yaml")
+    (ws / "govmon.yaml").write_text("".join(f"{k}: {v}\n" for k, v in SETTINGS.items()),
+                                    encoding="utf-8")
+    sessions = open_store(db)
+    workers = Workers(rd, db, tmp_path, 2)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    command = [sys.executable, "-m", "govmon.cli", "-w", str(ws), "--db", db, "crawl",
+               "--redis", rd]
+    slowed = [r for server in demo.servers for r in server.routes.values()]
+    for route in slowed:
+        route.delay = 0.06
+    try:
+        coordinator = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while True:
+            with sessions() as s:
+                if (s.scalar(select(func.count()).select_from(Page)) or 0) > 20:
+                    break
+            assert time.monotonic() < deadline and coordinator.poll() is None
+            time.sleep(0.05)
+        coordinator.send_signal(signal.SIGINT)
+        out, err = coordinator.communicate(timeout=90)
+        assert coordinator.returncode == 4, (out.decode()[-2000:], err.decode()[-2000:])
+        with sessions() as s:
+            run = s.scalars(select(Run)).one()
+            stopped_at = s.scalar(select(func.count()).select_from(Page))
+        assert run.status == "interrupted"
+        assert all(p.poll() is None for p in workers.procs)  # the workers stay up
+        for route in slowed:
+            route.delay = 0.0
+        resumed = subprocess.run([*command, "--resume"], env=env, capture_output=True,
+                                 timeout=300)
+        assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+    finally:
+        for route in slowed:
+            route.delay = 0.0
+        ended = workers.stop()
+    assert [rc for rc, _, _ in ended] == [0, 0], ended
+    with sessions() as s:
+        urls = list(s.scalars(select(Page.url).where(Page.run_id == run.id)))
+        assert s.get(Run, run.id).status in ("complete", "partial")
+    assert stopped_at < len(urls) == len(set(urls))
+    _assert_same(_checked(db, run.id, demo), reference)
 
 
 def test_no_worker_online_is_one_line_and_exit_6(servers: tuple[str, str], tmp_path: Path,
@@ -215,3 +276,25 @@ def test_no_worker_online_is_one_line_and_exit_6(servers: tuple[str, str], tmp_p
     err = capsys.readouterr().err
     assert code == 6
     assert "无法连接 Redis redis://127.0.0.1:9/0" in err and "Traceback" not in err
+
+
+def test_a_restarted_worker_hands_back_what_its_dead_self_held(servers: tuple[str, str]) -> None:
+    """A worker restarted under its fixed name (systemd's govmon-worker@N after a crash)
+    first puts the jobs its previous life held back in the queue, to be resumed; a second
+    live worker may not take a name in use."""
+    _, rd = servers
+    client = cluster.connect(rd)
+    client.flushdb()
+    job = cluster.Job(run_id=7, kind="crawl", payload={"codes": ["a"]}, settings={},
+                      run_started="2026-12-07T00:00:00")
+    client.rpush(cluster.doing_key("node-1"), job.dumps())  # held when it died
+    live = cluster.Worker(rd, "sqlite://", name="node-1", ttl=5)
+    assert live.serve(max_jobs=0) == 0  # registers, hands back, takes nothing
+    queued = [cluster.Job.loads(raw) for raw in client.lrange(cluster.QUEUE, 0, -1)]
+    assert [(j.id, j.resume) for j in queued] == [(job.id, True)]
+    assert client.llen(cluster.doing_key("node-1")) == 0
+
+    client.set(cluster.worker_key("node-1"), "{}", ex=5)  # a live worker of that name
+    with pytest.raises(cluster.ClusterError, match="node-1 正被另一个在线的 worker 使用"):
+        cluster.Worker(rd, "sqlite://", name="node-1", ttl=5).serve()
+    client.flushdb()

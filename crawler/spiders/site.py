@@ -35,6 +35,8 @@ FOLLOW_TAGS = {"a", "area", "iframe", "frame"}
 # the page budget.
 MAX_SCRIPTS_PER_SITE = 200
 SCRIPT_CONTENT_TYPE = "application/javascript"
+# the key of ``resume_state`` (crawler/resume.py) holding every URL the run stored
+RESUME_STORED = "_stored"
 
 
 class SiteSpider(scrapy.Spider):
@@ -96,6 +98,8 @@ class SiteSpider(scrapy.Spider):
 
             with open_store(self.db_url, upgrade=False)() as s:
                 self.prev, self.prev_anchors = load_previous(s, self.incremental["base_runs"])
+        # a resumed run: what the run stored for any site is never asked for again
+        self.seen.update(self.resume_state.get(RESUME_STORED, ()))
         for site in self.sites:
             state = self.resume_state.get(site.code)
             if state:

@@ -51,6 +51,9 @@ def cmd_worker(ctx: Context) -> int:
     except ClusterError as exc:
         raise cluster_error(exc) from None
     console.print(f"worker {worker.id} 已连接，等待任务 (Ctrl-C 停止)", highlight=False)
-    done = worker.serve()
+    try:
+        done = worker.serve()
+    except ClusterError as exc:
+        raise cluster_error(exc) from None
     console.print(f"worker {worker.id} 已停止，完成 {done} 个任务", highlight=False)
     return EXIT_OK
