@@ -146,6 +146,8 @@ class StorePipeline:
                 insert_many(conn, SNAPSHOTS, snap_rows)
                 insert_many(conn, LINKS, link_rows)
             if reuses:
+                reuses = [reuses[i] for i in _not_stored(conn, reuses)]
+            if reuses:
                 _copy_pages(conn, reuses, now)
             if check_rows:
                 _insert_new_checks(conn, check_rows)
@@ -228,25 +230,34 @@ def _new_pages(conn, rows: list[dict[str, Any]], snaps: list[Any],  # noqa: ANN0
     their snapshots and links: one page asked for twice (a resumed crawl, a job taken over
     from a worker that died after its write) must not take the whole batch down with it,
     as one duplicate check must not (``_insert_new_checks``). One indexed query a batch."""
+    keep = _not_stored(conn, rows)
+    if len(keep) == len(rows):
+        return rows, snaps, links
+    return [rows[i] for i in keep], [snaps[i] for i in keep], [links[i] for i in keep]
+
+
+def _not_stored(conn, items: list[dict[str, Any]]) -> list[int]:  # noqa: ANN001
+    """Indexes of the items (pages or reused pages: ``run_id``, ``url``) whose URL the
+    run has not stored yet, the first of two in one batch included."""
     by_run: dict[int, list[str]] = {}
-    for r in rows:
+    for r in items:
         by_run.setdefault(r["run_id"], []).append(r["url"])
     stored: set[tuple[int, str]] = set()
     for run_id, urls in by_run.items():
         stored.update((run_id, u) for u in conn.execute(
             select(PAGES.c.url).where(PAGES.c.run_id == run_id,
                                       PAGES.c.url.in_(urls))).scalars())
-    if not stored and len({(r["run_id"], r["url"]) for r in rows}) == len(rows):
-        return rows, snaps, links
+    if not stored and len({(r["run_id"], r["url"]) for r in items}) == len(items):
+        return list(range(len(items)))
     keep: list[int] = []
-    for i, r in enumerate(rows):
+    for i, r in enumerate(items):
         key = (r["run_id"], r["url"])
         if key not in stored:
-            stored.add(key)  # the first of two in one batch is kept
+            stored.add(key)
             keep.append(i)
     log.warning("%d page(s) already stored in the run were not written again",
-                len(rows) - len(keep))
-    return [rows[i] for i in keep], [snaps[i] for i in keep], [links[i] for i in keep]
+                len(items) - len(keep))
+    return keep
 
 
 def _insert_new_checks(conn, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
