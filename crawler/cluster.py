@@ -52,6 +52,10 @@ class ClusterError(RuntimeError):
     """Redis unreachable, no worker online, or a worker's job failed."""
 
 
+class StaleJob(Exception):
+    """A job of a run that is no longer running (its coordinator died): dropped."""
+
+
 def worker_key(wid: str) -> str:
     return f"{PREFIX}:worker:{wid}"
 
@@ -183,6 +187,7 @@ class Coordinator:
         queued jobs are withdrawn. ClusterError when a job failed."""
         jobs = [Job(run_id, kind, p, settings, run_started) for p in payloads]
         c = self.client
+        self._reclaim(run_id)
         c.delete(done_key(run_id, kind), stop_key(run_id))
         if jobs:
             c.lpush(QUEUE, *[j.dumps() for j in jobs])
@@ -205,6 +210,14 @@ class Coordinator:
             self._stop(run_id)
             raise
         return False
+
+    def _reclaim(self, run_id: int) -> None:
+        """Jobs of this run left by a coordinator that died (a resumed run): queued ones
+        are withdrawn, running ones stopped, before the phase's own go out — two workers
+        must never crawl one server at once."""
+        if self._held(run_id) or any(Job.loads(raw).run_id == run_id
+                                     for raw in self.client.lrange(QUEUE, 0, -1)):
+            self._stop(run_id)
 
     def _relay(self, run_id: int, kind: str, on_progress: ProgressFn | None) -> None:
         for raw in self.client.lpop(progress_key(run_id), 1000) or []:
@@ -362,6 +375,8 @@ class Worker:
                 interrupted, self._why_stopped = True, "run"
             else:
                 interrupted = self._execute(job)
+        except StaleJob:
+            interrupted, self._why_stopped = True, "run"  # dropped: nobody awaits it
         except KeyboardInterrupt:
             interrupted = True
         except Exception as exc:  # noqa: BLE001 - reported to the coordinator, not lost
@@ -421,6 +436,8 @@ class Worker:
             if run is None or run.started_at.isoformat() != job.run_started:
                 raise ClusterError(f"本 worker 的数据库中没有任务 {job.run_id}："
                                    "worker 与协调进程须使用同一个 PostgreSQL 数据库 (--db)")
+            if run.status != "running":  # its coordinator is gone (marked interrupted)
+                raise StaleJob(job.describe())
         payload = dict(job.payload)
         if job.resume and job.kind == "crawl":
             from crawler.resume import resume_state
