@@ -46,6 +46,7 @@ PREFIX = "govmon"
 QUEUE = f"{PREFIX}:jobs"
 WORKERS = f"{PREFIX}:workers"
 DEFAULT_TTL = 15.0  # seconds without a heartbeat after which a worker counts as dead
+RECONNECT_SECONDS = 5.0  # a worker's wait before it rejoins a Redis that went away
 
 
 class ClusterError(RuntimeError):
@@ -171,8 +172,11 @@ class Coordinator:
         """How many jobs a phase is split into: one per live worker (waiting for one)."""
         deadline = time.monotonic() + self.wait
         while True:
-            take_over_dead(self.client)
-            alive = workers(self.client)
+            try:
+                take_over_dead(self.client)
+                alive = workers(self.client)
+            except redis_errors() as exc:
+                raise ClusterError(f"与 Redis {_safe(self.url)} 的连接中断: {exc}") from None
             if alive:
                 return len(alive)
             if time.monotonic() > deadline:
@@ -209,6 +213,9 @@ class Coordinator:
         except ClusterError:
             self._stop(run_id)
             raise
+        except redis_errors() as exc:
+            raise ClusterError(f"与 Redis {_safe(self.url)} 的连接中断: {exc}；"
+                               "任务可续爬 (govmon crawl --resume --redis …)") from None
         return False
 
     def _reclaim(self, run_id: int) -> None:
@@ -255,8 +262,10 @@ class Worker:
     crawl does (one worker process, crawler/workers.py), writing to ``db_url``."""
 
     def __init__(self, url: str, db_url: str, log_dir: Path | None = None,
-                 ttl: float = DEFAULT_TTL, name: str | None = None):
+                 ttl: float = DEFAULT_TTL, name: str | None = None,
+                 say: Callable[[str], None] | None = None):
         self.url = url
+        self._say = say or (lambda text: None)  # one line for the operator (the CLI prints)
         self.client = connect(url)
         self.db_url = db_url
         self.log_dir = log_dir
@@ -332,9 +341,14 @@ class Worker:
         beat = threading.Thread(target=self._beat, name="govmon-heartbeat", daemon=True)
         beat.start()
         idle_since = time.monotonic()
+        rejoin = False
         try:
             while max_jobs is None or self.jobs_done < max_jobs:
                 try:
+                    if rejoin:
+                        time.sleep(RECONNECT_SECONDS)
+                        rejoin = not self._rejoin()
+                        continue
                     raw = self.client.blmove(QUEUE, doing_key(self.id), 1.0, "RIGHT", "LEFT")
                     if raw is None:
                         if idle_exit is not None and time.monotonic() - idle_since > idle_exit:
@@ -347,11 +361,35 @@ class Worker:
                     if self._why_stopped is None:
                         break  # the operator's Ctrl-C or SIGTERM between jobs
                     self._why_stopped = None  # our own stop of a job, arrived late
+                except redis_errors() as exc:  # Redis restarted or unreachable: wait, rejoin
+                    if not rejoin:
+                        self._say(f"Redis 连接中断 ({exc})，{RECONNECT_SECONDS:.0f} 秒后重连")
+                    rejoin = True
         finally:
             self._quit.set()
             signal.signal(signal.SIGTERM, previous)
-            self._leave()
+            try:
+                self._leave()
+            except redis_errors():
+                pass  # Redis gone: the heartbeat expires and the coordinator takes over
         return self.jobs_done
+
+    def _rejoin(self) -> bool:
+        """After a lost connection: register again and hand back what this worker's list
+        holds (a job whose end could not be reported is resumed, finding its work stored).
+        False while Redis is still away."""
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            for raw in self.client.lrange(doing_key(self.id), 0, -1):
+                pipe.rpush(QUEUE, replace(Job.loads(raw), resume=True).dumps())
+            pipe.delete(doing_key(self.id))
+            pipe.set(worker_key(self.id), self._describe(), px=int(self.ttl * 1000))
+            pipe.sadd(WORKERS, self.id)
+            pipe.execute()
+        except redis_errors():
+            return False  # still away: the loop tries again
+        self._say("已重新连接 Redis")
+        return True
 
     def _leave(self) -> None:
         """Hand back whatever is still in this worker's list (a job moved to it as the
@@ -451,6 +489,13 @@ class Worker:
             payload["targets"] = [t for t in payload["targets"] if t[0] not in checked]
         sessions.kw["bind"].dispose()
         return payload
+
+
+def redis_errors() -> type[Exception]:
+    """The Redis client's base error (imported late: the CLI loads this module cheaply)."""
+    import redis
+
+    return redis.RedisError
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001

@@ -105,8 +105,9 @@ def new_database(pg_server: str) -> str:
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway Redis server (no persistence); yields its URL."""
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """A throwaway Redis server (no persistence) on ``port`` (default: a free one);
+    yields its URL."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not Path(binary).exists():
         raise ServerMissing("Redis is not installed: apt-get install -y redis-server")
@@ -115,7 +116,7 @@ def redis_server() -> Iterator[str]:
     except ImportError:
         raise ServerMissing("Redis is installed but the client is not: pip install redis") from None
     tmp = Path(tempfile.mkdtemp(prefix="govmon-redis-"))
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port),
                              "--dir", str(tmp), "--save", "", "--appendonly", "no",
                              "--protected-mode", "yes", "--logfile", str(tmp / "redis.log")],

@@ -25,7 +25,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from localservers import ServerMissing, find_pg_bin, new_database, postgres_server, redis_server
+from localservers import (
+    ServerMissing,
+    find_pg_bin,
+    free_port,
+    new_database,
+    postgres_server,
+    redis_server,
+)
 from sqlalchemy import func, select
 
 from checks.runner import run_checks
@@ -298,3 +305,24 @@ def test_a_restarted_worker_hands_back_what_its_dead_self_held(servers: tuple[st
     with pytest.raises(cluster.ClusterError, match="node-1 正被另一个在线的 worker 使用"):
         cluster.Worker(rd, "sqlite://", name="node-1", ttl=5).serve()
     client.flushdb()
+
+
+def test_a_worker_rejoins_a_redis_that_restarted(servers: tuple[str, str],
+                                                 tmp_path: Path) -> None:
+    """Redis restarted (empty: no persistence) under a waiting worker: the worker says so
+    in one line, registers again and stops cleanly — it does not die with a traceback."""
+    pg, _ = servers
+    db = new_database(pg)
+    open_store(db)
+    port = free_port()
+    with redis_server(port) as url:
+        workers = Workers(url, db, tmp_path, 1)
+    with redis_server(port) as url:
+        client = cluster.connect(url)
+        deadline = time.monotonic() + 30
+        while not cluster.workers(client):
+            assert time.monotonic() < deadline, "the worker did not rejoin"
+            time.sleep(0.2)
+        ended = workers.stop()
+    (rc, out, err), = ended
+    assert rc == 0 and "Redis 连接中断" in err and "Traceback" not in err, ended

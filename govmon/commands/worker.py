@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from govmon.console import console
+from rich.markup import escape
+
+from govmon.console import console, err_console
 from govmon.context import EXIT_OK, CliError, Context, add_redis_option, cluster_error
 
 
@@ -47,7 +49,9 @@ def cmd_worker(ctx: Context) -> int:
     log_dir = Path(ctx.args.log_dir) if ctx.args.log_dir else ctx.workspace / "logs"
     try:
         worker = Worker(ctx.redis_url, ctx.db_url, log_dir=log_dir, ttl=ctx.args.ttl,
-                        name=ctx.args.name)
+                        name=ctx.args.name,
+                        say=lambda text: err_console.print(f"[yellow]{escape(text)}[/]",
+                                                           highlight=False))
     except ClusterError as exc:
         raise cluster_error(exc) from None
     console.print(f"worker {worker.id} 已连接，等待任务 (Ctrl-C 停止)", highlight=False)
