@@ -99,9 +99,13 @@ def load_previous(session: Session, base: dict[str, int]
                         and digest is not None and not soft404)
             out[url] = PrevPage(pid, depth, final, digest, etag, modified,
                                 fetched.timestamp(), eligible)
+        # Through the site's pages (then links by page): SQLite without statistics read
+        # links by (run_id, target) instead, scanning the whole run's links once per site
+        # (4.2 s CPU for the 10k bench store's 20 sites; this way 0.5 s).
         for target, anchor in session.execute(
                 select(Link.target, Link.anchor).distinct()
-                .where(Link.run_id == run_id, Link.site_id == ids[code],
+                .join(Page, Page.id == Link.page_id)
+                .where(Page.run_id == run_id, Page.site_id == ids[code],
                        Link.tag.in_(("a", "area")))):
             known = out.get(target)
             if known is not None and known.eligible:
