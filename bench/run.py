@@ -247,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                 env["PYTHONPATH"] = str(Path(args.code).resolve())
             busy0 = cpu_busy()
             self0 = resource.getrusage(resource.RUSAGE_SELF)
+            child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.monotonic()
             # With --code the command runs from that directory: "python -m" puts the current
             # directory first on sys.path, ahead of PYTHONPATH.
@@ -266,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             code = proc.wait()
             wall = time.monotonic() - t0
+            # read now: once nginx is stopped and reaped, its CPU would count here too
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
             busy = cpu_busy() - busy0
             self1 = resource.getrusage(resource.RUSAGE_SELF)
             own = (self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime)
@@ -275,7 +278,6 @@ def main(argv: list[str] | None = None) -> int:
             if spy:
                 spy.wait(timeout=60)
                 summarise_profile(out.parent / "profile.raw", out.parent / "profile-top.txt")
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         tail = (tmp / "crawl.log").read_text(errors="replace")[-3000:]
         if code != 0:
             print(tail)
@@ -286,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         crawl_s = phases[0][1] - phases[0][0] if phases else wall
         verify_s = phases[1][1] - phases[1][0] if len(phases) > 1 else 0.0
         by_request = stats["checks_total"] - stats["checks_by_method"].get("crawl", 0)
-        cpu = usage.ru_utime + usage.ru_stime
+        cpu = (usage.ru_utime + usage.ru_stime) - (child0.ru_utime + child0.ru_stime)
         ncpu = os.cpu_count() or 1
         # CPU that neither govmon nor nginx used during the run: other jobs on the machine.
         others = max(0.0, busy - cpu - nginx_cpu - own)
