@@ -72,6 +72,9 @@ class Lifetime:
     last: float
     peak_rss: int = 0
     cpu: float = 0.0  # CPU seconds at the last sample (a lower bound for short processes)
+    # (seconds since the sampler started, RSS bytes), one point per second or so: when a
+    # process grows, not only how far
+    timeline: list[tuple[float, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -153,6 +156,8 @@ class TreeSampler:
                 life = self.lives[pid] = Lifetime(pid, _cmdline(pid), now, now)
             life.last = now
             life.peak_rss = max(life.peak_rss, rss.get(pid, 0))
+            if not life.timeline or now - life.timeline[-1][0] >= 1.0:
+                life.timeline.append((round(now, 1), rss.get(pid, 0)))
             life.cpu = max(life.cpu, cpu.get(pid, 0.0))
             if rss.get(pid, 0) > self.peak_single:
                 self.peak_single = rss[pid]

@@ -482,6 +482,10 @@ class Bench:
                                     w.cmd[:160])
                                    for w in sorted(sampler.lives.values(),
                                                    key=lambda v: -v.peak_rss)[:6]],
+            # their RSS over time, MB once a second: [[seconds, MB], ...] by pid
+            "rss_timeline": {str(w.pid): [[t, round(b / MB)] for t, b in w.timeline]
+                             for w in sorted(sampler.lives.values(),
+                                             key=lambda v: -v.peak_rss)[:6]},
             # each server's tree (PostgreSQL's shared buffers count in every backend's RSS)
             "peak_rss_servers_mb": {k: v / MB for k, v in sampler.peak_servers.items()},
             "rss_samples": sampler.samples,
