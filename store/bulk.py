@@ -4,7 +4,8 @@ SQLAlchemy's Core ``executemany`` builds a parameter dict per row through the co
 statement; for the ~30 link rows of every crawled page that cost more CPU than SQLite's own
 work (bench: ~7 % of a crawl worker). Here the statement is compiled once per table and
 column set, each column's bind processor (datetime, JSON, binary, boolean) is still
-applied, and the rows go to the driver as plain tuples in one ``executemany``.
+applied, and the rows go to the driver as plain tuples in one ``executemany`` — or, on
+PostgreSQL, in one COPY when there are many and no conflict is to be skipped.
 """
 
 from __future__ import annotations
@@ -86,4 +87,23 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                 params.append(tuple(values))
         else:
             params = [tuple(row[c] for c in columns) for row in same]
-        conn.exec_driver_sql(sql, params)
+        if dialect.name == "postgresql" and not ignore_conflicts and len(params) >= COPY_MIN:
+            _copy(conn, sql, params)
+        else:
+            conn.exec_driver_sql(sql, params)
+
+
+# PostgreSQL: from this many rows on, COPY instead of an INSERT executemany. The bench's
+# 290k link rows of a 10k-page crawl cost 6 s of client and 16 s of server CPU inserted,
+# 0.8 s and ~10 s copied (the rest is the server maintaining the indexes).
+COPY_MIN = 50
+
+
+def _copy(conn: Connection, insert_sql: str, params: list[tuple[Any, ...]]) -> None:
+    """The rows of ``insert_sql`` sent with PostgreSQL's COPY … FROM STDIN, in the
+    connection's transaction (psycopg adapts each value as it would bind it)."""
+    head = insert_sql[len("INSERT INTO "):insert_sql.index(" VALUES (")]
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {head} FROM STDIN") as copy:
+        for row in params:
+            copy.write_row(row)

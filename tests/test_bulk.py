@@ -65,6 +65,52 @@ def test_insert_many_on_sqlite(tmp_path) -> None:  # noqa: ANN001
     exercise(f"sqlite:///{tmp_path / 'bulk.db'}")
 
 
+# Text COPY escapes tabs, newlines and backslashes; the rest must pass as it is.
+AWKWARD = ["普通\t制表符", "行1\n行2\r\n", "C:\\路径\\N", "\\N", "", None, "引号'\"",
+           "𠮷 emoji 🎉", "x" * 500]
+
+
+def exercise_many(url: str) -> None:
+    """Many rows at once (PostgreSQL: store.bulk's COPY path): links with awkward anchors,
+    snapshots with binary bodies, read back exactly as written."""
+    from store.models import Link, Snapshot
+
+    sessions = open_store(url)
+    when = datetime(2026, 12, 7, 8, 0, 0, 654321)
+    with sessions.begin() as s:
+        site = Site(code="4401000002", name="区政府", url="http://127.0.0.1/", kind="portal",
+                    status="运行", updated_at=when)
+        run = Run(started_at=when, status="running", options={})
+        s.add_all([site, run])
+        s.flush()
+        run_id, site_id = run.id, site.id
+        conn = s.connection()
+        insert_many(conn, PAGES, [{"run_id": run_id, "site_id": site_id, "url": f"http://z/{i}",
+                                   "status": 200, "fetched_at": when} for i in range(120)])
+        page_ids = list(s.scalars(select(Page.id).where(Page.run_id == run_id)
+                                  .order_by(Page.id)))
+        links = [{"run_id": run_id, "site_id": site_id, "page_id": page_ids[i % 120],
+                  "target": f"http://z/t{i}", "tag": "a", "attr": "href",
+                  "anchor": AWKWARD[i % len(AWKWARD)], "kind": "internal",
+                  "hidden": "display:none" if i % 3 == 0 else None} for i in range(300)]
+        insert_many(conn, Link.__table__, links)
+        bodies = [bytes(range(256)) * (i + 1) + b"\x00\\N\t" for i in range(120)]
+        insert_many(conn, Snapshot.__table__, [
+            {"page_id": pid, "run_id": run_id, "body": body, "compression": "zlib"}
+            for pid, body in zip(page_ids, bodies, strict=True)])
+    with sessions() as s:
+        got = [(lk.target, lk.anchor, lk.hidden, lk.page_id) for lk in s.scalars(
+            select(Link).where(Link.run_id == run_id).order_by(Link.id))]
+        assert got == [(r["target"], r["anchor"], r["hidden"], r["page_id"]) for r in links]
+        stored = [sn.body for sn in s.scalars(select(Snapshot).where(Snapshot.run_id == run_id)
+                                              .order_by(Snapshot.page_id))]
+        assert stored == bodies
+
+
+def test_insert_many_rows_on_sqlite(tmp_path) -> None:  # noqa: ANN001
+    exercise_many(f"sqlite:///{tmp_path / 'many.db'}")
+
+
 def test_a_page_stored_twice_costs_only_itself_not_its_batch(tmp_path) -> None:  # noqa: ANN001
     """A page asked for again after the run stored it (a resumed crawl, a job taken over
     from a dead worker) is skipped; the rest of its batch — pages, snapshots, links — is

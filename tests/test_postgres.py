@@ -77,9 +77,10 @@ def test_migrations_produce_the_models_schema(pg_url: str) -> None:
 
 def test_bulk_insert_on_postgres(pg_url: str) -> None:
     """store.bulk's driver-level inserts (placeholders, ON CONFLICT, processors) on psycopg."""
-    from test_bulk import exercise
+    from test_bulk import exercise, exercise_many
 
     exercise(pg_url)
+    exercise_many(pg_url)  # many rows: links and snapshots go by COPY
 
 
 def test_crawl_probe_retention_and_cli_on_postgres(pg_url: str, serve) -> None:  # noqa: ANN001
