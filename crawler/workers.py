@@ -28,13 +28,13 @@ from crawler.netguard import resolve
 ProgressFn = Callable[[str, dict[str, dict[str, int]]], None]
 
 
-def partition_by_address(items: list[tuple[str, str]], workers: int) -> list[list[str]]:
+def partition_by_address(items: list[tuple[Any, str]], workers: int) -> list[list[Any]]:
     """Split keys (item[0]) into ``workers`` groups; keys sharing a host address
     (item[1]) stay together so per-address politeness holds across processes."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[Any]] = {}
     for key, host in items:
         groups.setdefault(resolve(host) or host, []).append(key)
-    bins: list[list[str]] = [[] for _ in range(max(1, workers))]
+    bins: list[list[Any]] = [[] for _ in range(max(1, workers))]
     for members in sorted(groups.values(), key=len, reverse=True):
         min(bins, key=len).extend(members)
     return [b for b in bins if b]
