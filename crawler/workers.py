@@ -11,6 +11,7 @@ worker whose parent dies stops the same way.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -139,10 +140,17 @@ def worker_main(kind: str, settings: dict[str, Any], job: dict[str, Any],
                 progress: Any) -> None:
     """Worker-process entry point: one Scrapy crawler process with one spider (crawl), or
     the aiohttp link verifier (verify)."""
-    if kind == "verify":
-        _verify(settings, job, progress)
-    else:
-        _crawl(settings, job, progress)
+    try:
+        if kind == "verify":
+            _verify(settings, job, progress)
+        else:
+            _crawl(settings, job, progress)
+    finally:
+        # The process ends now. Its last garbage collection, at interpreter shutdown, walked
+        # every object Scrapy, aiohttp and SQLAlchemy left (~0.27 s of each phase, waited
+        # for by the crawl command); frozen objects are left to the exit. Results are in
+        # the store already and the progress queue is flushed after this, as before.
+        gc.freeze()
 
 
 def _crawl(settings: dict[str, Any], job: dict[str, Any], progress: Any) -> None:
