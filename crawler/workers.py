@@ -11,6 +11,7 @@ worker whose parent dies stops the same way.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -20,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +93,21 @@ def run_workers(ctx: Any, kind: str, jobs: list[dict[str, Any]], settings: dict[
 
 def _pump(kind: str, progress_q: Any, procs: list[Any], on_progress: ProgressFn | None,
           deadline: float | None = None) -> None:
-    """Relay worker reports until the workers end (or the deadline passes)."""
-    while any(p.is_alive() for p in procs):
-        if deadline is not None and time.monotonic() > deadline:
+    """Relay worker reports until the workers end (or the deadline passes).
+
+    Waits on the queue and on the workers' sentinels together (as the standard library's
+    ProcessPoolExecutor does), so a phase ends when its last worker exits: waiting on the
+    queue alone noticed the exit only at the next 0.5 s timeout, ~0.5 s lost per phase."""
+    reader = progress_q._reader  # the queue's receiving end, for connection.wait()
+    while True:
+        alive = [p for p in procs if p.is_alive()]
+        if not alive or (deadline is not None and time.monotonic() > deadline):
             return
+        if reader not in wait([reader, *(p.sentinel for p in alive)], timeout=0.5):
+            continue
         try:
-            msg = progress_q.get(timeout=0.5)
-        except queue.Empty:
+            msg = progress_q.get_nowait()
+        except queue.Empty:  # another reader took it, or a partial message: wait again
             continue
         if on_progress:
             on_progress(kind, msg)
@@ -130,10 +140,17 @@ def worker_main(kind: str, settings: dict[str, Any], job: dict[str, Any],
                 progress: Any) -> None:
     """Worker-process entry point: one Scrapy crawler process with one spider (crawl), or
     the aiohttp link verifier (verify)."""
-    if kind == "verify":
-        _verify(settings, job, progress)
-    else:
-        _crawl(settings, job, progress)
+    try:
+        if kind == "verify":
+            _verify(settings, job, progress)
+        else:
+            _crawl(settings, job, progress)
+    finally:
+        # The process ends now. Its last garbage collection, at interpreter shutdown, walked
+        # every object Scrapy, aiohttp and SQLAlchemy left (~0.27 s of each phase, waited
+        # for by the crawl command); frozen objects are left to the exit. Results are in
+        # the store already and the progress queue is flushed after this, as before.
+        gc.freeze()
 
 
 def _crawl(settings: dict[str, Any], job: dict[str, Any], progress: Any) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import importlib
 import os
 import sys
@@ -201,9 +202,18 @@ def _user_caused(exc: Exception) -> int | None:
     return None
 
 
+def entry() -> NoReturn:
+    """The ``govmon`` program (console script and ``python -m govmon.cli``): :func:`main`,
+    then the exit without the last garbage collection, which walked every object the
+    command left (~0.2 s of each command; nothing it would free outlives the process)."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
     # `python -m govmon.cli` runs this file as __main__, a second copy of the module: run
     # the one the command modules and tests know (``govmon.cli``).
-    from govmon.cli import main as _main
+    from govmon.cli import entry as _entry
 
-    sys.exit(_main())
+    _entry()

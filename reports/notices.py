@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.common import is_problem, is_warning, period_cards, run_periods, site_findings
+from reports.formats import NOTICE_FORMATS as FORMATS
 from reports.notice_files import write_docx, write_html, write_xlsx
 from reports.notice_model import Notice, build_notice, period_tag
 from store.models import IssuedNotice, Scorecard, Site
 
-FORMATS = ("html", "docx", "xlsx", "pdf")
 DEFAULT_FORMATS = ("html", "docx", "xlsx", "pdf")
 DEFAULT_PREFIX = "网监整改"
 

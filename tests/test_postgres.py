@@ -221,14 +221,23 @@ def test_first_opens_racing_on_a_new_database_all_succeed(pg_server: str) -> Non
     lock a loser fails on a duplicate pg_type row or 'relation already exists')."""
     url = new_database(pg_server)
     go = Path(tempfile.mkdtemp(prefix="govmon-pg-race-")) / "go"
+    # Each imports store.db (and the driver), says so, then waits for the signal: all
+    # three open the store within milliseconds of each other.
     opener = ("import os, sys, time\n"
-              f"while not os.path.exists({str(go)!r}): time.sleep(0.002)\n"
+              "import psycopg\n"
               "from store.db import open_store\n"
+              "open(sys.argv[1], 'w').close()\n"
+              f"while not os.path.exists({str(go)!r}): time.sleep(0.002)\n"
               f"open_store({url!r})\n")
     root = Path(__file__).parent.parent
-    procs = [subprocess.Popen([sys.executable, "-c", opener], cwd=root, stderr=subprocess.PIPE,
-                              text=True) for _ in range(3)]
-    time.sleep(1.5)  # all of them have imported store.db and wait for the signal
+    ready = [go.parent / f"ready{i}" for i in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", opener, str(flag)], cwd=root,
+                              stderr=subprocess.PIPE, text=True) for flag in ready]
+    deadline = time.monotonic() + 60
+    while not all(flag.exists() for flag in ready):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [
+            (p.poll(), p.stderr.read() if p.poll() is not None else "") for p in procs]
+        time.sleep(0.01)
     go.touch()
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     shutil.rmtree(go.parent, ignore_errors=True)

@@ -139,15 +139,25 @@ def test_two_first_commands_do_not_race_in_the_migration(tmp_path: Path) -> None
         (ws / "sites.yaml").write_text(SITES, encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOVMON_")}
         go = ws / "go"
+        # Each imports govmon and builds its parser, says so, then waits for the signal:
+        # all four reach the store within milliseconds of each other.
         starter = ("import os, sys, time\n"
+                   "from govmon.cli import build_parser, main\n"
+                   "build_parser()\n"
+                   "open(sys.argv.pop(1), 'w').close()\n"
                    f"while not os.path.exists({str(go)!r}): time.sleep(0.002)\n"
-                   "from govmon.cli import main\n"
                    "sys.exit(main(sys.argv[1:]))\n")
-        procs = [subprocess.Popen([sys.executable, "-c", starter, "-w", str(ws), cmd],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=env)
-                 for cmd in ("status", "status", "status", "init")]
-        time.sleep(1.5)  # all of them import govmon, then wait for the signal
+        commands = ("status", "status", "status", "init")
+        ready = [ws / f"ready{i}" for i in range(len(commands))]
+        procs = [subprocess.Popen([sys.executable, "-c", starter, str(flag), "-w", str(ws),
+                                   cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=env)
+                 for flag, cmd in zip(ready, commands, strict=True)]
+        deadline = time.monotonic() + 60
+        while not all(flag.exists() for flag in ready):
+            assert time.monotonic() < deadline and all(p.poll() is None for p in procs), [
+                (p.poll(), p.stderr.read() if p.poll() is not None else "") for p in procs]
+            time.sleep(0.01)
         go.touch()
         results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
         assert [code for code, _ in results] == [0, 0, 0, 0], results

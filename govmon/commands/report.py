@@ -12,9 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from govmon.context import warn_line
-from reports.notices import FORMATS
-
-SCORECARD_FORMATS = ("html", "xlsx", "pdf")
+from reports.formats import NOTICE_FORMATS as FORMATS
+from reports.formats import SCORECARD_FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
