@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,13 @@ from store.db import open_store
 from store.models import Link, LinkCheck, Page, RunSite, Site
 
 FAST = {"workers": 1, "timeout": 5.0, "retries": 1, "recheck_delay": 0.3}
+
+# pytest started in the background of a non-interactive shell (`cmd &`, as a CI script may)
+# inherits SIGINT ignored, and so would every govmon the tests start: the tests that stop a
+# crawl or a probe with SIGINT saw it ignored (exit 0, run complete). Children get the
+# default disposition again.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # The last address handed out lives in the environment: this module is imported both as
 # ``conftest`` and as ``tests.conftest``, and a module-level counter would exist twice.
 _LAST_ADDRESS = "GOVMON_TEST_LAST_ADDRESS"
