@@ -49,6 +49,10 @@ METAREFRESH_ENABLED = True
 HTTPERROR_ALLOW_ALL = True  # error pages are data, not exceptions
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control (on by default) opens, in every crawl worker, a localhost
+# HTTP server that runs the Python code posted to it, and announces it in a job file that a
+# killed worker leaves behind: any local user could run code as govmon. Off, as telnet is.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "ERROR"  # progress goes to the live display, data to the store
 AUTOTHROTTLE_ENABLED = False
 # No Twisted reactor: Scrapy runs on asyncio and downloads with aiohttp (already a Scrapy

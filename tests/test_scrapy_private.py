@@ -71,3 +71,23 @@ def test_responsetypes_picks_the_class_the_spider_reads() -> None:
     assert cls(b"text/html", "http://127.0.0.1/col/", b"<html>") is HtmlResponse
     pdf = cls(b"application/pdf", "http://127.0.0.1/f.pdf", b"%PDF-1.4\n\x00\x01\x02stream")
     assert not issubclass(pdf, TextResponse)
+
+
+
+
+def test_crawl_workers_open_no_remote_control_server() -> None:
+    """Scrapy's remote control (on by default in 2.19: a localhost server in every crawl
+    process that runs the Python code posted to it) is off in the settings a crawl worker
+    builds (crawler/workers.py: the project module, then the workspace's overlay)."""
+    from scrapy.settings import Settings as ScrapySettings
+
+    from crawler import settings as defaults
+    from crawler.workspace import scrapy_settings
+    from settings.config import Settings
+
+    built = ScrapySettings()
+    assert built.getbool("REMOTE_CONTROL_ENABLED")  # Scrapy's own default: on
+    built.setmodule(defaults, priority="project")
+    built.setdict(scrapy_settings(Settings(), "sqlite://"), priority="cmdline")
+    assert built.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert built.getbool("TELNETCONSOLE_ENABLED") is False
