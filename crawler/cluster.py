@@ -136,6 +136,17 @@ def workers(client: Any) -> list[dict[str, Any]]:
     return alive
 
 
+def _hand_back(client: Any, wid: str) -> tuple[Any, list[Job]]:
+    """A transaction putting the jobs in worker ``wid``'s list back on the queue, marked
+    ``resume``, and emptying the list; callers add their own steps and execute it."""
+    jobs = [replace(Job.loads(raw), resume=True) for raw in client.lrange(doing_key(wid), 0, -1)]
+    pipe = client.pipeline(transaction=True)
+    for job in jobs:
+        pipe.rpush(QUEUE, job.dumps())  # the right end: taken next
+    pipe.delete(doing_key(wid))
+    return pipe, jobs
+
+
 def take_over_dead(client: Any) -> list[Job]:
     """Move the unfinished jobs of workers whose heartbeat expired back to the queue,
     marked ``resume``; forget those workers. The jobs moved."""
@@ -143,11 +154,7 @@ def take_over_dead(client: Any) -> list[Job]:
     for wid in [m.decode() for m in client.smembers(WORKERS)]:
         if client.exists(worker_key(wid)):
             continue
-        jobs = [replace(Job.loads(raw), resume=True) for raw in client.lrange(doing_key(wid), 0, -1)]
-        pipe = client.pipeline(transaction=True)
-        for job in jobs:
-            pipe.rpush(QUEUE, job.dumps())  # the right end: taken next
-        pipe.delete(doing_key(wid))
+        pipe, jobs = _hand_back(client, wid)
         pipe.srem(WORKERS, wid)
         pipe.execute()
         moved.extend(jobs)
@@ -295,10 +302,7 @@ class Worker:
         if not self.client.set(worker_key(self.id), self._describe(), px=int(self.ttl * 1000),
                                nx=True):
             raise ClusterError(f"worker 名称 {self.id} 正被另一个在线的 worker 使用")
-        pipe = self.client.pipeline(transaction=True)
-        for raw in self.client.lrange(doing_key(self.id), 0, -1):
-            pipe.rpush(QUEUE, replace(Job.loads(raw), resume=True).dumps())
-        pipe.delete(doing_key(self.id))
+        pipe, _ = _hand_back(self.client, self.id)
         pipe.sadd(WORKERS, self.id)
         pipe.execute()
 
@@ -379,10 +383,7 @@ class Worker:
         holds (a job whose end could not be reported is resumed, finding its work stored).
         False while Redis is still away."""
         try:
-            pipe = self.client.pipeline(transaction=True)
-            for raw in self.client.lrange(doing_key(self.id), 0, -1):
-                pipe.rpush(QUEUE, replace(Job.loads(raw), resume=True).dumps())
-            pipe.delete(doing_key(self.id))
+            pipe, _ = _hand_back(self.client, self.id)
             pipe.set(worker_key(self.id), self._describe(), px=int(self.ttl * 1000))
             pipe.sadd(WORKERS, self.id)
             pipe.execute()
@@ -394,10 +395,8 @@ class Worker:
     def _leave(self) -> None:
         """Hand back whatever is still in this worker's list (a job moved to it as the
         worker was stopped), then deregister."""
-        pipe = self.client.pipeline(transaction=True)
-        for raw in self.client.lrange(doing_key(self.id), 0, -1):
-            pipe.rpush(QUEUE, replace(Job.loads(raw), resume=True).dumps())
-        pipe.delete(doing_key(self.id), worker_key(self.id))
+        pipe, _ = _hand_back(self.client, self.id)
+        pipe.delete(worker_key(self.id))
         pipe.srem(WORKERS, self.id)
         pipe.execute()
 
